@@ -1,0 +1,45 @@
+# Trygg: `make up` runs the system, `make test` passes every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: help up down install lint fmt test test-unit schemas token
+
+help:
+	@echo "make up      start PostgreSQL, Kafka and the four services (prints the /docs URLs)"
+	@echo "make down    stop exactly what make up started"
+	@echo "make test    bring up a separate test stack and run lint and every test tier"
+	@echo "make lint    ruff, mypy --strict and import-linter"
+	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
+
+up:
+	@deploy/stack.sh up
+
+down:
+	@deploy/stack.sh down
+	@deploy/test-stack.sh down
+
+install:
+	@deploy/stack.sh install
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy shared/src services/*/src
+	.venv/bin/lint-imports
+
+fmt:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+test:
+	@deploy/test-stack.sh run
+
+schemas:
+	.venv/bin/python -m shared.schemas write
+
+SCOPES ?= walks:read walks:write tips:read tips:write patrols:read patrols:write notify:read notify:write
+MUNICIPALITIES ?= 0683
+token:
+	@.venv/bin/python -m shared.tokens $(foreach s,$(SCOPES),--scope $(s)) \
+		$(foreach m,$(MUNICIPALITIES),--municipality $(m))

@@ -1,0 +1,16 @@
+"""The patrols API."""
+
+from fastapi import FastAPI
+from shared.app import create_service_app
+
+from patrols.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        service="patrols",
+        settings=settings or Settings(),
+        routers=[],
+        title="Trygg patrols",
+        description="Reported incidents, the shared situational picture, hot spots and patrol rounds.",
+    )

@@ -1,0 +1,43 @@
+"""The application factory every service API is built with."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from shared import health
+from shared.auth import TokenVerifier
+from shared.db import create_engine, create_sessionmaker
+from shared.http import BodySizeLimit, RequestContext
+from shared.logs import configure_logging
+from shared.problems import install_problem_handlers
+from shared.settings import ServiceSettings
+
+
+def create_service_app(
+    *, service: str, settings: ServiceSettings, routers: Sequence[APIRouter], title: str,
+    description: str, version: str = "0.1.0", openapi_tags: list[dict[str, str]] | None = None,
+) -> FastAPI:
+    """A FastAPI app with the database, auth, problem handlers, health routes and metrics."""
+    configure_logging(service, settings.log_level)
+    engine = create_engine(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  openapi_tags=openapi_tags)
+    app.state.service = service
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.token_verifier = TokenVerifier(settings.auth)
+    install_problem_handlers(app, settings.problem_type_base)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestContext, service=service)
+    return app

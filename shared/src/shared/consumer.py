@@ -1,0 +1,291 @@
+"""The one consumer runner: inbox-deduplicated handling, offsets committed after the database.
+
+Per batch of one partition: parse every record; in one database transaction claim the inbox
+rows, run the handlers (whose events land in this service's outbox) and commit; send records
+that cannot be handled to the dead-letter topic; only then commit the Kafka offset. An outage
+retries the same records for as long as it takes; a bad record is dead-lettered, never skipped.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.db import Sessionmaker
+from shared.dead_letters import DeadLetter, DeadLetterSender
+from shared.events import (
+    CloudEvent,
+    Contract,
+    InvalidEvent,
+    contract_for,
+    parse_data,
+    parse_envelope,
+)
+from shared.failures import is_transient
+from shared.inbox import InboxMessage
+from shared.kafka import BrokerTimeout, bounded
+from shared.logs import event_context
+from shared.metrics import CONSUMED
+from shared.settings import ConsumerSettings, KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[None]]
+Observer = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """Where a consumed event came from; handlers receive it as `meta`."""
+
+    id: str
+    source: str
+    type: str
+    subject: str | None
+    topic: str
+    partition: int
+    offset: int
+    envelope: CloudEvent
+
+
+@dataclass
+class Item:
+    record: ConsumerRecord[bytes, bytes]
+    meta: EventMeta | None = None
+    event: Contract | None = None
+    handler: Handler | None = None
+    error: str | None = None
+
+
+class HandlerFailed(Exception):
+    """A handler error that is not an outage: retried a bounded number of times."""
+
+
+@dataclass
+class ConsumerRunner:
+    service: str
+    topics: list[str]
+    routes: dict[str, Handler]
+    sessionmaker: Sessionmaker
+    kafka: KafkaSettings
+    settings: ConsumerSettings
+    deps: dict[str, Any] = field(default_factory=dict)
+    # Called after the database commit and before the offset commit.
+    after_db_commit: Observer | None = None
+    last_progress: float = field(default_factory=time.monotonic)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def group_id(self) -> str:
+        return f"trygg.{self.service}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; reconnects after broker outages."""
+        backoff = self.settings.backoff_initial_s
+        while not stop.is_set():
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.kafka.bootstrap_servers,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self.settings.batch_size,
+            )
+            sender = DeadLetterSender(self.service, self.kafka)
+            try:
+                consumer.subscribe(self.topics, listener=_FinishBatchFirst(self._lock))
+                await bounded(consumer.start(), self.kafka.send_timeout_s, "consumer start")
+                backoff = self.settings.backoff_initial_s
+                await self._consume(consumer, sender, stop)
+            except (KafkaError, BrokerTimeout, OSError) as exc:
+                log.warning("consumer lost the broker: %r", exc)
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+            finally:
+                await sender.close()
+                await _stop_consumer(consumer, self.kafka.stop_timeout_s)
+
+    async def _consume(self, consumer: AIOKafkaConsumer, sender: DeadLetterSender,
+                       stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.batch_size)
+            self.last_progress = time.monotonic()
+            for tp, records in batches.items():
+                async with self._lock:
+                    await self._handle_batch(consumer, sender, tp, records, stop)
+
+    async def _handle_batch(self, consumer: AIOKafkaConsumer, sender: DeadLetterSender,
+                            tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]],
+                            stop: asyncio.Event) -> None:
+        items = [self._parse(r) for r in records]
+        dead = await self._until_done(lambda: self.apply(items), stop)
+        if dead is None:
+            return
+        if await self._until_done(lambda: sender.send(dead), stop) is None:
+            return
+        if self.after_db_commit is not None:
+            await self.after_db_commit()
+        await self._commit(consumer, tp, records[-1].offset + 1, stop)
+        self.last_progress = time.monotonic()
+
+    def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Item:
+        item = Item(record)
+        try:
+            envelope = parse_envelope(record.value)
+            item.meta = EventMeta(envelope.id, envelope.source, envelope.type, envelope.subject,
+                                  record.topic, record.partition, record.offset, envelope)
+            item.handler = self.routes.get(envelope.type)
+            contract = contract_for(envelope.type)
+            if item.handler is not None:
+                if contract is None:
+                    raise InvalidEvent(f"no contract is registered for {envelope.type}")
+                item.event = parse_data(envelope, contract)
+        except InvalidEvent as exc:
+            item.error = str(exc)
+            item.handler = None
+        return item
+
+    async def apply(self, items: list[Item]) -> list[DeadLetter]:
+        """Handle a batch in one transaction; returns the records that must be dead-lettered."""
+        dead = [DeadLetter(i.record, i.error, "InvalidEvent") for i in items if i.error]
+        handled = [i for i in items if i.handler is not None]
+        CONSUMED.labels(self.service, "ignored").inc(
+            len(items) - len(handled) - len(dead))
+        if not handled:
+            return dead
+        try:
+            await self._apply_all(handled)
+        except HandlerFailed:
+            # One record is bad: redo the batch record by record, isolating it.
+            dead += await self._apply_one_by_one(handled)
+        return dead
+
+    async def _apply_all(self, items: list[Item]) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            fresh = await _claim(session, items)
+            for item in items:
+                if _key(item) in fresh:
+                    await self._call(item, session)
+        CONSUMED.labels(self.service, "handled").inc(len(items))
+
+    async def _apply_one_by_one(self, items: list[Item]) -> list[DeadLetter]:
+        dead: list[DeadLetter] = []
+        async with self.sessionmaker() as session, session.begin():
+            for item in items:
+                error = await self._apply_isolated(item, session)
+                if error is not None:
+                    dead.append(DeadLetter(item.record, str(error.__cause__ or error),
+                                           type(error.__cause__ or error).__name__))
+        return dead
+
+    async def _apply_isolated(self, item: Item, session: AsyncSession) -> HandlerFailed | None:
+        error: HandlerFailed | None = None
+        for attempt in range(1, self.settings.handler_attempts + 1):
+            try:
+                async with session.begin_nested():
+                    if _key(item) in await _claim(session, [item]):
+                        await self._call(item, session)
+                CONSUMED.labels(self.service, "handled").inc()
+                return None
+            except HandlerFailed as exc:
+                error = exc
+                log.warning("handler failed (attempt %d): %s", attempt, exc.__cause__)
+        CONSUMED.labels(self.service, "dead_lettered").inc()
+        return error
+
+    async def _call(self, item: Item, session: AsyncSession) -> None:
+        assert item.handler is not None and item.meta is not None
+        with event_context(item.meta.id, item.meta.type):
+            try:
+                await item.handler(item.event, session, meta=item.meta, **self.deps)
+                await session.flush()
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                raise HandlerFailed(str(exc)) from exc
+
+    async def _until_done(self, step: Callable[[], Awaitable[list[DeadLetter] | None]],
+                          stop: asyncio.Event) -> list[DeadLetter] | None:
+        """Run `step` until it succeeds, backing off through outages. None when stopped."""
+        backoff = self.settings.backoff_initial_s
+        while not stop.is_set():
+            try:
+                return (await step()) or []
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("outage while handling events, retrying: %r", exc)
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+        return None
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int,
+                      stop: asyncio.Event) -> None:
+        backoff = self.settings.backoff_initial_s
+        while not stop.is_set():
+            try:
+                await bounded(consumer.commit({tp: offset}), self.kafka.send_timeout_s,
+                              "offset commit")
+                return
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The partition moved to another member; it resumes from the last commit and
+                # the inbox turns the redelivery into a no-op.
+                log.info("offset commit refused after a rebalance: %r", exc)
+                return
+            except (KafkaError, BrokerTimeout) as exc:
+                log.warning("offset commit failed, retrying: %r", exc)
+                await _sleep(stop, backoff)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+
+
+def _key(item: Item) -> tuple[str, str]:
+    assert item.meta is not None
+    return (item.meta.source, item.meta.id)
+
+
+async def _claim(session: AsyncSession, items: list[Item]) -> set[tuple[str, str]]:
+    """Insert inbox rows; returns the keys that were new (the others were handled before)."""
+    rows = [{"source": i.meta.source, "id": i.meta.id, "type": i.meta.type}
+            for i in items if i.meta is not None]
+    statement = (insert(InboxMessage).values(rows).on_conflict_do_nothing()
+                 .returning(InboxMessage.source, InboxMessage.id))  # type: ignore[arg-type]
+    result = await session.execute(statement)
+    return {(source, id_) for source, id_ in result.all()}
+
+
+class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Let the batch in hand finish (and commit) before partitions are taken away."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        try:
+            await asyncio.wait_for(self._lock.acquire(), 30)
+            self._lock.release()
+        except TimeoutError:
+            log.warning("a batch was still running when partitions %s were revoked", revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", sorted(str(tp) for tp in assigned))
+
+
+async def _stop_consumer(consumer: AIOKafkaConsumer, timeout_s: float) -> None:
+    try:
+        await asyncio.wait_for(consumer.stop(), timeout_s)
+    except Exception as exc:
+        log.warning("consumer did not stop cleanly: %r", exc)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

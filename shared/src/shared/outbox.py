@@ -1,0 +1,57 @@
+"""The transactional outbox: an event is written in the same transaction as the change it reports."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.events import Contract, envelope
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One event waiting for (or past) publication. Column names follow Debezium's outbox."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")
+        ),
+        Index("ix_outbox_published_at", "published_at"),
+    )
+
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, Identity(always=True), primary_key=True),
+    )
+    id: uuid.UUID = Field(unique=True)
+    aggregatetype: str
+    aggregateid: str
+    type: str
+    payload: dict[str, object] = Field(sa_column=Column(JSONB, nullable=False))
+    traceparent: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+def emit(session: AsyncSession, contract: Contract, traceparent: str | None = None) -> uuid.UUID:
+    """Add the event to the caller's transaction. Does no I/O; the relay publishes it later."""
+    event = envelope(contract, traceparent)
+    session.add(
+        OutboxMessage(
+            id=uuid.UUID(event.id),
+            aggregatetype=contract.aggregate_type,
+            aggregateid=contract.aggregate_id(),
+            type=contract.wire_type,
+            payload=event.model_dump(mode="json", exclude_none=True),
+            traceparent=traceparent,
+        )
+    )
+    return uuid.UUID(event.id)

@@ -1,0 +1,154 @@
+"""RFC 9457 problem details: typed exceptions and the one handler that renders them."""
+
+import logging
+import re
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Base of every expected failure. Subclasses set `status` and `title`."""
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extensions = extensions
+
+    @classmethod
+    def slug(cls) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
+
+
+class BadRequest(Problem):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthenticated(Problem):
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+
+
+class InvalidInput(Problem):
+    status = 422
+    title = "Invalid input"
+
+
+class TooManyRequests(Problem):
+    status = 429
+    title = "Too many requests"
+
+
+class ServiceUnavailable(Problem):
+    status = 503
+    title = "Service unavailable"
+
+
+class FieldError(BaseModel):
+    detail: str
+    pointer: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry that documents a route's problems in OpenAPI."""
+    return {
+        p.status: {"model": ProblemDetails, "description": p.title,
+                   "content": {MEDIA_TYPE: {}}}
+        for p in problems
+    }
+
+
+def _render(request: Request, status: int, title: str, slug: str, detail: str | None,
+            **extensions: Any) -> JSONResponse:
+    base: str = request.app.state.problem_type_base
+    body = {"type": f"{base}{slug}", "title": title, "status": status,
+            "instance": request.url.path, **extensions}
+    if detail:
+        body["detail"] = detail
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def json_pointer(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc[1:]]
+    return "/" + "/".join(parts) if parts else ""
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return _render(request, exc.status, exc.title, exc.slug(), exc.detail, **exc.extensions)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"detail": e["msg"], "pointer": f"#{e['loc'][0]}{json_pointer(tuple(e['loc']))}"}
+        for e in exc.errors()
+    ]
+    return _render(request, 422, "Invalid input", "invalid-input",
+                   "The request does not match the schema.", errors=errors)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return _render(request, exc.status_code, title, slug, str(exc.detail))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _render(request, 500, "Internal Server Error", "internal-server-error",
+                   "Something went wrong on our side; it has been logged.")
+
+
+def install_problem_handlers(app: FastAPI, type_base: str) -> None:
+    app.state.problem_type_base = type_base
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

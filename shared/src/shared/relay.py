@@ -1,0 +1,183 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order, at least once.
+
+Rows are selected by "not yet published", never by "after the last id seen": sequence values
+are taken before commit, so a cursor would skip rows that commit late. One relay per service is
+active at a time (a PostgreSQL advisory lock), so one aggregate's events are never reordered.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from shared.kafka import BrokerTimeout, bounded, start_producer, stop_quietly
+from shared.metrics import RELAY_BATCH_SECONDS, RELAY_PUBLISHED, RELAY_SEND_FAILURES
+from shared.settings import KafkaSettings, RelaySettings
+
+log = logging.getLogger(__name__)
+
+SELECT_BATCH = """
+SELECT seq, id::text AS id, aggregateid, type, payload::text AS payload, traceparent
+FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1
+"""
+MARK_PUBLISHED = """
+UPDATE outbox SET published_at = now(), attempts = attempts + 1
+WHERE seq = ANY($1::bigint[])
+"""
+MARK_FAILED = """
+UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])
+"""
+PURGE = """
+DELETE FROM outbox WHERE seq IN (
+  SELECT seq FROM outbox
+  WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)
+  LIMIT $2)
+"""
+# Errors that mean "the database is not there right now": reconnect and carry on.
+DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                 asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, TimeoutError)
+
+
+def advisory_key(service: str) -> int:
+    """A stable 32-bit lock key per service."""
+    return zlib.crc32(f"trygg.relay.{service}".encode())
+
+
+@dataclass
+class Relay:
+    service: str
+    dsn: str
+    topic: str
+    kafka: KafkaSettings
+    settings: RelaySettings
+    is_leader: bool = False
+    last_progress: float = field(default_factory=time.monotonic)
+    _producer: AIOKafkaProducer | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _last_purge: float = 0.0
+    _failures: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set, surviving database and broker outages."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                backoff = 0.2
+            except DATABASE_DOWN as exc:
+                log.warning("relay lost the database: %r", exc)
+            self.is_leader = False
+            await _wait(stop, backoff)
+            backoff = min(backoff * 2, 5.0)
+        await self._drop_producer()
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn = await asyncpg.connect(self.dsn, timeout=10)
+        try:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", advisory_key(self.service)):
+                await _wait(stop, self.settings.poll_interval_s)
+                return
+            self.is_leader = True
+            await conn.add_listener("outbox", self._on_notify)
+            await self._pump(conn, stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 5)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _pump(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if conn.is_closed():
+                raise asyncpg.InterfaceError("relay connection closed")
+            self._wake.clear()
+            sent = await self.publish_batch(conn)
+            if sent == self.settings.batch_size:
+                continue  # more are waiting
+            await self._purge_if_due(conn)
+            waker = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waker, stopper}, timeout=self.settings.poll_interval_s,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waker.cancel()
+            stopper.cancel()
+
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        """Send one batch of unpublished rows; mark them published once the broker acked all."""
+        rows = await conn.fetch(SELECT_BATCH, self.settings.batch_size)
+        self.last_progress = time.monotonic()
+        if not rows:
+            return 0
+        started = time.perf_counter()
+        seqs = [r["seq"] for r in rows]
+        try:
+            await self._send(rows)
+        except (KafkaError, BrokerTimeout, OSError) as exc:
+            RELAY_SEND_FAILURES.labels(self.service).inc()
+            log.warning("relay could not publish %d events: %r", len(rows), exc)
+            await conn.execute(MARK_FAILED, seqs, repr(exc)[:500])
+            # Whatever failed (OutOfOrderSequenceNumber included), a fresh producer gets a new
+            # producer id, so stale sequence numbers cannot wedge it. Nothing was marked
+            # published: the whole batch goes again, and consumers drop the duplicates.
+            await self._drop_producer()
+            self._failures += 1
+            await asyncio.sleep(min(0.2 * 2**self._failures, 5.0))
+            return 0
+        self._failures = 0
+        await conn.execute(MARK_PUBLISHED, seqs)
+        RELAY_PUBLISHED.labels(self.service).inc(len(rows))
+        RELAY_BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
+        return len(rows)
+
+    async def _send(self, rows: list[asyncpg.Record]) -> None:
+        producer = await self._ensure_producer()
+        futures = []
+        for row in rows:
+            headers = [("id", row["id"].encode()), ("content-type", b"application/cloudevents+json")]
+            if row["traceparent"]:
+                headers.append(("traceparent", row["traceparent"].encode()))
+            futures.append(await bounded(
+                producer.send(self.topic, row["payload"].encode(), key=row["aggregateid"].encode(),
+                              headers=headers),
+                self.kafka.send_timeout_s, "append to the producer buffer"))
+        await bounded(asyncio.gather(*futures), self.kafka.send_timeout_s, "broker acknowledgement")
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = await start_producer(self.kafka)
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await stop_quietly(producer, self.kafka.stop_timeout_s)
+
+    async def _purge_if_due(self, conn: asyncpg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < self.settings.purge_interval_s:
+            return
+        self._last_purge = now
+        await purge_published(conn, self.settings)
+
+
+async def purge_published(conn: asyncpg.Connection, settings: RelaySettings) -> int:
+    """Delete rows published longer ago than the retention, in bounded batches."""
+    total = 0
+    while True:
+        status = await conn.execute(PURGE, settings.retention_hours * 3600, settings.purge_batch_size)
+        deleted = int(status.split()[-1])
+        total += deleted
+        if deleted < settings.purge_batch_size:
+            return total
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

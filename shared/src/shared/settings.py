@@ -1,0 +1,77 @@
+"""Settings every service shares; each service builds them once at its composition root."""
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults only: they match the local stack that `make up` starts.
+DEV_DATABASE_PASSWORD = "trygg-dev-only"
+DEV_JWT_SECRET = "trygg-development-signing-key-not-for-production"
+
+
+def dev_database_url(database: str, port: int = 55432) -> str:
+    return f"postgresql+asyncpg://trygg:{DEV_DATABASE_PASSWORD}@127.0.0.1:{port}/{database}"
+
+
+class DatabaseSettings(BaseModel):
+    url: str
+    pool_size: int = 10
+    max_overflow: int = 10
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    partitions: int = 3
+    # aiokafka can hang on a send or a stop while the broker is gone; nothing waits longer.
+    send_timeout_s: float = 30.0
+    stop_timeout_s: float = 10.0
+    linger_ms: int = 5
+    max_batch_bytes: int = 512 * 1024
+
+
+class RelaySettings(BaseModel):
+    batch_size: int = 2000
+    poll_interval_s: float = 1.0
+    retention_hours: float = 168.0
+    purge_batch_size: int = 5000
+    purge_interval_s: float = 60.0
+
+
+class ConsumerSettings(BaseModel):
+    batch_size: int = 500
+    handler_attempts: int = 3
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 10.0
+
+
+class AuthSettings(BaseModel):
+    issuer: str = "trygg-dev"
+    audience: str = "trygg"
+    algorithms: list[str] = ["HS256"]
+    # Development default: a symmetric key. Deployments set a JWKS URL (and RS256/ES256) instead.
+    secret: SecretStr | None = SecretStr(DEV_JWT_SECRET)
+    jwks_url: str | None = None
+
+
+class ServiceSettings(BaseSettings):
+    """Base for each service's settings, read from `<SERVICE>_<SECTION>__<FIELD>` variables."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    db: DatabaseSettings
+    kafka: KafkaSettings = KafkaSettings()
+    relay: RelaySettings = RelaySettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+    auth: AuthSettings = AuthSettings()
+    problem_type_base: str = "https://trygg.se/problems/"
+    log_level: str = "INFO"
+
+
+def events_topic(service: str) -> str:
+    return f"trygg.{service}.events"
+
+
+def dead_letter_topic(service: str) -> str:
+    return f"trygg.{service}.dlq"
+
+
+SERVICE_NAMES = ("walks", "tips", "patrols", "notify")
