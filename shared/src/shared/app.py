@@ -15,8 +15,14 @@ from shared.settings import ServiceSettings
 
 
 def create_service_app(
-    *, service: str, settings: ServiceSettings, routers: Sequence[APIRouter], title: str,
-    description: str, version: str = "0.1.0", openapi_tags: list[dict[str, str]] | None = None,
+    *,
+    service: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+    openapi_tags: list[dict[str, str]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the database, auth, problem handlers, health routes and metrics."""
     configure_logging(service, settings.log_level)
@@ -27,8 +33,13 @@ def create_service_app(
         yield
         await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  openapi_tags=openapi_tags)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+    )
     app.state.service = service
     app.state.settings = settings
     app.state.engine = engine

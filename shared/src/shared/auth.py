@@ -45,8 +45,11 @@ class TokenVerifier:
         try:
             key = await self._key(token)
             claims = jwt.decode(
-                token, key, algorithms=self._settings.algorithms,
-                audience=self._settings.audience, issuer=self._settings.issuer,
+                token,
+                key,
+                algorithms=self._settings.algorithms,
+                audience=self._settings.audience,
+                issuer=self._settings.issuer,
                 options={"require": ["iss", "aud", "exp", "sub"]},
             )
         except (jwt.PyJWTError, ValueError) as exc:
@@ -89,16 +92,30 @@ async def authenticate(
     return principal
 
 
-def mint_token(settings: AuthSettings, subject: str, scopes: list[str],
-               municipalities: list[str], ttl_s: int = 3600) -> str:
+def mint_token(
+    settings: AuthSettings,
+    subject: str,
+    scopes: list[str],
+    municipalities: list[str],
+    ttl_s: int = 3600,
+) -> str:
     """A development token signed with the configured symmetric key."""
     if settings.secret is None:
         raise ValueError("minting needs a symmetric key (AUTH__SECRET)")
     now = int(time.time())
     claims = {
-        "iss": settings.issuer, "aud": settings.audience, "sub": subject,
-        "client_id": subject, "iat": now, "exp": now + ttl_s,
-        "scope": " ".join(scopes), "municipalities": municipalities,
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "sub": subject,
+        "client_id": subject,
+        "iat": now,
+        "exp": now + ttl_s,
+        "scope": " ".join(scopes),
+        "municipalities": municipalities,
     }
-    return jwt.encode(claims, settings.secret.get_secret_value(), algorithm=settings.algorithms[0],
-                      headers={"typ": "at+jwt"})
+    return jwt.encode(
+        claims,
+        settings.secret.get_secret_value(),
+        algorithm=settings.algorithms[0],
+        headers={"typ": "at+jwt"},
+    )

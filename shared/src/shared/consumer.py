@@ -7,6 +7,7 @@ retries the same records for as long as it takes; a bad record is dead-lettered,
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -112,8 +113,9 @@ class ConsumerRunner:
                 await sender.close()
                 await _stop_consumer(consumer, self.kafka.stop_timeout_s)
 
-    async def _consume(self, consumer: AIOKafkaConsumer, sender: DeadLetterSender,
-                       stop: asyncio.Event) -> None:
+    async def _consume(
+        self, consumer: AIOKafkaConsumer, sender: DeadLetterSender, stop: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.batch_size)
             self.last_progress = time.monotonic()
@@ -121,9 +123,14 @@ class ConsumerRunner:
                 async with self._lock:
                     await self._handle_batch(consumer, sender, tp, records, stop)
 
-    async def _handle_batch(self, consumer: AIOKafkaConsumer, sender: DeadLetterSender,
-                            tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]],
-                            stop: asyncio.Event) -> None:
+    async def _handle_batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        sender: DeadLetterSender,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+        stop: asyncio.Event,
+    ) -> None:
         items = [self._parse(r) for r in records]
         dead = await self._until_done(lambda: self.apply(items), stop)
         if dead is None:
@@ -139,8 +146,16 @@ class ConsumerRunner:
         item = Item(record)
         try:
             envelope = parse_envelope(record.value)
-            item.meta = EventMeta(envelope.id, envelope.source, envelope.type, envelope.subject,
-                                  record.topic, record.partition, record.offset, envelope)
+            item.meta = EventMeta(
+                envelope.id,
+                envelope.source,
+                envelope.type,
+                envelope.subject,
+                record.topic,
+                record.partition,
+                record.offset,
+                envelope,
+            )
             item.handler = self.routes.get(envelope.type)
             contract = contract_for(envelope.type)
             if item.handler is not None:
@@ -156,8 +171,7 @@ class ConsumerRunner:
         """Handle a batch in one transaction; returns the records that must be dead-lettered."""
         dead = [DeadLetter(i.record, i.error, "InvalidEvent") for i in items if i.error]
         handled = [i for i in items if i.handler is not None]
-        CONSUMED.labels(self.service, "ignored").inc(
-            len(items) - len(handled) - len(dead))
+        CONSUMED.labels(self.service, "ignored").inc(len(items) - len(handled) - len(dead))
         if not handled:
             return dead
         try:
@@ -172,6 +186,7 @@ class ConsumerRunner:
             fresh = await _claim(session, items)
             for item in items:
                 if _key(item) in fresh:
+                    fresh.discard(_key(item))  # the same event twice in one batch runs once
                     await self._call(item, session)
         CONSUMED.labels(self.service, "handled").inc(len(items))
 
@@ -181,8 +196,13 @@ class ConsumerRunner:
             for item in items:
                 error = await self._apply_isolated(item, session)
                 if error is not None:
-                    dead.append(DeadLetter(item.record, str(error.__cause__ or error),
-                                           type(error.__cause__ or error).__name__))
+                    dead.append(
+                        DeadLetter(
+                            item.record,
+                            str(error.__cause__ or error),
+                            type(error.__cause__ or error).__name__,
+                        )
+                    )
         return dead
 
     async def _apply_isolated(self, item: Item, session: AsyncSession) -> HandlerFailed | None:
@@ -201,7 +221,8 @@ class ConsumerRunner:
         return error
 
     async def _call(self, item: Item, session: AsyncSession) -> None:
-        assert item.handler is not None and item.meta is not None
+        assert item.handler is not None
+        assert item.meta is not None
         with event_context(item.meta.id, item.meta.type):
             try:
                 await item.handler(item.event, session, meta=item.meta, **self.deps)
@@ -211,8 +232,9 @@ class ConsumerRunner:
                     raise
                 raise HandlerFailed(str(exc)) from exc
 
-    async def _until_done(self, step: Callable[[], Awaitable[list[DeadLetter] | None]],
-                          stop: asyncio.Event) -> list[DeadLetter] | None:
+    async def _until_done(
+        self, step: Callable[[], Awaitable[list[DeadLetter] | None]], stop: asyncio.Event
+    ) -> list[DeadLetter] | None:
         """Run `step` until it succeeds, backing off through outages. None when stopped."""
         backoff = self.settings.backoff_initial_s
         while not stop.is_set():
@@ -226,13 +248,15 @@ class ConsumerRunner:
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
         return None
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int,
-                      stop: asyncio.Event) -> None:
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, stop: asyncio.Event
+    ) -> None:
         backoff = self.settings.backoff_initial_s
         while not stop.is_set():
             try:
-                await bounded(consumer.commit({tp: offset}), self.kafka.send_timeout_s,
-                              "offset commit")
+                await bounded(
+                    consumer.commit({tp: offset}), self.kafka.send_timeout_s, "offset commit"
+                )
                 return
             except (CommitFailedError, IllegalStateError) as exc:
                 # The partition moved to another member; it resumes from the last commit and
@@ -252,11 +276,18 @@ def _key(item: Item) -> tuple[str, str]:
 
 async def _claim(session: AsyncSession, items: list[Item]) -> set[tuple[str, str]]:
     """Insert inbox rows; returns the keys that were new (the others were handled before)."""
-    rows = [{"source": i.meta.source, "id": i.meta.id, "type": i.meta.type}
-            for i in items if i.meta is not None]
-    statement = (insert(InboxMessage).values(rows).on_conflict_do_nothing()
-                 .returning(InboxMessage.source, InboxMessage.id))  # type: ignore[arg-type]
-    result = await session.execute(statement)
+    rows = [
+        {"source": i.meta.source, "id": i.meta.id, "type": i.meta.type}
+        for i in items
+        if i.meta is not None
+    ]
+    statement = (
+        insert(InboxMessage)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(InboxMessage.source, InboxMessage.id)
+    )  # type: ignore[arg-type]
+    result = await session.exec(statement)
     return {(source, id_) for source, id_ in result.all()}
 
 
@@ -285,7 +316,5 @@ async def _stop_consumer(consumer: AIOKafkaConsumer, timeout_s: float) -> None:
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

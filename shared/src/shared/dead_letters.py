@@ -55,9 +55,12 @@ class DeadLetterSender:
         producer = await self._ensure()
         try:
             futures = [
-                await producer.send(dead_letter_topic(self._service), letter.record.value,
-                                    key=letter.record.key,
-                                    headers=dead_letter_headers(letter, self._service))
+                await producer.send(
+                    dead_letter_topic(self._service),
+                    letter.record.value,
+                    key=letter.record.key,
+                    headers=dead_letter_headers(letter, self._service),
+                )
                 for letter in letters
             ]
             await bounded(asyncio.gather(*futures), self._kafka.send_timeout_s, "dead letter")
@@ -65,13 +68,19 @@ class DeadLetterSender:
             await self.close()
             raise
         for letter in letters:
-            log.error("dead-lettered %s[%d]@%d: %s", letter.record.topic, letter.record.partition,
-                      letter.record.offset, letter.error)
+            log.error(
+                "dead-lettered %s[%d]@%d: %s",
+                letter.record.topic,
+                letter.record.partition,
+                letter.record.offset,
+                letter.error,
+            )
 
     async def _ensure(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = AIOKafkaProducer(bootstrap_servers=self._kafka.bootstrap_servers,
-                                        acks="all", enable_idempotence=True)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._kafka.bootstrap_servers, acks="all", enable_idempotence=True
+            )
             try:
                 await bounded(producer.start(), self._kafka.send_timeout_s, "producer start")
             except BaseException:

@@ -30,7 +30,9 @@ def _chain(exc: BaseException) -> list[BaseException]:
     while current is not None and current not in seen:
         seen.append(current)
         orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
     return seen
 
 

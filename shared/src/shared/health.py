@@ -40,7 +40,9 @@ async def livez() -> Liveness:
 
 
 @router.get(
-    "/readyz", summary="The service can do its work", response_model=Readiness,
+    "/readyz",
+    summary="The service can do its work",
+    response_model=Readiness,
     responses={503: {"model": Readiness, "description": "A dependency is not ready"}},
 )
 async def readyz(request: Request) -> Any:
@@ -53,8 +55,12 @@ async def readyz(request: Request) -> Any:
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
 async def metrics() -> Response:
     """Metrics in the Prometheus text format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

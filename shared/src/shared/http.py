@@ -32,8 +32,7 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", rid.encode())]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
@@ -42,7 +41,8 @@ class RequestContext:
             route = getattr(scope.get("route"), "path", "unmatched")
             HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
             HTTP_SECONDS.labels(self.service, scope["method"], route).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
             request_id.reset(token)
 
 
@@ -70,7 +70,14 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         f'"status":413,"detail":"Request bodies are limited to {limit} bytes.",'
         f'"instance":"{scope["path"]}"}}'
     ).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -1,6 +1,7 @@
 """Kafka clients with the project's settings, and the bounded waits around them."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -69,10 +70,8 @@ async def create_topics(bootstrap: str, names: list[str], partitions: int) -> li
         missing = [n for n in names if n not in existing]
         if missing:
             new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()

@@ -26,8 +26,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for name, var in (("request_id", request_id), ("event_id", event_id),
-                          ("event_type", event_type)):
+        for name, var in (
+            ("request_id", request_id),
+            ("event_id", event_id),
+            ("event_type", event_type),
+        ):
             if (value := var.get()) is not None:
                 line[name] = value
         if record.exc_info:

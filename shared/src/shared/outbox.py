@@ -1,4 +1,4 @@
-"""The transactional outbox: an event is written in the same transaction as the change it reports."""
+"""The transactional outbox: an event commits in the same transaction as the change it reports."""
 
 import uuid
 from datetime import datetime
@@ -16,9 +16,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
-            "ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")
-        ),
+        Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
         Index("ix_outbox_published_at", "published_at"),
     )
 

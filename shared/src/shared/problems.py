@@ -96,17 +96,22 @@ class ProblemDetails(BaseModel):
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry that documents a route's problems in OpenAPI."""
     return {
-        p.status: {"model": ProblemDetails, "description": p.title,
-                   "content": {MEDIA_TYPE: {}}}
+        p.status: {"model": ProblemDetails, "description": p.title, "content": {MEDIA_TYPE: {}}}
         for p in problems
     }
 
 
-def _render(request: Request, status: int, title: str, slug: str, detail: str | None,
-            **extensions: Any) -> JSONResponse:
+def _render(
+    request: Request, status: int, title: str, slug: str, detail: str | None, **extensions: Any
+) -> JSONResponse:
     base: str = request.app.state.problem_type_base
-    body = {"type": f"{base}{slug}", "title": title, "status": status,
-            "instance": request.url.path, **extensions}
+    body = {
+        "type": f"{base}{slug}",
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+        **extensions,
+    }
     if detail:
         body["detail"] = detail
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -129,8 +134,14 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         {"detail": e["msg"], "pointer": f"#{e['loc'][0]}{json_pointer(tuple(e['loc']))}"}
         for e in exc.errors()
     ]
-    return _render(request, 422, "Invalid input", "invalid-input",
-                   "The request does not match the schema.", errors=errors)
+    return _render(
+        request,
+        422,
+        "Invalid input",
+        "invalid-input",
+        "The request does not match the schema.",
+        errors=errors,
+    )
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -142,8 +153,13 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _render(request, 500, "Internal Server Error", "internal-server-error",
-                   "Something went wrong on our side; it has been logged.")
+    return _render(
+        request,
+        500,
+        "Internal Server Error",
+        "internal-server-error",
+        "Something went wrong on our side; it has been logged.",
+    )
 
 
 def install_problem_handlers(app: FastAPI, type_base: str) -> None:

@@ -40,8 +40,14 @@ DELETE FROM outbox WHERE seq IN (
   LIMIT $2)
 """
 # Errors that mean "the database is not there right now": reconnect and carry on.
-DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                 asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, TimeoutError)
+DATABASE_DOWN = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    TimeoutError,
+)
 
 
 def advisory_key(service: str) -> int:
@@ -80,7 +86,9 @@ class Relay:
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.dsn, timeout=10)
         try:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", advisory_key(self.service)):
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1)", advisory_key(self.service)
+            ):
                 await _wait(stop, self.settings.poll_interval_s)
                 return
             self.is_leader = True
@@ -104,8 +112,11 @@ class Relay:
             await self._purge_if_due(conn)
             waker = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waker, stopper}, timeout=self.settings.poll_interval_s,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waker, stopper},
+                timeout=self.settings.poll_interval_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             waker.cancel()
             stopper.cancel()
 
@@ -140,13 +151,24 @@ class Relay:
         producer = await self._ensure_producer()
         futures = []
         for row in rows:
-            headers = [("id", row["id"].encode()), ("content-type", b"application/cloudevents+json")]
+            headers = [
+                ("id", row["id"].encode()),
+                ("content-type", b"application/cloudevents+json"),
+            ]
             if row["traceparent"]:
                 headers.append(("traceparent", row["traceparent"].encode()))
-            futures.append(await bounded(
-                producer.send(self.topic, row["payload"].encode(), key=row["aggregateid"].encode(),
-                              headers=headers),
-                self.kafka.send_timeout_s, "append to the producer buffer"))
+            futures.append(
+                await bounded(
+                    producer.send(
+                        self.topic,
+                        row["payload"].encode(),
+                        key=row["aggregateid"].encode(),
+                        headers=headers,
+                    ),
+                    self.kafka.send_timeout_s,
+                    "append to the producer buffer",
+                )
+            )
         await bounded(asyncio.gather(*futures), self.kafka.send_timeout_s, "broker acknowledgement")
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
@@ -171,7 +193,9 @@ async def purge_published(conn: asyncpg.Connection, settings: RelaySettings) -> 
     """Delete rows published longer ago than the retention, in bounded batches."""
     total = 0
     while True:
-        status = await conn.execute(PURGE, settings.retention_hours * 3600, settings.purge_batch_size)
+        status = await conn.execute(
+            PURGE, settings.retention_hours * 3600, settings.purge_batch_size
+        )
         deleted = int(status.split()[-1])
         total += deleted
         if deleted < settings.purge_batch_size:

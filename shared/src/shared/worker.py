@@ -14,9 +14,14 @@ from shared.settings import ServiceSettings, events_topic
 log = logging.getLogger(__name__)
 
 
-async def run_worker(*, service: str, settings: ServiceSettings,
-                     routes: dict[str, Handler] | None = None, topics: list[str] | None = None,
-                     deps: dict[str, Any] | None = None) -> None:
+async def run_worker(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    routes: dict[str, Handler] | None = None,
+    topics: list[str] | None = None,
+    deps: dict[str, Any] | None = None,
+) -> None:
     """Run the relay (and the consumer, when there are routes) until SIGTERM or SIGINT."""
     configure_logging(service, settings.log_level)
     stop = asyncio.Event()
@@ -24,12 +29,20 @@ async def run_worker(*, service: str, settings: ServiceSettings,
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     engine = create_engine(settings.db)
-    relay = Relay(service, asyncpg_dsn(settings.db.url), events_topic(service), settings.kafka,
-                  settings.relay)
+    relay = Relay(
+        service, asyncpg_dsn(settings.db.url), events_topic(service), settings.kafka, settings.relay
+    )
     jobs = [relay.run(stop)]
     if routes:
-        runner = ConsumerRunner(service, topics or [], routes, create_sessionmaker(engine),
-                                settings.kafka, settings.consumer, deps or {})
+        runner = ConsumerRunner(
+            service,
+            topics or [],
+            routes,
+            create_sessionmaker(engine),
+            settings.kafka,
+            settings.consumer,
+            deps or {},
+        )
         jobs.append(runner.run(stop))
     log.info("worker started", extra={})
     try:

@@ -12,5 +12,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[],
         title="Trygg notify",
-        description="Residents' subscriptions, stakeholders, webhooks, and the notifications that tell them what is being done.",
+        description=(
+            "Residents' subscriptions, stakeholders, webhooks, and the notifications that "
+            "tell them what is being done."
+        ),
     )

@@ -12,5 +12,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[],
         title="Trygg patrols",
-        description="Reported incidents, the shared situational picture, hot spots and patrol rounds.",
+        description=(
+            "Reported incidents, the shared situational picture, hot spots and patrol rounds."
+        ),
     )

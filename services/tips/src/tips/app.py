@@ -12,5 +12,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[],
         title="Trygg tips",
-        description="Residents' tips, their categories and triage, dialogue notes and Open311 GeoReport v2 intake.",
+        description=(
+            "Residents' tips, their categories and triage, dialogue notes and Open311 "
+            "GeoReport v2 intake."
+        ),
     )

@@ -12,5 +12,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[],
         title="Trygg walks",
-        description="Safety walks (trygghetsvandringar), their observations and protocols, and the action plans they produce.",
+        description=(
+            "Safety walks (trygghetsvandringar), their observations and protocols, and the "
+            "action plans they produce."
+        ),
     )

@@ -5,6 +5,8 @@ from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="WALKS_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="WALKS_", env_nested_delimiter="__", extra="ignore"
+    )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("walks"))

@@ -1,0 +1,3 @@
+"""Event contracts, one module per producing service. Importing this package registers them all."""
+
+from shared.contracts import walks as walks

@@ -1,0 +1,1 @@
+"""Events the walks service publishes on trygg.walks.events."""

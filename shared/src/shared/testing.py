@@ -1,0 +1,221 @@
+"""Helpers for the test tiers: the test stack, a probe contract, waiting on conditions."""
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.auth import mint_token
+from shared.consumer import EventMeta
+from shared.db import asyncpg_dsn, get_session
+from shared.events import Contract, envelope, register
+from shared.settings import DEV_DATABASE_PASSWORD, AuthSettings, KafkaSettings
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+@register
+class ProbeHappened(Contract):
+    """A test-only event: something numbered `n` happened to `aggregate`."""
+
+    wire_type = "se.trygg.test.probe.happened.v1"
+    source = "/test"
+    aggregate_type = "probe"
+
+    aggregate: str
+    n: int
+
+    def aggregate_id(self) -> str:
+        return self.aggregate
+
+
+@dataclass(frozen=True)
+class TestStack:
+    """The PostgreSQL and Kafka that `make test` started, and the script that controls them."""
+
+    __test__ = False  # not a test class, despite its name
+
+    script: str
+    pg_port: int
+    kafka_port: int
+
+    @classmethod
+    def from_env(cls) -> "TestStack":
+        script = os.environ.get("TRYGG_TEST_STACK")
+        if not script:
+            raise RuntimeError("The test stack is not up: run the tests with `make test`.")
+        return cls(script, int(os.environ["TRYGG_PG_PORT"]), int(os.environ["TRYGG_KAFKA_PORT"]))
+
+    def database_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://trygg:{DEV_DATABASE_PASSWORD}@127.0.0.1:{self.pg_port}/{database}"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    def kafka_settings(self, **overrides: object) -> KafkaSettings:
+        return KafkaSettings(bootstrap_servers=self.bootstrap, **overrides)  # type: ignore[arg-type]
+
+    async def control(self, command: str) -> None:
+        """Run one of the stack script's commands (kafka-kill, pg-stop, ...) without blocking."""
+        process = await asyncio.create_subprocess_exec(
+            self.script, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _, err = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"{command} failed: {err.decode()}")
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, what: str = "condition"
+) -> None:
+    """Await a condition by checking it every 50 ms, failing after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def read_topic(
+    bootstrap: str, topic: str, count: int, partitions: int = 3, timeout_s: float = 60.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read a topic from the beginning until at least `count` records arrived."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+
+        async def enough() -> bool:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+            return len(records) >= count
+
+        await wait_until(enough, timeout_s, f"{count} records on {topic}")
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def recreate_database(stack: TestStack, name: str) -> str:
+    """Drop and create a database on the test stack; returns its SQLAlchemy URL."""
+    conn = await asyncpg.connect(asyncpg_dsn(stack.database_url("postgres")))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return stack.database_url(name)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+async def record_probe(
+    event: ProbeHappened, session: AsyncSession, meta: EventMeta, **_: object
+) -> None:
+    """A handler with a visible side effect: one probe_effect row per handled event."""
+    if event.n < 0:
+        raise ValueError(f"probe {event.n} is negative")
+    conn = await session.connection()
+    await conn.execute(
+        text("INSERT INTO probe_effect (event_id, aggregate, n) VALUES (:e, :a, :n)"),
+        {"e": meta.id, "a": event.aggregate, "n": event.n},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(job: Callable[[asyncio.Event], Awaitable[None]]) -> AsyncIterator[None]:
+    """Run a relay's or consumer's `run(stop)` in the background for the `async with` block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(job(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
+
+
+def probe_record(aggregate: str, n: int) -> bytes:
+    """A valid CloudEvent carrying a probe, as a producer would put it on Kafka."""
+    return envelope(ProbeHappened(aggregate=aggregate, n=n)).model_dump_json().encode()
+
+
+async def migrate(service: str, url: str) -> None:
+    """Run a service's Alembic history against `url`, as a deployment would."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alembic",
+        "-c",
+        str(REPOSITORY / "services" / service / "alembic.ini"),
+        "upgrade",
+        "head",
+        env={**os.environ, f"{service.upper()}_DB__URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"migrating {service} failed:\n{out.decode()}")
+
+
+@contextlib.asynccontextmanager
+async def rolled_back_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose commits only release savepoints; everything is rolled back at the end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        session = AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await outer.rollback()
+
+
+def use_session(app: FastAPI, session: AsyncSession) -> None:
+    """Make every request of `app` run in the test's session."""
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+        await session.flush()
+
+    app.dependency_overrides[get_session] = test_session
+
+
+def api_client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+def bearer(
+    scopes: list[str],
+    municipalities: list[str],
+    subject: str = "tester",
+    settings: AuthSettings | None = None,
+) -> dict[str, str]:
+    """Authorization headers with a development token."""
+    token = mint_token(settings or AuthSettings(), subject, scopes, municipalities)
+    return {"Authorization": f"Bearer {token}"}
