@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -281,12 +282,10 @@ async def _claim(session: AsyncSession, items: list[Item]) -> set[tuple[str, str
         for i in items
         if i.meta is not None
     ]
+    table: Table = InboxMessage.__table__  # type: ignore[attr-defined]
     statement = (
-        insert(InboxMessage)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(InboxMessage.source, InboxMessage.id)
-    )  # type: ignore[arg-type]
+        insert(table).values(rows).on_conflict_do_nothing().returning(table.c.source, table.c.id)
+    )
     result = await session.exec(statement)
     return {(source, id_) for source, id_ in result.all()}
 

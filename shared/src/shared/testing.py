@@ -6,9 +6,10 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -67,7 +68,7 @@ class TestStack:
         return f"127.0.0.1:{self.kafka_port}"
 
     def kafka_settings(self, **overrides: object) -> KafkaSettings:
-        return KafkaSettings(bootstrap_servers=self.bootstrap, **overrides)  # type: ignore[arg-type]
+        return KafkaSettings.model_validate({"bootstrap_servers": self.bootstrap, **overrides})
 
     async def control(self, command: str) -> None:
         """Run one of the stack script's commands (kafka-kill, pg-stop, ...) without blocking."""
@@ -146,7 +147,9 @@ async def record_probe(
 
 
 @contextlib.asynccontextmanager
-async def running(job: Callable[[asyncio.Event], Awaitable[None]]) -> AsyncIterator[None]:
+async def running(
+    job: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+) -> AsyncIterator[None]:
     """Run a relay's or consumer's `run(stop)` in the background for the `async with` block."""
     stop = asyncio.Event()
     task = asyncio.create_task(job(stop))
@@ -206,8 +209,9 @@ def use_session(app: FastAPI, session: AsyncSession) -> None:
     app.dependency_overrides[get_session] = test_session
 
 
-def api_client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+def api_client(app: FastAPI, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 def bearer(
