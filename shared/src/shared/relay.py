@@ -10,6 +10,7 @@ import contextlib
 import logging
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SELECT_BATCH = """
 SELECT seq, id::text AS id, aggregateid, type, payload::text AS payload, traceparent
-FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1
+FROM outbox WHERE published_at IS NULL AND seq > $2 ORDER BY seq LIMIT $1
 """
 MARK_PUBLISHED = """
 UPDATE outbox SET published_at = now(), attempts = attempts + 1
@@ -39,6 +40,7 @@ DELETE FROM outbox WHERE seq IN (
   WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)
   LIMIT $2)
 """
+CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
 # Errors that mean "the database is not there right now": reconnect and carry on.
 DATABASE_DOWN = (
     OSError,
@@ -48,6 +50,19 @@ DATABASE_DOWN = (
     asyncpg.AdminShutdownError,
     TimeoutError,
 )
+
+
+@dataclass
+class _Batch:
+    seqs: list[int]
+    acks: asyncio.Future[list[object]]
+    started: float
+
+
+def _retrieve(future: asyncio.Future[list[object]]) -> None:
+    """Consume the outcome of acks nobody waits for any more, so it is not logged as lost."""
+    if not future.cancelled():
+        future.exception()
 
 
 def advisory_key(service: str) -> int:
@@ -106,9 +121,8 @@ class Relay:
             if conn.is_closed():
                 raise asyncpg.InterfaceError("relay connection closed")
             self._wake.clear()
-            sent = await self.publish_batch(conn)
-            if sent == self.settings.batch_size:
-                continue  # more are waiting
+            if await self.publish_round(conn):
+                continue  # more may be waiting
             await self._purge_if_due(conn)
             waker = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
@@ -120,56 +134,85 @@ class Relay:
             waker.cancel()
             stopper.cancel()
 
-    async def publish_batch(self, conn: asyncpg.Connection) -> int:
-        """Send one batch of unpublished rows; mark them published once the broker acked all."""
-        rows = await conn.fetch(SELECT_BATCH, self.settings.batch_size)
-        self.last_progress = time.monotonic()
-        if not rows:
-            return 0
-        started = time.perf_counter()
-        seqs = [r["seq"] for r in rows]
-        try:
-            await self._send(rows)
-        except (KafkaError, BrokerTimeout, OSError) as exc:
-            RELAY_SEND_FAILURES.labels(self.service).inc()
-            log.warning("relay could not publish %d events: %r", len(rows), exc)
-            await conn.execute(MARK_FAILED, seqs, repr(exc)[:500])
-            # Whatever failed (OutOfOrderSequenceNumber included), a fresh producer gets a new
-            # producer id, so stale sequence numbers cannot wedge it. Nothing was marked
-            # published: the whole batch goes again, and consumers drop the duplicates.
-            await self._drop_producer()
-            self._failures += 1
-            await asyncio.sleep(min(0.2 * 2**self._failures, 5.0))
-            return 0
-        self._failures = 0
-        await conn.execute(MARK_PUBLISHED, seqs)
-        RELAY_PUBLISHED.labels(self.service).inc(len(rows))
-        RELAY_BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
-        return len(rows)
+    async def publish_round(self, conn: asyncpg.Connection) -> int:
+        """Publish the rows unpublished now, batches in flight; returns how many went out.
 
-    async def _send(self, rows: list[asyncpg.Record]) -> None:
-        producer = await self._ensure_producer()
+        While the broker acknowledges one batch the next is read and sent, so the database and
+        the broker work at the same time. A batch is marked published only after all its
+        records are acknowledged. The cursor lives for one round only: every round starts again
+        from "not yet published", so a row that commits late is taken by the next round.
+        """
+        in_flight: deque[_Batch] = deque()
+        published, cursor = 0, 0
+        try:
+            producer = await self._ensure_producer()
+            for _ in range(self.settings.round_batches):
+                rows = await conn.fetch(SELECT_BATCH, self.settings.batch_size, cursor)
+                self.last_progress = time.monotonic()
+                if rows:
+                    cursor = rows[-1]["seq"]
+                    in_flight.append(await self._dispatch(producer, rows))
+                if in_flight and (len(in_flight) >= self.settings.in_flight_batches or not rows):
+                    published += await self._settle(conn, in_flight.popleft())
+                if not rows and not in_flight:
+                    break
+            while in_flight:
+                published += await self._settle(conn, in_flight.popleft())
+        except (KafkaError, BrokerTimeout, OSError) as exc:
+            await self._failed(conn, list(in_flight), exc)
+        self._failures = 0 if published else self._failures
+        return published
+
+    async def _dispatch(self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> _Batch:
+        # One bound around the whole batch: a wait_for per record would cost a task each.
+        futures = await bounded(
+            self._append(producer, rows), self.kafka.send_timeout_s, "append to the buffer"
+        )
+        acks = asyncio.gather(*futures)
+        acks.add_done_callback(_retrieve)
+        return _Batch([r["seq"] for r in rows], acks, time.perf_counter())
+
+    async def _append(
+        self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]
+    ) -> list[asyncio.Future[object]]:
         futures = []
         for row in rows:
-            headers = [
-                ("id", row["id"].encode()),
-                ("content-type", b"application/cloudevents+json"),
-            ]
+            headers = [("id", row["id"].encode()), CONTENT_TYPE_HEADER]
             if row["traceparent"]:
                 headers.append(("traceparent", row["traceparent"].encode()))
             futures.append(
-                await bounded(
-                    producer.send(
-                        self.topic,
-                        row["payload"].encode(),
-                        key=row["aggregateid"].encode(),
-                        headers=headers,
-                    ),
-                    self.kafka.send_timeout_s,
-                    "append to the producer buffer",
+                await producer.send(
+                    self.topic,
+                    row["payload"].encode(),
+                    key=row["aggregateid"].encode(),
+                    headers=headers,
                 )
             )
-        await bounded(asyncio.gather(*futures), self.kafka.send_timeout_s, "broker acknowledgement")
+        return futures
+
+    async def _settle(self, conn: asyncpg.Connection, batch: _Batch) -> int:
+        await bounded(asyncio.shield(batch.acks), self.kafka.send_timeout_s, "broker acks")
+        await conn.execute(MARK_PUBLISHED, batch.seqs)
+        RELAY_PUBLISHED.labels(self.service).inc(len(batch.seqs))
+        RELAY_BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - batch.started)
+        return len(batch.seqs)
+
+    async def _failed(
+        self, conn: asyncpg.Connection, batches: list[_Batch], exc: Exception
+    ) -> None:
+        """Nothing unacknowledged was marked published: it all goes again in the next round,
+        and consumers drop the duplicates. Whatever failed (OutOfOrderSequenceNumber included),
+        a fresh producer gets a new producer id, so stale sequence numbers cannot wedge it."""
+        RELAY_SEND_FAILURES.labels(self.service).inc()
+        seqs = [seq for batch in batches for seq in batch.seqs]
+        log.warning("relay could not publish %d events: %r", len(seqs), exc)
+        for batch in batches:
+            batch.acks.cancel()
+        if seqs:
+            await conn.execute(MARK_FAILED, seqs, repr(exc)[:500])
+        await self._drop_producer()
+        self._failures += 1
+        await asyncio.sleep(min(0.2 * 2**self._failures, 5.0))
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -30,6 +30,10 @@ class KafkaSettings(BaseModel):
 
 class RelaySettings(BaseModel):
     batch_size: int = 2000
+    # Batches per round; between rounds the relay checks whether it should stop or purge.
+    round_batches: int = 50
+    # Batches sent before the oldest is awaited: the database and the broker work at once.
+    in_flight_batches: int = 3
     poll_interval_s: float = 1.0
     retention_hours: float = 168.0
     purge_batch_size: int = 5000

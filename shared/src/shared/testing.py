@@ -93,9 +93,14 @@ async def wait_until(
 
 
 async def read_topic(
-    bootstrap: str, topic: str, count: int, partitions: int = 3, timeout_s: float = 60.0
+    bootstrap: str,
+    topic: str,
+    count: int,
+    partitions: int = 3,
+    timeout_s: float = 60.0,
+    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool] | None = None,
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read a topic from the beginning until at least `count` records arrived."""
+    """Read a topic from the beginning until `count` records arrived (or `until` holds)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
     )
@@ -110,12 +115,24 @@ async def read_topic(
             batches = await consumer.getmany(timeout_ms=200)
             for batch in batches.values():
                 records.extend(batch)
-            return len(records) >= count
+            return until(records) if until else len(records) >= count
 
         await wait_until(enough, timeout_s, f"{count} records on {topic}")
         return records
     finally:
         await consumer.stop()
+
+
+async def find_event(
+    bootstrap: str, topic: str, event_id: str, timeout_s: float = 60.0
+) -> ConsumerRecord[bytes, bytes]:
+    """The record of one event on a topic other tests may also write to."""
+
+    def has_it(records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        return any(dict(r.headers).get("id") == event_id.encode() for r in records)
+
+    records = await read_topic(bootstrap, topic, 0, timeout_s=timeout_s, until=has_it)
+    return next(r for r in records if dict(r.headers).get("id") == event_id.encode())
 
 
 async def recreate_database(stack: TestStack, name: str) -> str:
