@@ -10,3 +10,5 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("walks"))
+    # Where residents reach the public pages; events carry links under it.
+    public_base_url: str = "http://127.0.0.1:8001"

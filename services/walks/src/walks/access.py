@@ -1,0 +1,34 @@
+"""Who may call what: the scopes of the walks API, and the request's public base URL.
+
+`walks:read` reads, `walks:write` records walks, observations, plans and measures,
+`walks:publish` publishes what residents are told about (protocols; publishing, revising and
+withdrawing plans), and `walks:admin` configures a municipality's observation taxonomy.
+Publishing has its own scope because it reaches residents: a field worker who records
+observations need not be the official who answers for what is made public.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from shared.auth import Principal, authenticate
+from shared.problems import Forbidden, Unauthenticated, problem_responses
+
+READ = "walks:read"
+WRITE = "walks:write"
+PUBLISH = "walks:publish"
+ADMIN = "walks:admin"
+
+Reader = Annotated[Principal, Security(authenticate, scopes=[READ])]
+Writer = Annotated[Principal, Security(authenticate, scopes=[WRITE])]
+Publisher = Annotated[Principal, Security(authenticate, scopes=[PUBLISH])]
+Admin = Annotated[Principal, Security(authenticate, scopes=[ADMIN])]
+
+
+def public_base_url(request: Request) -> str:
+    base: str = request.app.state.settings.public_base_url
+    return base.rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(public_base_url)]
+
+AUTH_PROBLEMS = problem_responses(Unauthenticated, Forbidden)

@@ -1,0 +1,58 @@
+"""The walks service's expected failures, rendered as RFC 9457 problems."""
+
+from typing import Any
+
+from shared.problems import Conflict, InvalidInput, NotFound
+
+
+class WalkNotFound(NotFound):
+    title = "Walk not found"
+
+
+class ParticipantNotFound(NotFound):
+    title = "Participant not found"
+
+
+class ObservationNotFound(NotFound):
+    title = "Observation not found"
+
+
+class ProtocolNotFound(NotFound):
+    title = "Protocol not found"
+
+
+class PlanNotFound(NotFound):
+    title = "Action plan not found"
+
+
+class MeasureNotFound(NotFound):
+    title = "Measure not found"
+
+
+class WalkStatusConflict(Conflict):
+    title = "Not allowed in the walk's status"
+
+
+class PlanStatusConflict(Conflict):
+    title = "Not allowed in the action plan's status"
+
+
+class MeasureTransitionNotAllowed(Conflict):
+    title = "Measure status change not allowed"
+
+
+class ObservationIdTaken(Conflict):
+    title = "Observation id already used"
+
+
+class TooManyObservations(Conflict):
+    title = "Too many observations for one walk"
+
+
+class InvalidField(InvalidInput):
+    """Input that is well-formed but refers to something unknown or contradicts stored state."""
+
+    title = "Invalid input"
+
+    def __init__(self, pointer: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, errors=[{"detail": detail, "pointer": pointer}], **extensions)

@@ -1,0 +1,97 @@
+"""Use cases of measures: add and change them, and move them through their statuses."""
+
+import uuid
+
+from shared.auth import Principal
+from shared.contracts.walks import MeasureStatusChanged
+from shared.outbox import emit
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from walks import plans
+from walks.domain import MeasureStatus, PlanStatus, may_change_measure, utcnow
+from walks.errors import MeasureNotFound, MeasureTransitionNotAllowed
+from walks.models import ActionPlan, Measure
+from walks.plan_schemas import MeasureChange, MeasureCreate, MeasureStatusChange
+
+
+async def _measure(session: AsyncSession, plan: ActionPlan, measure_id: uuid.UUID) -> Measure:
+    measure = await session.get(Measure, measure_id, with_for_update=True)
+    if measure is None or measure.plan_id != plan.id:
+        raise MeasureNotFound(f"The plan has no measure {measure_id}.")
+    return measure
+
+
+async def add_measure(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: MeasureCreate
+) -> Measure:
+    plan = await plans.editable_plan(session, principal, plan_id)
+    measure = await plans.new_measure(session, plan, body, "#body")
+    await session.flush()
+    return measure
+
+
+async def change_measure(
+    session: AsyncSession,
+    principal: Principal,
+    plan_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: MeasureChange,
+) -> Measure:
+    plan = await plans.editable_plan(session, principal, plan_id)
+    measure = await _measure(session, plan, measure_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"responsible", "observation_ids"})
+    if body.responsible is not None:
+        changes |= plans.responsible_columns(body.responsible, plan.municipality_code)
+    if body.observation_ids is not None or "category" in changes:
+        ids = list(dict.fromkeys(body.observation_ids or []))
+        await plans.check_references(session, plan.municipality_code, "#body", body.category, ids)
+        if body.observation_ids is not None:
+            changes["observation_ids"] = [str(i) for i in ids]
+    for name, value in changes.items():
+        setattr(measure, name, value)
+    measure.updated_at = utcnow()
+    session.add(measure)
+    return measure
+
+
+async def change_status(
+    session: AsyncSession,
+    principal: Principal,
+    plan_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: MeasureStatusChange,
+    base: str,
+) -> Measure:
+    """Moves the measure on; once the plan is public, those affected hear of it."""
+    plan = await plans.editable_plan(session, principal, plan_id)
+    measure = await _measure(session, plan, measure_id)
+    previous = MeasureStatus(measure.status)
+    if not may_change_measure(previous, body.status):
+        raise MeasureTransitionNotAllowed(f"A measure cannot go from {previous} to {body.status}.")
+    now = utcnow()
+    measure.status, measure.status_reason = body.status, body.reason
+    measure.status_changed_at, measure.updated_at = now, now
+    session.add(measure)
+    if plan.status == PlanStatus.PUBLISHED:
+        emit(session, _status_changed(plan, measure, previous, base))
+    return measure
+
+
+def _status_changed(
+    plan: ActionPlan, measure: Measure, previous: MeasureStatus, base: str
+) -> MeasureStatusChanged:
+    state = plans.plan_state(plan, [measure], base)
+    return MeasureStatusChanged.model_validate(
+        {
+            "plan_id": plan.id,
+            "plan_title": plan.title,
+            "municipality_code": plan.municipality_code,
+            "locality": plan.locality,
+            "measure": state["measures"][0],
+            "previous_status": previous,
+            "changed_at": measure.status_changed_at,
+            "affected_area": state["affected_area"],
+            "buffer_m": plan.buffer_m,
+            "public_url": state["public_url"],
+        }
+    )

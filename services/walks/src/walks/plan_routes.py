@@ -1,0 +1,322 @@
+"""Routes of action plans and their measures."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
+from shared.pagination import PageDep, next_offset, page_of
+from shared.problems import InvalidInput, problem_responses
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared import idempotency
+from walks import measures, plan_lists, plans
+from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.domain import MeasureStatus, PlanStatus
+from walks.errors import (
+    MeasureNotFound,
+    MeasureTransitionNotAllowed,
+    PlanNotFound,
+    PlanStatusConflict,
+    WalkNotFound,
+    WalkStatusConflict,
+)
+from walks.models import ActionPlan
+from walks.plan_schemas import (
+    MeasureChange,
+    MeasureCreate,
+    MeasurePage,
+    MeasureRead,
+    MeasureStatusChange,
+    PlanAreaCollection,
+    PlanAreaFeature,
+    PlanAreaProperties,
+    PlanChange,
+    PlanCreate,
+    PlanFromWalkCreate,
+    PlanPage,
+    PlanRead,
+    PlanRevise,
+    PlanWithdraw,
+)
+from walks.views import geometry, measure_read, plan_read, plan_summary
+from walks.walk_routes import BBoxFilter, Locality, Municipality
+
+router = APIRouter(tags=["action plans"])
+
+LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
+ON_MEASURE = {**ON_PLAN, **problem_responses(MeasureNotFound)}
+
+
+def plan_filter(
+    municipality: Municipality = None,
+    locality: Locality = None,
+    status: PlanStatus | None = None,
+    walk_id: uuid.UUID | None = None,
+    date_from: Annotated[date | None, Query(description="Created on or after this day.")] = None,
+    date_to: Annotated[date | None, Query(description="Created on or before this day.")] = None,
+    bbox: BBoxFilter = None,
+) -> plan_lists.PlanFilter:
+    return plan_lists.PlanFilter(municipality, locality, status, walk_id, date_from, date_to, bbox)
+
+
+PlanWhere = Annotated[plan_lists.PlanFilter, Depends(plan_filter)]
+
+
+async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
+    return plan_read(plan, await plans.measures_of(session, plan.id), base)
+
+
+@router.post(
+    "/action-plans",
+    status_code=201,
+    response_model=PlanRead,
+    summary="Draft a standalone action plan",
+    responses=LISTED,
+)
+async def create_plan(
+    body: PlanCreate,
+    session: SessionDep,
+    principal: Writer,
+    base: BaseUrl,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Draft a plan from the situational picture rather than a walk."""
+
+    async def create() -> PlanRead:
+        return await _read(session, await plans.create_plan(session, principal, body), base)
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.post(
+    "/walks/{walk_id}/action-plans",
+    status_code=201,
+    response_model=PlanRead,
+    summary="Draft an action plan from a walk",
+    responses={**LISTED, **problem_responses(WalkNotFound, WalkStatusConflict)},
+)
+async def create_plan_from_walk(
+    walk_id: uuid.UUID,
+    body: PlanFromWalkCreate,
+    session: SessionDep,
+    principal: Writer,
+    base: BaseUrl,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Draft a plan answering a conducted walk; its area defaults to the walk's."""
+
+    async def create() -> PlanRead:
+        plan = await plans.create_plan_from_walk(session, principal, walk_id, body)
+        return await _read(session, plan, base)
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.get("/action-plans", response_model=PlanPage, summary="List action plans", responses=LISTED)
+async def list_plans(
+    session: SessionDep, principal: Reader, base: BaseUrl, page: PageDep, where: PlanWhere
+) -> PlanPage:
+    """Plans in the token's municipalities, newest first, filtered and paginated."""
+    rows, total = await plan_lists.list_plans(session, principal, where, page)
+    return page_of([plan_summary(p, base) for p in rows], page, total)
+
+
+@router.get(
+    "/action-plans/areas",
+    response_model=PlanAreaCollection,
+    summary="Action plans' areas as GeoJSON",
+    responses=LISTED,
+)
+async def list_plan_areas(
+    session: SessionDep, principal: Reader, page: PageDep, where: PlanWhere
+) -> PlanAreaCollection:
+    """The affected areas of plans as a GeoJSON FeatureCollection, for a map."""
+    rows, total = await plan_lists.list_plans(session, principal, where, page)
+    features = [
+        PlanAreaFeature(
+            id=str(p.id),
+            geometry=geometry(p.affected_area),
+            properties=PlanAreaProperties.model_validate(p.model_dump()),
+        )
+        for p in rows
+    ]
+    return PlanAreaCollection(
+        features=features,
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=next_offset(page, total),
+    )
+
+
+@router.get(
+    "/action-plans/{plan_id}",
+    response_model=PlanRead,
+    summary="Get an action plan",
+    responses=ON_PLAN,
+)
+async def get_plan(
+    plan_id: uuid.UUID, session: SessionDep, principal: Reader, base: BaseUrl
+) -> PlanRead:
+    """One plan with its area, measures and progress."""
+    return await _read(session, await plans.get_plan(session, principal, plan_id), base)
+
+
+@router.patch(
+    "/action-plans/{plan_id}",
+    response_model=PlanRead,
+    summary="Change an action plan",
+    responses=ON_PLAN,
+)
+async def change_plan(
+    plan_id: uuid.UUID, body: PlanChange, session: SessionDep, principal: Writer, base: BaseUrl
+) -> PlanRead:
+    """Change a draft or published plan; revise a published one to tell those affected."""
+    return await _read(session, await plans.change_plan(session, principal, plan_id, body), base)
+
+
+@router.delete(
+    "/action-plans/{plan_id}", status_code=204, summary="Delete a draft plan", responses=ON_PLAN
+)
+async def delete_plan(plan_id: uuid.UUID, session: SessionDep, principal: Writer) -> Response:
+    """Delete a plan that was never published."""
+    await plans.delete_plan(session, principal, plan_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/action-plans/{plan_id}/publish",
+    response_model=PlanRead,
+    summary="Publish an action plan",
+    responses=ON_PLAN,
+)
+async def publish_plan(
+    plan_id: uuid.UUID, session: SessionDep, principal: Publisher, base: BaseUrl
+) -> PlanRead:
+    """Publish a draft; emits action_plan.published, which tells those affected."""
+    return await _read(session, await plans.publish_plan(session, principal, plan_id, base), base)
+
+
+@router.post(
+    "/action-plans/{plan_id}/revise",
+    response_model=PlanRead,
+    summary="Publish a revision of an action plan",
+    responses=ON_PLAN,
+)
+async def revise_plan(
+    plan_id: uuid.UUID, body: PlanRevise, session: SessionDep, principal: Publisher, base: BaseUrl
+) -> PlanRead:
+    """Publish the plan's changes as a new revision; emits action_plan.revised."""
+    plan = await plans.revise_plan(session, principal, plan_id, body, base)
+    return await _read(session, plan, base)
+
+
+@router.post(
+    "/action-plans/{plan_id}/withdraw",
+    response_model=PlanRead,
+    summary="Withdraw an action plan",
+    responses=ON_PLAN,
+)
+async def withdraw_plan(
+    plan_id: uuid.UUID,
+    body: PlanWithdraw,
+    session: SessionDep,
+    principal: Publisher,
+    base: BaseUrl,
+) -> PlanRead:
+    """Withdraw a published plan with a public reason; emits action_plan.withdrawn."""
+    plan = await plans.withdraw_plan(session, principal, plan_id, body, base)
+    return await _read(session, plan, base)
+
+
+@router.post(
+    "/action-plans/{plan_id}/measures",
+    status_code=201,
+    response_model=MeasureRead,
+    summary="Add a measure",
+    responses=ON_PLAN,
+)
+async def add_measure(
+    plan_id: uuid.UUID,
+    body: MeasureCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a measure with its responsible organisation, priority and deadline."""
+
+    async def create() -> MeasureRead:
+        return measure_read(await measures.add_measure(session, principal, plan_id, body))
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.patch(
+    "/action-plans/{plan_id}/measures/{measure_id}",
+    response_model=MeasureRead,
+    summary="Change a measure",
+    responses=ON_MEASURE,
+)
+async def change_measure(
+    plan_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: MeasureChange,
+    session: SessionDep,
+    principal: Writer,
+) -> MeasureRead:
+    """Change what a measure is, who answers for it, or its deadline."""
+    measure = await measures.change_measure(session, principal, plan_id, measure_id, body)
+    return measure_read(measure)
+
+
+@router.post(
+    "/action-plans/{plan_id}/measures/{measure_id}/status",
+    response_model=MeasureRead,
+    summary="Move a measure to its next status",
+    responses={**ON_MEASURE, **problem_responses(MeasureTransitionNotAllowed)},
+)
+async def change_measure_status(
+    plan_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: MeasureStatusChange,
+    session: SessionDep,
+    principal: Writer,
+    base: BaseUrl,
+) -> MeasureRead:
+    """Accept, start, finish or reject a measure; emits measure.status_changed once public."""
+    measure = await measures.change_status(session, principal, plan_id, measure_id, body, base)
+    return measure_read(measure)
+
+
+@router.get("/measures", response_model=MeasurePage, summary="List measures", responses=LISTED)
+async def list_measures(
+    session: SessionDep,
+    principal: Reader,
+    page: PageDep,
+    municipality: Municipality = None,
+    plan_id: uuid.UUID | None = None,
+    status: MeasureStatus | None = None,
+    responsible: Annotated[
+        str | None,
+        Query(max_length=100, pattern=r"^(org|dept):[^\x00]+$", examples=["dept:0683:GATA"]),
+    ] = None,
+    overdue: Annotated[bool, Query(description="Only open measures past their deadline.")] = False,
+) -> MeasurePage:
+    """Measures of current plans, soonest deadline first; `overdue=true` lists the late ones."""
+    where = plan_lists.MeasureFilter(municipality, plan_id, status, responsible, overdue)
+    rows, total = await plan_lists.list_measures(session, principal, where, page)
+    return page_of([measure_read(m) for m in rows], page, total)

@@ -1,0 +1,296 @@
+"""Request and response models of action plans and their measures."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from shared.pagination import Page
+
+from shared import geo
+from walks import examples
+from walks.domain import (
+    MeasureStatus,
+    PlanStatus,
+    Priority,
+    normal_org_number,
+    org_number_check_digit_ok,
+)
+from walks.schemas import CategoryCode, Input, LongText, MunicipalityCode, ShortText
+
+BufferMetres = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=5000,
+        description="Residents this many metres around the affected area are affected too.",
+    ),
+]
+
+
+class Organisation(BaseModel):
+    """The organisation responsible for a measure: by organisation number, or by a department
+    code within the plan's municipality."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText = Field(examples=["Värnamo kommun, gatuavdelningen"])
+    org_number: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"]
+    )
+    department_code: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["GATA"]
+    )
+
+    @field_validator("org_number")
+    @classmethod
+    def _check_digit(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not org_number_check_digit_ok(value):
+            raise ValueError("not a Swedish organisation number (its check digit is wrong)")
+        return normal_org_number(value)
+
+    @model_validator(mode="after")
+    def _exactly_one_key(self) -> "Organisation":
+        if (self.org_number is None) == (self.department_code is None):
+            raise ValueError("give either org_number or department_code")
+        return self
+
+
+class OrganisationRead(Organisation):
+    key: str = Field(description="`org:<number>` or `dept:<municipality>:<code>`; stable.")
+    municipality_code: str | None
+
+
+class MeasureCreate(Input):
+    """A measure: what will be done, by whom, by when."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.MEASURE]})
+
+    title: ShortText
+    description: LongText | None = None
+    responsible: Organisation
+    priority: Priority
+    due_date: date | None = None
+    category: CategoryCode | None = None
+    observation_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The observations this measure answers.",
+    )
+
+
+class MeasureChange(Input):
+    """Changes to a measure; fields left out stay as they are."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"due_date": "2028-01-31"}]})
+
+    title: ShortText | None = None
+    description: LongText | None = None
+    responsible: Organisation | None = None
+    priority: Priority | None = None
+    due_date: date | None = None
+    category: CategoryCode | None = None
+    observation_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+
+    @field_validator("title", "responsible", "priority", "observation_ids")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
+
+
+class MeasureStatusChange(Input):
+    """A measure's next status; a rejection needs a public reason."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                examples.MEASURE_STATUS,
+                {"status": "rejected", "reason": "Marken ägs av Trafikverket."},
+            ]
+        }
+    )
+
+    status: MeasureStatus
+    reason: LongText | None = Field(default=None, validate_default=True)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("status") == MeasureStatus.REJECTED:
+            raise ValueError("a rejection needs a reason")
+        return value
+
+
+class MeasureRead(BaseModel):
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    title: str
+    description: str | None
+    responsible: OrganisationRead
+    priority: Priority
+    due_date: date | None
+    category: str | None
+    status: MeasureStatus
+    status_reason: str | None
+    status_changed_at: datetime | None
+    observation_ids: list[uuid.UUID]
+    overdue: bool = Field(description="The deadline has passed and the measure is not finished.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlanDetails(Input):
+    title: ShortText
+    public_summary: LongText
+    buffer_m: BufferMetres = 0
+    measures: list[MeasureCreate] = Field(default_factory=list, max_length=100)
+
+
+class PlanCreate(PlanDetails):
+    """A standalone plan, drawn from the situational picture rather than a walk."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PLAN]})
+
+    municipality_code: MunicipalityCode
+    locality: ShortText
+    affected_area: geo.Area
+
+
+class PlanFromWalkCreate(PlanDetails):
+    """A plan from a walk: its municipality, and unless given its locality and area."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PLAN_FROM_WALK]})
+
+    locality: ShortText | None = None
+    affected_area: geo.Area | None = None
+
+
+class PlanChange(Input):
+    """Changes to a draft or published plan; publish a revision to tell those affected."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"buffer_m": 300}]})
+
+    title: ShortText | None = None
+    public_summary: LongText | None = None
+    locality: ShortText | None = None
+    affected_area: geo.Area | None = None
+    buffer_m: BufferMetres | None = None
+
+    @field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
+
+
+class PlanRevise(Input):
+    """What changed, in words residents understand."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"revision_note": "Ny åtgärd: röjning vid stationen."}]}
+    )
+
+    revision_note: LongText
+
+
+class PlanWithdraw(Input):
+    """Why the plan no longer holds, in words residents understand."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Ersätts av den kommunövergripande planen."}]}
+    )
+
+    reason: LongText
+
+
+class PlanSummary(BaseModel):
+    id: uuid.UUID
+    municipality_code: str
+    locality: str
+    title: str
+    public_summary: str
+    walk_id: uuid.UUID | None
+    buffer_m: int
+    status: PlanStatus
+    revision: int
+    published_at: datetime | None
+    revised_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    public_url: str | None = Field(description="Set once the plan is published.")
+
+
+class PlanRead(PlanSummary):
+    """An action plan with its area and its measures."""
+
+    affected_area: geo.MultiPolygon
+    revision_note: str | None
+    measures: list[MeasureRead]
+    progress: dict[MeasureStatus, int] = Field(description="How many measures have each status.")
+
+
+class PlanAreaProperties(BaseModel):
+    id: uuid.UUID
+    title: str
+    locality: str
+    municipality_code: str
+    status: PlanStatus
+    revision: int
+    buffer_m: int
+
+
+class PlanAreaFeature(geo.Feature[geo.MultiPolygon, PlanAreaProperties]):
+    """An action plan's affected area as a GeoJSON Feature."""
+
+
+class PlanAreaCollection(geo.FeatureCollection[PlanAreaFeature]):
+    """Action plans' affected areas as a GeoJSON FeatureCollection, one page of them."""
+
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class PublicMeasure(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str | None
+    responsible: str = Field(description="The responsible organisation's name.")
+    priority: Priority
+    due_date: date | None
+    status: MeasureStatus
+    status_reason: str | None
+
+
+class PublicPlan(BaseModel):
+    """A published action plan as residents see it."""
+
+    id: uuid.UUID
+    municipality_code: str
+    locality: str
+    title: str
+    public_summary: str
+    affected_area: geo.MultiPolygon
+    buffer_m: int
+    status: PlanStatus
+    revision: int
+    revision_note: str | None
+    published_at: datetime | None
+    revised_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    measures: list[PublicMeasure]
+    protocol_url: str | None = Field(description="The protocol of the walk the plan came from.")
+    public_url: str
+
+
+PlanPage = Page[PlanSummary]
+MeasurePage = Page[MeasureRead]

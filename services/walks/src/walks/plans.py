@@ -1,0 +1,291 @@
+"""Use cases of action plans: draft, publish, revise, withdraw; and what their events carry."""
+
+import uuid
+from typing import Any
+
+from shared.auth import Principal
+from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
+from shared.outbox import emit
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared import geo
+from walks import observations, service
+from walks.domain import PlanStatus, WalkStatus, utcnow
+from walks.errors import InvalidField, PlanNotFound, PlanStatusConflict, WalkStatusConflict
+from walks.models import ActionPlan, Measure, Observation, Walk
+from walks.plan_schemas import (
+    MeasureCreate,
+    Organisation,
+    PlanChange,
+    PlanCreate,
+    PlanFromWalkCreate,
+    PlanRevise,
+    PlanWithdraw,
+    PublicPlan,
+)
+from walks.views import geometry, measure_read, plan_url, public_plan
+
+EDITABLE = (PlanStatus.DRAFT, PlanStatus.PUBLISHED)
+
+
+async def get_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, *, lock: bool = False
+) -> ActionPlan:
+    """The plan, if the caller's municipalities cover it; otherwise it does not exist for them."""
+    statement = select(ActionPlan).where(ActionPlan.id == plan_id)
+    if lock:
+        statement = statement.with_for_update()
+    plan = (await session.exec(statement)).first()
+    if plan is None or not principal.may_access(plan.municipality_code):
+        raise PlanNotFound(f"There is no action plan {plan_id}.")
+    return plan
+
+
+async def measures_of(session: AsyncSession, plan_id: uuid.UUID) -> list[Measure]:
+    rows = await session.exec(
+        select(Measure)
+        .where(Measure.plan_id == plan_id)
+        .order_by(col(Measure.created_at), col(Measure.id))
+    )
+    return list(rows)
+
+
+def responsible_columns(org: Organisation, municipality: str) -> dict[str, Any]:
+    key = (
+        f"org:{org.org_number}" if org.org_number else f"dept:{municipality}:{org.department_code}"
+    )
+    return {"responsible_key": key, "responsible_name": org.name}
+
+
+async def check_references(
+    session: AsyncSession,
+    municipality: str,
+    pointer: str,
+    category: str | None,
+    observation_ids: list[uuid.UUID],
+) -> None:
+    """A measure's category and observations must be the municipality's own."""
+    if category is not None:
+        await observations.require_categories(
+            session, municipality, [(f"{pointer}/category", category)]
+        )
+    found = set(
+        (
+            await session.exec(
+                select(Observation.id)
+                .join(Walk, col(Walk.id) == Observation.walk_id)
+                .where(col(Observation.id).in_(observation_ids))
+                .where(Walk.municipality_code == municipality)
+            )
+        ).all()
+    )
+    for i, observation_id in enumerate(observation_ids):
+        if observation_id not in found:
+            detail = f"There is no observation {observation_id} in {municipality}."
+            raise InvalidField(f"{pointer}/observation_ids/{i}", detail)
+
+
+async def new_measure(
+    session: AsyncSession, plan: ActionPlan, body: MeasureCreate, pointer: str
+) -> Measure:
+    ids = list(dict.fromkeys(body.observation_ids))
+    await check_references(session, plan.municipality_code, pointer, body.category, ids)
+    measure = Measure(
+        **body.model_dump(exclude={"responsible", "observation_ids"}),
+        **responsible_columns(body.responsible, plan.municipality_code),
+        plan_id=plan.id,
+        observation_ids=[str(i) for i in ids],
+    )
+    session.add(measure)
+    return measure
+
+
+async def _created(
+    session: AsyncSession, plan: ActionPlan, measures: list[MeasureCreate]
+) -> ActionPlan:
+    session.add(plan)
+    await session.flush()
+    for i, body in enumerate(measures):
+        await new_measure(session, plan, body, f"#body/measures/{i}")
+    await session.flush()
+    return plan
+
+
+async def create_plan(session: AsyncSession, principal: Principal, body: PlanCreate) -> ActionPlan:
+    """A standalone plan, drawn from the situational picture."""
+    principal.require_municipality(body.municipality_code)
+    plan = ActionPlan(
+        **body.model_dump(exclude={"measures", "affected_area"}),
+        affected_area=geo.to_db(geo.MultiPolygon.of(body.affected_area)),
+        created_by=principal.subject,
+    )
+    return await _created(session, plan, body.measures)
+
+
+async def create_plan_from_walk(
+    session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: PlanFromWalkCreate
+) -> ActionPlan:
+    walk = await service.get_walk(session, principal, walk_id)
+    if walk.status == WalkStatus.PLANNED:
+        raise WalkStatusConflict("A plan is drawn from a walk once it is conducted.")
+    area = body.affected_area or geo.Polygon.model_validate(geometry(walk.area))
+    plan = ActionPlan(
+        **body.model_dump(exclude={"measures", "affected_area", "locality"}),
+        municipality_code=walk.municipality_code,
+        locality=body.locality or walk.locality,
+        walk_id=walk.id,
+        affected_area=geo.to_db(geo.MultiPolygon.of(area)),
+        created_by=principal.subject,
+    )
+    return await _created(session, plan, body.measures)
+
+
+async def editable_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID
+) -> ActionPlan:
+    plan = await get_plan(session, principal, plan_id, lock=True)
+    if plan.status not in EDITABLE:
+        raise PlanStatusConflict("A withdrawn plan cannot change.")
+    return plan
+
+
+async def change_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: PlanChange
+) -> ActionPlan:
+    plan = await editable_plan(session, principal, plan_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"affected_area"})
+    if body.affected_area is not None:
+        changes["affected_area"] = geo.to_db(geo.MultiPolygon.of(body.affected_area))
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    plan.updated_at = utcnow()
+    session.add(plan)
+    return plan
+
+
+async def delete_plan(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> None:
+    plan = await get_plan(session, principal, plan_id, lock=True)
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanStatusConflict("Only a draft is deleted; withdraw a published plan instead.")
+    await session.delete(plan)
+
+
+async def publish_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, base: str
+) -> ActionPlan:
+    plan = await get_plan(session, principal, plan_id, lock=True)
+    if plan.status != PlanStatus.DRAFT:
+        raise PlanStatusConflict(f"The plan is {plan.status}; only a draft is published.")
+    measures = await measures_of(session, plan.id)
+    if not measures:
+        raise PlanStatusConflict("A plan is published with at least one measure.")
+    now = utcnow()
+    plan.status, plan.revision, plan.published_at, plan.updated_at = (
+        PlanStatus.PUBLISHED,
+        1,
+        now,
+        now,
+    )
+    session.add(plan)
+    emit(
+        session,
+        ActionPlanPublished.model_validate(
+            {**plan_state(plan, measures, base), "published_at": now}
+        ),
+    )
+    return plan
+
+
+async def revise_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: PlanRevise, base: str
+) -> ActionPlan:
+    """Tells those affected about the plan's changes since it was last published."""
+    plan = await get_plan(session, principal, plan_id, lock=True)
+    if plan.status != PlanStatus.PUBLISHED:
+        raise PlanStatusConflict(f"The plan is {plan.status}; only a published plan is revised.")
+    now = utcnow()
+    plan.revision += 1
+    plan.revision_note, plan.revised_at, plan.updated_at = body.revision_note, now, now
+    session.add(plan)
+    state = plan_state(plan, await measures_of(session, plan.id), base)
+    emit(
+        session,
+        ActionPlanRevised.model_validate(
+            {**state, "revised_at": now, "revision_note": body.revision_note}
+        ),
+    )
+    return plan
+
+
+async def withdraw_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: PlanWithdraw, base: str
+) -> ActionPlan:
+    plan = await get_plan(session, principal, plan_id, lock=True)
+    if plan.status != PlanStatus.PUBLISHED:
+        raise PlanStatusConflict(f"The plan is {plan.status}; only a published plan is withdrawn.")
+    now = utcnow()
+    plan.status, plan.withdrawn_at, plan.withdrawal_reason, plan.updated_at = (
+        PlanStatus.WITHDRAWN,
+        now,
+        body.reason,
+        now,
+    )
+    session.add(plan)
+    state = plan_state(plan, await measures_of(session, plan.id), base)
+    emit(
+        session,
+        ActionPlanWithdrawn.model_validate({**state, "withdrawn_at": now, "reason": body.reason}),
+    )
+    return plan
+
+
+def plan_measure(measure: Measure) -> dict[str, Any]:
+    """A measure as events carry it."""
+    read = measure_read(measure)
+    return {
+        **read.model_dump(include=MEASURE_FACTS, mode="json"),
+        "measure_id": read.id,
+        "responsible": read.responsible.model_dump(mode="json"),
+    }
+
+
+MEASURE_FACTS = {
+    "title",
+    "description",
+    "priority",
+    "due_date",
+    "status",
+    "status_reason",
+    "category",
+}
+PLAN_FACTS = {
+    "revision",
+    "municipality_code",
+    "locality",
+    "title",
+    "public_summary",
+    "walk_id",
+    "buffer_m",
+}
+
+
+def plan_state(plan: ActionPlan, measures: list[Measure], base: str) -> dict[str, Any]:
+    """What every plan event carries: enough to tell those affected without calling back."""
+    return {
+        **plan.model_dump(include=PLAN_FACTS),
+        "plan_id": plan.id,
+        "affected_area": geometry(plan.affected_area),
+        "measures": [plan_measure(m) for m in measures],
+        "public_url": plan_url(base, plan.id),
+    }
+
+
+async def find_public_plan(session: AsyncSession, plan_id: uuid.UUID, base: str) -> PublicPlan:
+    """Published (and withdrawn) plans are public; drafts do not exist for residents."""
+    plan = await session.get(ActionPlan, plan_id)
+    if plan is None or plan.status == PlanStatus.DRAFT:
+        raise PlanNotFound(f"No action plan {plan_id} is published.")
+    walk = await session.get(Walk, plan.walk_id) if plan.walk_id else None
+    published = walk is not None and walk.protocol_published_at is not None
+    return public_plan(plan, await measures_of(session, plan.id), base, published)

@@ -1,0 +1,92 @@
+"""Public routes residents follow from an invitation or a notification: no token, no personal data.
+
+Only what is meant for the public is reachable: walks (they are invitations), published
+protocols, and published or withdrawn action plans; drafts do not exist here.
+"""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from shared.db import SessionDep
+from shared.problems import problem_responses
+
+from walks import pages, plans, protocol
+from walks.access import BaseUrl
+from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
+from walks.plan_schemas import PublicPlan
+from walks.schemas import PublicProtocol, PublicWalk
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+# Each `.html` route comes before its JSON twin: `{id}` would otherwise match `id.html`.
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "A page in Swedish"}
+}
+
+
+@router.get(
+    "/walks/{walk_id}.html",
+    response_class=HTMLResponse,
+    summary="A walk's invitation page",
+    responses={**HTML, **problem_responses(WalkNotFound)},
+)
+async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
+    """The walk as a readable page in Swedish."""
+    return HTMLResponse(pages.walk_page(await protocol.find_public_walk(session, walk_id, base)))
+
+
+@router.get(
+    "/walks/{walk_id}",
+    response_model=PublicWalk,
+    summary="A walk, as residents see it",
+    responses=problem_responses(WalkNotFound),
+)
+async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicWalk:
+    """When and where the walk is, and its protocol once published."""
+    return await protocol.find_public_walk(session, walk_id, base)
+
+
+@router.get(
+    "/walks/{walk_id}/protocol.html",
+    response_class=HTMLResponse,
+    summary="A walk's published protocol as a page",
+    responses={**HTML, **problem_responses(ProtocolNotFound)},
+)
+async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
+    """The public protocol as a readable page in Swedish."""
+    return HTMLResponse(pages.protocol_page(await protocol.public_protocol(session, walk_id)))
+
+
+@router.get(
+    "/walks/{walk_id}/protocol",
+    response_model=PublicProtocol,
+    summary="A walk's published protocol",
+    responses=problem_responses(ProtocolNotFound),
+)
+async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProtocol:
+    """The public protocol: the route, counts of participants by role, the observations."""
+    return await protocol.public_protocol(session, walk_id)
+
+
+@router.get(
+    "/action-plans/{plan_id}.html",
+    response_class=HTMLResponse,
+    summary="A published action plan as a page",
+    responses={**HTML, **problem_responses(PlanNotFound)},
+)
+async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
+    """The plan as a readable page in Swedish."""
+    return HTMLResponse(pages.plan_page(await plans.find_public_plan(session, plan_id, base)))
+
+
+@router.get(
+    "/action-plans/{plan_id}",
+    response_model=PublicPlan,
+    summary="A published action plan",
+    responses=problem_responses(PlanNotFound),
+)
+async def public_plan(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicPlan:
+    """The plan's area, measures and their progress."""
+    return await plans.find_public_plan(session, plan_id, base)

@@ -1,0 +1,160 @@
+"""Output models built from rows, and the public links to walks, protocols and plans."""
+
+import uuid
+from typing import Any
+
+from shared import geo
+from walks.domain import MeasureStatus, PlanStatus, WalkStatus, today
+from walks.models import ActionPlan, Measure, Observation, Walk
+from walks.plan_schemas import (
+    MeasureRead,
+    OrganisationRead,
+    PlanRead,
+    PlanSummary,
+    PublicMeasure,
+    PublicPlan,
+)
+from walks.schemas import (
+    NamedPlace,
+    ObservationFeature,
+    ObservationProperties,
+    PublicWalk,
+    WalkRead,
+)
+
+
+def walk_url(base: str, walk_id: uuid.UUID) -> str:
+    return f"{base}/public/walks/{walk_id}.html"
+
+
+def protocol_url(base: str, walk_id: uuid.UUID, html: bool = True) -> str:
+    return f"{base}/public/walks/{walk_id}/protocol{'.html' if html else ''}"
+
+
+def plan_url(base: str, plan_id: uuid.UUID) -> str:
+    return f"{base}/public/action-plans/{plan_id}.html"
+
+
+def geometry(value: Any) -> Any:
+    return geo.from_db(value) if value is not None else None
+
+
+def meeting_point(walk: Walk) -> NamedPlace:
+    return NamedPlace(name=walk.meeting_place, location=geometry(walk.meeting_point))
+
+
+def walk_read(walk: Walk, base: str) -> WalkRead:
+    return WalkRead.model_validate(
+        {
+            **walk.model_dump(exclude={"area", "route", "meeting_point", "meeting_place"}),
+            "area": geometry(walk.area),
+            "route": geometry(walk.route),
+            "meeting_point": meeting_point(walk),
+            "public_url": walk_url(base, walk.id),
+        }
+    )
+
+
+def public_walk(walk: Walk, base: str) -> PublicWalk:
+    published = walk.status in (WalkStatus.PROTOCOL_PUBLISHED, WalkStatus.FOLLOWED_UP)
+    return PublicWalk.model_validate(
+        {
+            **walk_read(walk, base).model_dump(),
+            "walk_id": walk.id,
+            "protocol_url": protocol_url(base, walk.id) if published else None,
+        }
+    )
+
+
+def observation_feature(observation: Observation, labels: dict[str, str]) -> ObservationFeature:
+    properties = ObservationProperties.model_validate(
+        {
+            **observation.model_dump(exclude={"location", "created_by"}),
+            "category_label": labels.get(observation.category, observation.category),
+        }
+    )
+    return ObservationFeature(
+        id=str(observation.id), geometry=geometry(observation.location), properties=properties
+    )
+
+
+def organisation(measure: Measure) -> OrganisationRead:
+    kind, _, rest = measure.responsible_key.partition(":")
+    if kind == "org":
+        return OrganisationRead(
+            key=measure.responsible_key,
+            name=measure.responsible_name,
+            org_number=rest,
+            municipality_code=None,
+        )
+    municipality, _, code = rest.partition(":")
+    return OrganisationRead(
+        key=measure.responsible_key,
+        name=measure.responsible_name,
+        department_code=code,
+        municipality_code=municipality,
+    )
+
+
+def is_overdue(measure: Measure) -> bool:
+    open_statuses = (MeasureStatus.PROPOSED, MeasureStatus.ACCEPTED, MeasureStatus.IN_PROGRESS)
+    return (
+        measure.due_date is not None
+        and measure.due_date < today()
+        and measure.status in open_statuses
+    )
+
+
+def measure_read(measure: Measure) -> MeasureRead:
+    return MeasureRead.model_validate(
+        {
+            **measure.model_dump(exclude={"responsible_key", "responsible_name"}),
+            "responsible": organisation(measure),
+            "overdue": is_overdue(measure),
+        }
+    )
+
+
+def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
+    return PlanSummary.model_validate(
+        {**plan.model_dump(exclude={"affected_area"}), "public_url": _public_plan_url(plan, base)}
+    )
+
+
+def _public_plan_url(plan: ActionPlan, base: str) -> str | None:
+    return plan_url(base, plan.id) if plan.status != PlanStatus.DRAFT else None
+
+
+def plan_read(plan: ActionPlan, measures: list[Measure], base: str) -> PlanRead:
+    progress = dict.fromkeys(MeasureStatus, 0)
+    for measure in measures:
+        progress[MeasureStatus(measure.status)] += 1
+    return PlanRead.model_validate(
+        {
+            **plan_summary(plan, base).model_dump(),
+            "affected_area": geometry(plan.affected_area),
+            "revision_note": plan.revision_note,
+            "measures": [measure_read(m) for m in measures],
+            "progress": progress,
+        }
+    )
+
+
+def public_plan(
+    plan: ActionPlan, measures: list[Measure], base: str, protocol_published: bool
+) -> PublicPlan:
+    public_measures = [
+        PublicMeasure.model_validate({**m.model_dump(), "responsible": m.responsible_name})
+        for m in measures
+    ]
+    return PublicPlan.model_validate(
+        {
+            **plan.model_dump(exclude={"affected_area"}),
+            "affected_area": geometry(plan.affected_area),
+            "measures": public_measures,
+            "protocol_url": (
+                protocol_url(base, plan.walk_id) if plan.walk_id and protocol_published else None
+            ),
+            "public_url": plan_url(base, plan.id),
+        }
+    )

@@ -1,0 +1,253 @@
+"""Routes of walks, their participants and their protocols (for the municipality and police)."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from shared.db import SessionDep
+from shared.idempotency import IdempotencyKey
+from shared.pagination import PageDep, page_of
+from shared.problems import InvalidInput, problem_responses
+
+from shared import geo, idempotency
+from walks import protocol, service
+from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.domain import WalkStatus
+from walks.errors import ParticipantNotFound, WalkNotFound, WalkStatusConflict
+from walks.schemas import (
+    NO_NUL,
+    FollowUpWalkCreate,
+    InternalProtocol,
+    ParticipantCreate,
+    ParticipantPage,
+    ParticipantRead,
+    ProtocolPublish,
+    PublicProtocol,
+    WalkChange,
+    WalkConduct,
+    WalkCreate,
+    WalkPage,
+    WalkRead,
+)
+from walks.views import walk_read
+
+router = APIRouter(tags=["walks"])
+
+CREATED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
+TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
+
+Municipality = Annotated[
+    str | None, Query(pattern=r"^[0-9]{4}$", description="A municipality code the token covers.")
+]
+Locality = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+BBoxFilter = Annotated[geo.BBox | None, Depends(geo.bbox_param)]
+
+
+def walk_filter(
+    municipality: Municipality = None,
+    locality: Locality = None,
+    status: WalkStatus | None = None,
+    date_from: Annotated[date | None, Query(description="Walks on or after this day.")] = None,
+    date_to: Annotated[date | None, Query(description="Walks on or before this day.")] = None,
+    bbox: BBoxFilter = None,
+) -> service.WalkFilter:
+    return service.WalkFilter(municipality, locality, status, date_from, date_to, bbox)
+
+
+@router.post(
+    "/walks", status_code=201, response_model=WalkRead, summary="Schedule a walk", responses=CREATED
+)
+async def schedule_walk(
+    body: WalkCreate,
+    session: SessionDep,
+    principal: Writer,
+    base: BaseUrl,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Schedule a safety walk; residents are invited through the walk.scheduled event."""
+
+    async def create() -> WalkRead:
+        return walk_read(await service.schedule_walk(session, principal, body, base), base)
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.get("/walks", response_model=WalkPage, summary="List walks", responses=CREATED)
+async def list_walks(
+    session: SessionDep,
+    principal: Reader,
+    base: BaseUrl,
+    page: PageDep,
+    where: Annotated[service.WalkFilter, Depends(walk_filter)],
+) -> WalkPage:
+    """Walks in the token's municipalities, latest first, filtered and paginated."""
+    rows, total = await service.list_walks(session, principal, where, page)
+    return page_of([walk_read(w, base) for w in rows], page, total)
+
+
+@router.get("/walks/{walk_id}", response_model=WalkRead, summary="Get a walk", responses=ON_WALK)
+async def get_walk(
+    walk_id: uuid.UUID, session: SessionDep, principal: Reader, base: BaseUrl
+) -> WalkRead:
+    """One walk, with its area, route and stops."""
+    return walk_read(await service.get_walk(session, principal, walk_id), base)
+
+
+@router.patch(
+    "/walks/{walk_id}",
+    response_model=WalkRead,
+    summary="Change a planned walk",
+    responses=TRANSITION,
+)
+async def change_walk(
+    walk_id: uuid.UUID, body: WalkChange, session: SessionDep, principal: Writer, base: BaseUrl
+) -> WalkRead:
+    """Change a planned walk; those invited hear of it through walk.rescheduled."""
+    return walk_read(await service.change_walk(session, principal, walk_id, body, base), base)
+
+
+@router.post(
+    "/walks/{walk_id}/conduct",
+    response_model=WalkRead,
+    summary="Record that a walk took place",
+    responses=TRANSITION,
+)
+async def conduct_walk(
+    walk_id: uuid.UUID, body: WalkConduct, session: SessionDep, principal: Writer, base: BaseUrl
+) -> WalkRead:
+    """Mark the walk conducted once its observations are in; emits walk.conducted."""
+    return walk_read(await service.conduct_walk(session, principal, walk_id, body), base)
+
+
+@router.post(
+    "/walks/{walk_id}/follow-ups",
+    status_code=201,
+    response_model=WalkRead,
+    summary="Schedule a follow-up walk",
+    responses=TRANSITION,
+)
+async def schedule_follow_up(
+    walk_id: uuid.UUID,
+    body: FollowUpWalkCreate,
+    session: SessionDep,
+    principal: Writer,
+    base: BaseUrl,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Schedule a repeat walk that follows up a walk whose protocol is published."""
+
+    async def create() -> WalkRead:
+        walk = await service.schedule_follow_up(session, principal, walk_id, body, base)
+        return walk_read(walk, base)
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.post(
+    "/walks/{walk_id}/participants",
+    status_code=201,
+    response_model=ParticipantRead,
+    summary="Add a participant",
+    responses=TRANSITION,
+)
+async def add_participant(
+    walk_id: uuid.UUID,
+    body: ParticipantCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add someone to the walk's roster, by role; contact details only with their consent."""
+
+    async def create() -> ParticipantRead:
+        participant = await service.add_participant(session, principal, walk_id, body)
+        return ParticipantRead.model_validate(participant)
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+    )
+
+
+@router.get(
+    "/walks/{walk_id}/participants",
+    response_model=ParticipantPage,
+    summary="List a walk's participants",
+    responses=ON_WALK,
+)
+async def list_participants(
+    walk_id: uuid.UUID, session: SessionDep, principal: Reader, page: PageDep
+) -> ParticipantPage:
+    """The walk's roster, with contact details where consent was recorded."""
+    rows, total = await service.list_participants(session, principal, walk_id, page)
+    return page_of([ParticipantRead.model_validate(p) for p in rows], page, total)
+
+
+ON_PARTICIPANT = {**ON_WALK, **problem_responses(ParticipantNotFound)}
+
+
+@router.delete(
+    "/walks/{walk_id}/participants/{participant_id}/contact",
+    status_code=204,
+    summary="Withdraw a participant's consent to be contacted",
+    responses=ON_PARTICIPANT,
+)
+async def withdraw_consent(
+    walk_id: uuid.UUID, participant_id: uuid.UUID, session: SessionDep, principal: Writer
+) -> Response:
+    """Erase the participant's contact details and record that consent was withdrawn."""
+    await service.withdraw_consent(session, principal, walk_id, participant_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/walks/{walk_id}/participants/{participant_id}",
+    status_code=204,
+    summary="Remove a participant",
+    responses=ON_PARTICIPANT,
+)
+async def remove_participant(
+    walk_id: uuid.UUID, participant_id: uuid.UUID, session: SessionDep, principal: Writer
+) -> Response:
+    """Erase a participant; published protocols only ever held counts by role."""
+    await service.remove_participant(session, principal, walk_id, participant_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/walks/{walk_id}/protocol",
+    response_model=InternalProtocol,
+    summary="Get a walk's protocol",
+    responses=TRANSITION,
+)
+async def get_protocol(
+    walk_id: uuid.UUID, session: SessionDep, principal: Reader, base: BaseUrl
+) -> InternalProtocol:
+    """The protocol as published, or a preview of it once the walk is conducted."""
+    return await protocol.get_protocol(session, principal, walk_id, base)
+
+
+@router.post(
+    "/walks/{walk_id}/protocol/publish",
+    response_model=PublicProtocol,
+    summary="Publish a walk's protocol",
+    responses=TRANSITION,
+)
+async def publish_protocol(
+    walk_id: uuid.UUID,
+    body: ProtocolPublish,
+    session: SessionDep,
+    principal: Publisher,
+    base: BaseUrl,
+) -> PublicProtocol:
+    """Publish the public protocol of a conducted walk; emits protocol.published."""
+    return await protocol.publish_protocol(session, principal, walk_id, body, base)

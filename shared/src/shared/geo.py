@@ -1,0 +1,239 @@
+"""GeoJSON geometry (RFC 7946, WGS84) as Pydantic models, checked with shapely, stored in PostGIS.
+
+Input is refused when it is not a geometry a map can draw: rings that do not close, polygons
+that cross themselves, coordinates outside WGS84. Rings of either winding are accepted (RFC 7946
+§3.1.6 asks parsers not to reject them); output follows the right-hand rule.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+
+import shapely.geometry
+from fastapi import Query
+from geoalchemy2 import WKBElement
+from geoalchemy2.shape import from_shape, to_shape
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
+from pydantic import ValidatorFunctionWrapHandler as Handler
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+from shapely.validation import explain_validity
+from sqlalchemy import ColumnElement, func
+
+from shared.problems import InvalidInput
+
+SRID = 4326
+# Bounds the work one request can ask of shapely and PostGIS.
+MAX_POSITIONS = 5000
+
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Position = tuple[Longitude, Latitude]
+LinearRing = Annotated[list[Position], Field(min_length=4, max_length=MAX_POSITIONS)]
+
+
+class Geometry(BaseModel):
+    """Base of the GeoJSON geometry models."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_shape(self) -> BaseGeometry:
+        return shapely.geometry.shape(self.model_dump())
+
+
+def _invalid(message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError("invalid_geometry", message, context)
+
+
+def _check_rings(rings: list[list[Position]]) -> None:
+    for i, ring in enumerate(rings):
+        if ring[0] != ring[-1]:
+            raise _invalid("ring {ring} must end at the position it starts from", ring=i)
+
+
+def _check_valid(geometry: Geometry, what: str) -> None:
+    shape = geometry.to_shape()
+    if not shape.is_valid:
+        raise _invalid(f"not a valid {what}: {{reason}}", reason=explain_validity(shape))
+
+
+class Point(Geometry):
+    """A GeoJSON Point: [longitude, latitude] in WGS84."""
+
+    type: Literal["Point"]
+    coordinates: Position
+
+
+class LineString(Geometry):
+    """A GeoJSON LineString of at least two distinct positions. It may cross itself (a loop)."""
+
+    type: Literal["LineString"]
+    coordinates: list[Position] = Field(min_length=2, max_length=MAX_POSITIONS)
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        if len(set(self.coordinates)) < 2:
+            raise _invalid("a line needs at least two distinct positions")
+        return self
+
+
+class Polygon(Geometry):
+    """A GeoJSON Polygon: closed rings (the outline, then any holes) that do not cross."""
+
+    type: Literal["Polygon"]
+    coordinates: list[LinearRing] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        if sum(len(r) for r in self.coordinates) > MAX_POSITIONS:
+            raise _invalid("a polygon may have at most {n} positions", n=MAX_POSITIONS)
+        _check_rings(self.coordinates)
+        _check_valid(self, "polygon")
+        return self
+
+
+class MultiPolygon(Geometry):
+    """A GeoJSON MultiPolygon: polygons that neither overlap nor cross themselves."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: list[Annotated[list[LinearRing], Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=100
+    )
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        if sum(len(r) for p in self.coordinates for r in p) > MAX_POSITIONS:
+            raise _invalid("a multipolygon may have at most {n} positions", n=MAX_POSITIONS)
+        for polygon in self.coordinates:
+            _check_rings(polygon)
+        _check_valid(self, "multipolygon")
+        return self
+
+    @classmethod
+    def of(cls, area: "Polygon | MultiPolygon") -> "MultiPolygon":
+        if isinstance(area, MultiPolygon):
+            return area
+        return cls(type="MultiPolygon", coordinates=[area.coordinates])
+
+
+def _untagged(value: Any, handler: Handler) -> Any:
+    """Report errors at the field, not under the union's tag (which is no JSON pointer)."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        details = [
+            InitErrorDetails(
+                type=PydanticCustomError("invalid_geometry", "{msg}", {"msg": e["msg"]}),
+                loc=e["loc"][1:] if e["loc"] and e["loc"][0] in _TAGS else e["loc"],
+                input=e["input"],
+            )
+            for e in exc.errors()
+        ]
+        raise ValidationError.from_exception_data(exc.title, details) from None
+
+
+_TAGS = {"Polygon", "MultiPolygon"}
+Area = Annotated[Polygon | MultiPolygon, Field(discriminator="type"), WrapValidator(_untagged)]
+"""A Polygon or a MultiPolygon."""
+
+
+# --- PostGIS ------------------------------------------------------------------------------------
+
+
+def to_db(geometry: Geometry) -> WKBElement:
+    return from_shape(geometry.to_shape(), srid=SRID)
+
+
+def from_db(value: Any) -> Any:
+    """A stored geometry as a GeoJSON mapping, exterior rings counterclockwise (RFC 7946 §3.1.6)."""
+    if not isinstance(value, WKBElement):
+        return value
+    shape = to_shape(value)
+    if shape.geom_type == "Polygon":
+        shape = orient(shape, 1.0)
+    elif shape.geom_type == "MultiPolygon":
+        shape = shapely.geometry.MultiPolygon([orient(p, 1.0) for p in shape.geoms])
+    return shapely.geometry.mapping(shape)
+
+
+FromDB = BeforeValidator(from_db)
+"""Lets an output model read a geometry column of an ORM row directly."""
+
+
+# --- Features -----------------------------------------------------------------------------------
+
+G = TypeVar("G", bound=Geometry)
+P = TypeVar("P", bound=BaseModel)
+F = TypeVar("F", bound=BaseModel)
+
+
+class Feature(BaseModel, Generic[G, P]):
+    """A GeoJSON Feature."""
+
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: G
+    properties: P
+
+
+class FeatureCollection(BaseModel, Generic[F]):
+    """A GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[F]
+
+
+# --- Bounding-box filter ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A WGS84 bounding box: west, south, east, north."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, text: str) -> "BBox":
+        try:
+            west, south, east, north = (float(part) for part in text.split(","))
+        except ValueError:
+            raise ValueError("give four numbers: west,south,east,north") from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError("west < east within ±180 and south < north within ±90 are required")
+        return cls(west, south, east, north)
+
+    def envelope(self) -> ColumnElement[Any]:
+        return func.ST_MakeEnvelope(self.west, self.south, self.east, self.north, SRID)
+
+
+def bbox_param(
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only places meeting this box: west,south,east,north (WGS84 degrees).",
+            examples=["13.80,57.15,13.86,57.18"],
+        ),
+    ] = None,
+) -> BBox | None:
+    """The `bbox` query parameter, refused with a problem naming it when malformed."""
+    if bbox is None:
+        return None
+    try:
+        return BBox.parse(bbox)
+    except ValueError as exc:
+        raise InvalidInput(
+            "The bounding box is not valid.",
+            errors=[{"detail": str(exc), "pointer": "#query/bbox"}],
+        ) from None
