@@ -17,7 +17,6 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-
 from shared.db import asyncpg_dsn
 from shared.kafka import create_topics, new_producer
 from shared.relay import CONTENT_TYPE_HEADER, Relay

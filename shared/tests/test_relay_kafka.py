@@ -13,6 +13,7 @@ from backbone import (
     wait_drained,
     write_probes,
 )
+from prometheus_client import REGISTRY
 from shared.events import CloudEvent
 from shared.testing import TestStack, probe_record, read_topic, running, wait_until
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +34,10 @@ def _order_by_aggregate(records: list[ConsumerRecord[bytes, bytes]]) -> dict[str
         assert record.key.decode() == event.subject
         order[event.data["aggregate"]].append(event.data["n"])
     return order
+
+
+def _metric(name: str, service: str) -> float:
+    return REGISTRY.get_sample_value(name, {"service": service}) or 0.0
 
 
 def _probes(aggregates: int, per_aggregate: int, start: int = 0) -> list[tuple[str, int]]:
@@ -77,6 +82,8 @@ async def test_broker_killed_mid_stream_loses_nothing_and_relay_recovers(
         await wait_until(all_published, 180, "the relay to publish everything after the restart")
     records = await read_topic(stack.bootstrap, topic, 3000)
     assert _order_by_aggregate(records) == {f"agg-{a}": list(range(300)) for a in range(10)}
+    # The outage really reached the relay, and it came back by itself.
+    assert _metric("trygg_outbox_send_failures_total", relay.service) > 0
 
 
 async def test_database_stopped_under_relay_and_consumer_loses_and_duplicates_nothing(
@@ -103,6 +110,7 @@ async def test_database_stopped_under_relay_and_consumer_loses_and_duplicates_no
 
         await wait_until(everything_handled, 180, "all 600 events to be handled")
         await wait_drained(stack, consumer.group_id, topic)
+    assert _metric("trygg_consumer_outage_retries_total", consumer.service) > 0
     assert await scalar(engine, "SELECT count(*) FROM probe_effect") == 600
     assert await scalar(engine, "SELECT count(DISTINCT event_id) FROM probe_effect") == 600
     assert await scalar(engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0

@@ -35,7 +35,7 @@ from shared.failures import is_transient
 from shared.inbox import InboxMessage
 from shared.kafka import BrokerTimeout, bounded
 from shared.logs import event_context
-from shared.metrics import CONSUMED
+from shared.metrics import CONSUMED, CONSUMER_OUTAGE_RETRIES
 from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,7 @@ class ConsumerRunner:
                 if not is_transient(exc):
                     raise
                 log.warning("outage while handling events, retrying: %r", exc)
+                CONSUMER_OUTAGE_RETRIES.labels(self.service).inc()
                 await _sleep(stop, backoff)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
         return None

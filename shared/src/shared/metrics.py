@@ -18,3 +18,11 @@ RELAY_BATCH_SECONDS = Histogram(
 CONSUMED = Counter(
     "trygg_events_consumed_total", "Events consumed, by outcome", ["service", "outcome"]
 )
+CONSUMER_OUTAGE_RETRIES = Counter(
+    "trygg_consumer_outage_retries_total",
+    "Times a consumer retried the same records because the database or broker was down",
+    ["service"],
+)
+RELAY_DATABASE_OUTAGES = Counter(
+    "trygg_outbox_relay_database_outages_total", "Times the relay lost its database", ["service"]
+)

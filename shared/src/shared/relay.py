@@ -18,7 +18,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from shared.kafka import BrokerTimeout, bounded, start_producer, stop_quietly
-from shared.metrics import RELAY_BATCH_SECONDS, RELAY_PUBLISHED, RELAY_SEND_FAILURES
+from shared.metrics import (
+    RELAY_BATCH_SECONDS,
+    RELAY_DATABASE_OUTAGES,
+    RELAY_PUBLISHED,
+    RELAY_SEND_FAILURES,
+)
 from shared.settings import KafkaSettings, RelaySettings
 
 log = logging.getLogger(__name__)
@@ -93,6 +98,7 @@ class Relay:
                 backoff = 0.2
             except DATABASE_DOWN as exc:
                 log.warning("relay lost the database: %r", exc)
+                RELAY_DATABASE_OUTAGES.labels(self.service).inc()
             self.is_leader = False
             await _wait(stop, backoff)
             backoff = min(backoff * 2, 5.0)
