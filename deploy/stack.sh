@@ -76,6 +76,7 @@ is_running() {
   [ -f "$PIDS/$name.pid" ] || return 1
   pid=$(cat "$PIDS/$name.pid")
   kill -0 "$pid" 2>/dev/null || return 1
+  grep -q "^State:.*Z" "/proc/$pid/status" 2>/dev/null && return 1  # exited, not yet reaped
   grep -q "${2:-}" "/proc/$pid/cmdline" 2>/dev/null
 }
 

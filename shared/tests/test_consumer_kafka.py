@@ -15,10 +15,22 @@ from backbone import (
     scalar,
     wait_drained,
 )
+from shared.consumer import EventMeta
 from shared.kafka import create_topics
+from shared.replay import replay
 from shared.settings import dead_letter_topic
-from shared.testing import TestStack, probe_record, read_topic, running, unique_name, wait_until
+from shared.testing import (
+    ProbeHappened,
+    TestStack,
+    probe_record,
+    read_topic,
+    record_probe,
+    running,
+    unique_name,
+    wait_until,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import dead_letters
 
@@ -91,6 +103,30 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_the_rest_hand
     assert await _effects(engine, "f") == 2
     # The dead-lettered event left no inbox row, so replaying it later is not a no-op.
     assert await scalar(engine, "SELECT count(*) FROM inbox") == 2
+
+
+async def test_dead_letters_can_be_replayed_once_the_cause_is_fixed(
+    stack: TestStack, engine: AsyncEngine
+) -> None:
+    topic = await new_topic(stack, "test.replay.")
+    consumer = await consumer_for(stack, engine, topic)
+    await produce_raw(stack, topic, [(b"p", probe_record("p", -5))])
+    async with running(consumer.run):
+        await wait_drained(stack, consumer.group_id, topic)
+    assert await _effects(engine, "p") == 0
+    # The cause is fixed: this consumer now takes negative numbers too.
+    fixed = await consumer_for(stack, engine, topic)
+    fixed.service, fixed.routes = consumer.service, {ProbeHappened.wire_type: _accept_any}
+    assert await replay(consumer.service, stack.kafka_settings()) == 1
+    async with running(fixed.run):
+        await wait_until(lambda: _has_effect(engine, "p"), 60, "the replayed event")
+    assert await replay(consumer.service, stack.kafka_settings()) == 0
+
+
+async def _accept_any(
+    event: ProbeHappened, session: AsyncSession, meta: EventMeta, **_: object
+) -> None:
+    await record_probe(event.model_copy(update={"n": abs(event.n)}), session, meta)
 
 
 async def test_redelivered_event_is_a_no_op(stack: TestStack, engine: AsyncEngine) -> None:

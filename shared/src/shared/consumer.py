@@ -110,6 +110,11 @@ class ConsumerRunner:
                 log.warning("consumer lost the broker: %r", exc)
                 await _sleep(stop, backoff)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
+            except Exception:
+                # A fault of ours, not of a record: start over from the committed offsets
+                # rather than take the worker (and its relay) down.
+                log.exception("consumer failed; restarting from the committed offsets")
+                await _sleep(stop, self.settings.backoff_max_s)
             finally:
                 await sender.close()
                 await _stop_consumer(consumer, self.kafka.stop_timeout_s)
