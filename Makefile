@@ -37,6 +37,7 @@ test:
 
 schemas:
 	.venv/bin/python -m shared.schemas write
+	.venv/bin/python -m shared.asyncapi write
 
 SCOPES ?= walks:read walks:write tips:read tips:write patrols:read patrols:write notify:read notify:write
 MUNICIPALITIES ?= 0683

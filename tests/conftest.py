@@ -1,6 +1,7 @@
 """Fixtures for the cross-service tests: every service's database, migrated by its own history."""
 
 import pytest
+
 from crossservice import SERVICES
 from shared.testing import TestStack, migrate, recreate_database
 

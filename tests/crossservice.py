@@ -3,6 +3,7 @@
 import importlib
 
 from fastapi import FastAPI
+
 from shared.settings import DatabaseSettings, ServiceSettings
 from shared.testing import TestStack
 

@@ -1,14 +1,15 @@
 """Every service stands: migrated by its own history, healthy, documented, its relay running."""
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from crossservice import SERVICES, build_app
 from shared.db import asyncpg_dsn
 from shared.outbox import emit
 from shared.relay import Relay
 from shared.settings import RelaySettings, events_topic
 from shared.testing import ProbeHappened, TestStack, api_client, find_event, running, wait_until
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.service
 

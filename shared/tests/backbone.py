@@ -2,6 +2,9 @@
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from shared.consumer import ConsumerRunner, Observer
 from shared.db import asyncpg_dsn, create_sessionmaker
 from shared.kafka import create_topics
@@ -9,8 +12,6 @@ from shared.outbox import emit
 from shared.relay import Relay
 from shared.settings import ConsumerSettings, RelaySettings, dead_letter_topic
 from shared.testing import ProbeHappened, TestStack, record_probe, unique_name, wait_until
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 async def write_probes(

@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from shared.migrations import create_outbox_and_inbox
-from shared.testing import TestStack, recreate_database
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.migrations import create_outbox_and_inbox
+from shared.testing import TestStack, recreate_database
 
 PROBE_TABLES = """
 CREATE TABLE probe (id text PRIMARY KEY, note text NOT NULL);

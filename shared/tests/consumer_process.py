@@ -8,11 +8,12 @@ import os
 import signal
 import sys
 
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from shared.consumer import ConsumerRunner
 from shared.db import create_sessionmaker
 from shared.settings import ConsumerSettings, KafkaSettings
 from shared.testing import ProbeHappened, record_probe
-from sqlalchemy.ext.asyncio import create_async_engine
 
 
 async def _kill_myself() -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 import jwt
 import pytest
 from fastapi import APIRouter, Security
+
 from shared.app import create_service_app
 from shared.auth import Principal, authenticate, mint_token
 from shared.settings import DEV_JWT_SECRET, AuthSettings, DatabaseSettings, ServiceSettings

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from backbone import (
     committed_offsets,
     consumer_for,
@@ -15,6 +18,7 @@ from backbone import (
     scalar,
     wait_drained,
 )
+from shared import dead_letters
 from shared.consumer import EventMeta
 from shared.kafka import create_topics
 from shared.replay import replay
@@ -29,10 +33,6 @@ from shared.testing import (
     unique_name,
     wait_until,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from shared import dead_letters
 
 pytestmark = [pytest.mark.kafka, pytest.mark.usefixtures("clean_tables")]
 CONSUMER_PROCESS = Path(__file__).with_name("consumer_process.py")

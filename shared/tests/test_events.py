@@ -3,6 +3,7 @@
 from typing import ClassVar
 
 import pytest
+
 from shared.events import (
     CloudEvent,
     Contract,

@@ -1,11 +1,12 @@
 """The outbox row commits with the business row it reports, and disappears with it."""
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from shared.db import create_sessionmaker
 from shared.outbox import emit
 from shared.testing import ProbeHappened, unique_name
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.service
 

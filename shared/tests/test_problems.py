@@ -5,6 +5,7 @@ from typing import Annotated
 import pytest
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict
+
 from shared.app import create_service_app
 from shared.problems import Conflict, json_pointer
 from shared.settings import DatabaseSettings, ServiceSettings

@@ -4,6 +4,9 @@ from collections import defaultdict
 
 import pytest
 from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from backbone import (
     consumer_for,
     new_topic,
@@ -13,10 +16,8 @@ from backbone import (
     wait_drained,
     write_probes,
 )
-from prometheus_client import REGISTRY
 from shared.events import CloudEvent
 from shared.testing import TestStack, probe_record, read_topic, running, wait_until
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = [pytest.mark.kafka, pytest.mark.usefixtures("clean_tables")]
 

@@ -1,9 +1,9 @@
 """The patrols API."""
 
 from fastapi import FastAPI
-from shared.app import create_service_app
 
 from patrols.config import Settings
+from shared.app import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

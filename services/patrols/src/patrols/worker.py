@@ -2,9 +2,8 @@
 
 import asyncio
 
-from shared.worker import run_worker
-
 from patrols.config import Settings
+from shared.worker import run_worker
 
 
 def main() -> None:

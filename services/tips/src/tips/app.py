@@ -1,8 +1,8 @@
 """The tips API."""
 
 from fastapi import FastAPI
-from shared.app import create_service_app
 
+from shared.app import create_service_app
 from tips.config import Settings
 
 

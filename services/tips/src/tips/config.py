@@ -1,6 +1,7 @@
 """Settings of the tips service, read from TIPS_* environment variables."""
 
 from pydantic_settings import SettingsConfigDict
+
 from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
 
 
