@@ -26,9 +26,8 @@ async def _counts(engine: AsyncEngine, probe_id: str) -> tuple[int, int]:
 
 async def _change(engine: AsyncEngine, probe_id: str, *, fail: bool) -> None:
     async with create_sessionmaker(engine)() as session, session.begin():
-        await session.execute(
-            text("INSERT INTO probe (id, note) VALUES (:i, 'x')"), {"i": probe_id}
-        )
+        conn = await session.connection()
+        await conn.execute(text("INSERT INTO probe (id, note) VALUES (:i, 'x')"), {"i": probe_id})
         emit(session, ProbeHappened(aggregate=probe_id, n=1))
         await session.flush()
         if fail:

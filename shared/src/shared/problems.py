@@ -102,7 +102,13 @@ def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any
 
 
 def _render(
-    request: Request, status: int, title: str, slug: str, detail: str | None, **extensions: Any
+    request: Request,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str | None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
 ) -> JSONResponse:
     base: str = request.app.state.problem_type_base
     body = {
@@ -114,7 +120,7 @@ def _render(
     }
     if detail:
         body["detail"] = detail
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -148,7 +154,8 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return _render(request, exc.status_code, title, slug, str(exc.detail))
+    # Keep the exception's headers: a 405 must say which methods are allowed (RFC 9110).
+    return _render(request, exc.status_code, title, slug, str(exc.detail), headers=exc.headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
