@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 import schemathesis
-from crossservice import build_app
 from hypothesis import HealthCheck, settings
 
+from crossservice import build_app
 from shared.testing import TestStack, migrate, recreate_database
 
 pytestmark = pytest.mark.service
