@@ -7,6 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from shared.settings import DatabaseSettings
 from shared.testing import (
     TestStack,
@@ -16,15 +19,14 @@ from shared.testing import (
     rolled_back_session,
     use_session,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The test kit beside this file (pytest's `pythonpath` does not list this folder yet).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from walks.app import create_app  # noqa: E402
-from walks.config import Settings  # noqa: E402
-from walks_testkit import Api  # noqa: E402
+from walks_testkit import Api
+
+from walks.app import create_app
+from walks.config import Settings
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +72,14 @@ async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.Asy
     async with api_client(app) as client:
         yield client
     app.dependency_overrides.clear()
+
+
+@pytest.fixture
+async def committing_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Requests in their own committed transactions, as in production; their rows stay."""
+    app.dependency_overrides.clear()
+    async with api_client(app) as client:
+        yield client
 
 
 @pytest.fixture

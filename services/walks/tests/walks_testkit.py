@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from shared.outbox import OutboxMessage
-from shared.testing import bearer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.outbox import OutboxMessage
+from shared.testing import bearer
 
 HOME = "0683"  # Värnamo
 OTHER = "0662"  # Gislaved
@@ -17,7 +18,9 @@ FORSHEDA = (13.827, 57.163)
 
 
 def token(
-    scopes: list[str] | None = None, municipalities: list[str] | None = None, subject: str = "tester"
+    scopes: list[str] | None = None,
+    municipalities: list[str] | None = None,
+    subject: str = "tester",
 ) -> dict[str, str]:
     return bearer(
         ALL_SCOPES if scopes is None else scopes,
@@ -26,7 +29,9 @@ def token(
     )
 
 
-def square(lon: float = FORSHEDA[0], lat: float = FORSHEDA[1], size: float = 0.01) -> dict[str, Any]:
+def square(
+    lon: float = FORSHEDA[0], lat: float = FORSHEDA[1], size: float = 0.01
+) -> dict[str, Any]:
     w, s, e, n = lon - size / 2, lat - size / 2, lon + size / 2, lat + size / 2
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
@@ -144,7 +149,9 @@ class Api:
         plan = await self.plan(**overrides)
         return await self.post(f"/action-plans/{plan['id']}/publish", None)  # type: ignore[no-any-return]
 
-    async def events(self, aggregate_id: str, type_suffix: str | None = None) -> list[OutboxMessage]:
+    async def events(
+        self, aggregate_id: str, type_suffix: str | None = None
+    ) -> list[OutboxMessage]:
         """The outbox rows of an aggregate, oldest first, optionally of one event type."""
         statement = (
             select(OutboxMessage)

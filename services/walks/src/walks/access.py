@@ -10,6 +10,7 @@ observations need not be the official who answers for what is made public.
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+
 from shared.auth import Principal, authenticate
 from shared.problems import Forbidden, Unauthenticated, problem_responses
 

@@ -1,6 +1,7 @@
 """Settings of the walks service, read from WALKS_* environment variables."""
 
 from pydantic_settings import SettingsConfigDict
+
 from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
 
 

@@ -2,11 +2,11 @@
 
 import uuid
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from shared.auth import Principal
 from shared.contracts.walks import MeasureStatusChanged
 from shared.outbox import emit
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from walks import plans
 from walks.domain import MeasureStatus, PlanStatus, may_change_measure, utcnow
 from walks.errors import MeasureNotFound, MeasureTransitionNotAllowed

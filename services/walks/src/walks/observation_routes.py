@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+
+from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
-
-from shared import idempotency
 from walks import observations, service
 from walks.access import AUTH_PROBLEMS, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment

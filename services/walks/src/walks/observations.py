@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.auth import Principal
-from shared.pagination import PageParams, fetch
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import geo
+from shared.auth import Principal
+from shared.pagination import PageParams, fetch
 from walks import service
 from walks.domain import (
     DEFAULT_CATEGORIES,

@@ -158,7 +158,9 @@ def _observation_rows(protocol: PublicProtocol) -> Iterable[list[str]]:
 
 
 def protocol_page(protocol: PublicProtocol) -> str:
-    roles = ", ".join(f"{ROLES[r]}: {n}" for r, n in protocol.participants_by_role.items())
+    counts = protocol.participants_by_role
+    # In the order of ROLES: a stored document's keys come back in JSONB's order, not ours.
+    roles = ", ".join(f"{label}: {counts[r]}" for r, label in ROLES.items() if r in counts)
     facts = _facts(
         [
             ("Ort", protocol.locality),

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.auth import Principal
-from shared.pagination import PageParams, fetch
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from shared import geo
+from shared.auth import Principal
+from shared.pagination import PageParams, fetch
 from walks.domain import LOCAL_TIME, OPEN_MEASURE_STATUSES, MeasureStatus, PlanStatus, today
 from walks.models import ActionPlan, Measure
 

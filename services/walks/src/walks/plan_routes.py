@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset, page_of
 from shared.problems import InvalidInput, problem_responses
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from shared import idempotency
 from walks import measures, plan_lists, plans
 from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
 from walks.domain import MeasureStatus, PlanStatus

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from shared.pagination import Page
 
 from shared import geo
+from shared.pagination import Page
 from walks import examples
 from walks.domain import (
     MeasureStatus,

@@ -3,13 +3,13 @@
 import uuid
 from typing import Any
 
-from shared.auth import Principal
-from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
-from shared.outbox import emit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import geo
+from shared.auth import Principal
+from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
+from shared.outbox import emit
 from walks import observations, service
 from walks.domain import PlanStatus, WalkStatus, utcnow
 from walks.errors import InvalidField, PlanNotFound, PlanStatusConflict, WalkStatusConflict

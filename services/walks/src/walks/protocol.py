@@ -3,12 +3,12 @@
 import uuid
 from typing import Any
 
-from shared.auth import Principal
-from shared.contracts.walks import ProtocolPublished
-from shared.outbox import emit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.auth import Principal
+from shared.contracts.walks import ProtocolPublished
+from shared.outbox import emit
 from walks import observations, service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ProtocolNotFound, WalkNotFound, WalkStatusConflict

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+
 from shared.db import SessionDep
 from shared.problems import problem_responses
-
 from walks import pages, plans, protocol
 from walks.access import BaseUrl
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound

@@ -15,9 +15,9 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from shared.pagination import Page
 
 from shared import geo
+from shared.pagination import Page
 from walks import examples
 from walks.domain import (
     CATEGORY_CODE,

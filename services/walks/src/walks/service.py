@@ -6,15 +6,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared import geo
 from shared.auth import Principal
 from shared.contracts.walks import ObservedPlace, WalkConducted, WalkRescheduled, WalkScheduled
 from shared.outbox import emit
 from shared.pagination import PageParams, fetch
 from shared.problems import InvalidInput, json_pointer
-from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from shared import geo
 from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, ParticipantNotFound, WalkNotFound, WalkStatusConflict
 from walks.models import Observation, Participant, Walk
@@ -257,7 +257,8 @@ async def participants_by_role(session: AsyncSession, walk_id: uuid.UUID) -> dic
         .where(Participant.walk_id == walk_id)
         .group_by(Participant.role)
     )
-    return {ParticipantRole(role): int(n) for role, n in counts}
+    by_role = {ParticipantRole(role): int(n) for role, n in counts}
+    return {role: by_role[role] for role in ParticipantRole if role in by_role}
 
 
 async def add_participant(

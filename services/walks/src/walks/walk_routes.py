@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+
+from shared import geo, idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
-
-from shared import geo, idempotency
 from walks import protocol, service
 from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
 from walks.domain import WalkStatus

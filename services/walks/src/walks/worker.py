@@ -3,7 +3,6 @@
 import asyncio
 
 from shared.worker import run_worker
-
 from walks.config import Settings
 
 

@@ -264,11 +264,11 @@ class ActionPlanWithdrawn(_PlanState):
 
 @register
 class MeasureStatusChanged(_WalksContract):
-    """A measure of a published action plan changed status (accepted, in progress, done,
-    or rejected with a reason).
+    """A measure of a published action plan changed status.
 
-    Keyed by the plan, so it arrives after the plan's publication. Carries the plan's affected
-    area and buffer, so residents there can hear that, say, the lighting on Storgatan is fixed.
+    It was accepted, started, done, or rejected with a public reason. Keyed by the plan, so it
+    arrives after the plan's publication. Carries the plan's affected area and buffer, so
+    residents there can hear that, say, the lighting on Storgatan is fixed.
     """
 
     wire_type: ClassVar[str] = "se.trygg.walks.measure.status_changed.v1"
