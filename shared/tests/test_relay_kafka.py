@@ -115,3 +115,22 @@ async def test_database_stopped_under_relay_and_consumer_loses_and_duplicates_no
     assert await scalar(engine, "SELECT count(*) FROM probe_effect") == 600
     assert await scalar(engine, "SELECT count(DISTINCT event_id) FROM probe_effect") == 600
     assert await scalar(engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+
+
+async def test_only_one_relay_per_service_leads(
+    stack: TestStack, db_url: str, engine: AsyncEngine
+) -> None:
+    topic = await new_topic(stack, "test.leader.")
+    first = relay_for(stack, db_url, topic)
+    second = relay_for(stack, db_url, topic)
+    second.service = first.service
+    async with running(first.run), running(second.run):
+
+        async def one_leads() -> bool:
+            return first.is_leader or second.is_leader
+
+        await wait_until(one_leads, 30, "a relay to take the lead")
+        await write_probes(engine, _probes(2, 50))
+        records = await read_topic(stack.bootstrap, topic, 100)
+        assert [first.is_leader, second.is_leader].count(True) == 1
+    assert len(records) == 100
