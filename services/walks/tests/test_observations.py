@@ -41,13 +41,17 @@ class TestRecordObservation:
         feature = await api.post(f"/walks/{walk['id']}/observations", body, 201)
         assert feature["properties"]["sentiment"] == "positive"
 
-    async def test_a_safe_place_has_no_severity(self, api: Api) -> None:
+    async def test_coordinates_are_numbers_not_text_or_booleans(self, api: Api) -> None:
         walk = await api.walk()
-        body = observation_body(sentiment="positive", severity="high")
-        response = await api.client.post(
-            f"/walks/{walk['id']}/observations", json=body, headers=token()
-        )
-        assert pointers(response) == ["#body/severity"]
+        for location in (
+            {"type": "Point", "coordinates": ["13.8", 57.1]},
+            {"type": "Point", "coordinates": [True, 57.1]},
+        ):
+            body = observation_body(location=location)
+            response = await api.client.post(
+                f"/walks/{walk['id']}/observations", json=body, headers=token()
+            )
+            assert pointers(response) == ["#body/location/coordinates/0"]
 
     async def test_unknown_category_names_the_field(self, api: Api) -> None:
         walk = await api.walk()

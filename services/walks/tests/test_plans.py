@@ -250,9 +250,9 @@ class TestPlanLists:
         assert await ids() == [published["id"], draft["id"]]
         assert await ids(status="draft") == [draft["id"]]
         assert await ids(bbox="14.04,57.18,14.06,57.20") == [published["id"]]
-        assert await ids("/action-plans/areas") == [published["id"], draft["id"]]
+        assert await ids("/action-plan-areas") == [published["id"], draft["id"]]
         areas = (
-            await api.client.get("/action-plans/areas", params={"locality": here}, headers=token())
+            await api.client.get("/action-plan-areas", params={"locality": here}, headers=token())
         ).json()
         assert areas["type"] == "FeatureCollection"
         assert areas["features"][0]["geometry"]["type"] == "MultiPolygon"

@@ -17,9 +17,7 @@ async def walk_with_people(api: Api) -> dict[str, object]:
         {
             "role": "resident",
             "name": "Anna Andersson",
-            "contact_consent": True,
-            "email": "anna@example.se",
-            "phone": "+46 70 111 22 33",
+            "contact": {"consent": True, "email": "anna@example.se", "phone": "+46 70 111 22 33"},
         },
         201,
     )

@@ -89,6 +89,13 @@ class TestScheduleWalk:
         response = await client.post("/walks", json=walk_body(weather="rain"), headers=token())
         assert pointers(response) == ["#body/weather"]
 
+    async def test_dates_are_iso_text_not_numbers(self, client: httpx.AsyncClient) -> None:
+        body = walk_body(pre_meeting_date=0, starts_at=1700000000)
+        response = await client.post("/walks", json=body, headers=token())
+        assert sorted(pointers(response)) == ["#body/pre_meeting_date", "#body/starts_at"]
+        response = await client.get("/walks", params={"date_to": "0"}, headers=token())
+        assert pointers(response) == ["#query/date_to"]
+
     async def test_closing_meeting_before_the_walk_is_refused(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     WrapValidator,
     model_validator,
@@ -34,8 +35,9 @@ SRID = 4326
 # Bounds the work one request can ask of shapely and PostGIS.
 MAX_POSITIONS = 5000
 
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+# Strict: a coordinate is a JSON number, never `true` or "13.8".
+Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
 Position = tuple[Longitude, Latitude]
 LinearRing = Annotated[list[Position], Field(min_length=4, max_length=MAX_POSITIONS)]
 

@@ -12,7 +12,13 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 
 from shared.auth import Principal, authenticate
-from shared.problems import Forbidden, Unauthenticated, problem_responses
+from shared.problems import (
+    BadRequest,
+    Forbidden,
+    PayloadTooLarge,
+    Unauthenticated,
+    problem_responses,
+)
 
 READ = "walks:read"
 WRITE = "walks:write"
@@ -33,3 +39,5 @@ def public_base_url(request: Request) -> str:
 BaseUrl = Annotated[str, Depends(public_base_url)]
 
 AUTH_PROBLEMS = problem_responses(Unauthenticated, Forbidden)
+# Routes with a body: malformed JSON (400), or a body over the size limit (413).
+BODY_PROBLEMS = problem_responses(BadRequest, PayloadTooLarge)

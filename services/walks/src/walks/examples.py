@@ -44,8 +44,7 @@ WALK_CHANGE: dict[str, Any] = {"starts_at": "2027-10-21T18:30:00+02:00"}
 PARTICIPANT: dict[str, Any] = {
     "role": "resident",
     "name": "Anna Andersson",
-    "contact_consent": True,
-    "email": "anna@example.se",
+    "contact": {"consent": True, "email": "anna@example.se"},
 }
 OBSERVATION: dict[str, Any] = {
     "location": {"type": "Point", "coordinates": [13.8270, 57.1631]},

@@ -1,7 +1,6 @@
 """Routes of observations (as GeoJSON) and of each municipality's observation taxonomy."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -13,7 +12,7 @@ from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
 from walks import observations, service
-from walks.access import AUTH_PROBLEMS, Admin, Reader, Writer
+from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
 from walks.errors import ObservationNotFound, WalkNotFound
 from walks.models import Observation, Walk
@@ -21,6 +20,7 @@ from walks.schemas import (
     BatchResult,
     CategoryChange,
     CategoryRead,
+    Day,
     ObservationBatch,
     ObservationCollection,
     ObservationCreate,
@@ -33,7 +33,7 @@ router = APIRouter(tags=["observations"])
 
 ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
 # 409: the walk is no longer planned, an id is another observation's, or the walk is full.
-UPLOAD = {**ON_WALK, **problem_responses(Conflict)}
+UPLOAD = {**ON_WALK, **problem_responses(Conflict), **BODY_PROBLEMS}
 MunicipalityPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", examples=["0683"])]
 
 
@@ -43,8 +43,8 @@ def observation_filter(
     walk_id: uuid.UUID | None = None,
     category: Annotated[str | None, Query(pattern=CATEGORY_CODE)] = None,
     sentiment: Sentiment | None = None,
-    date_from: Annotated[date | None, Query(description="Walks on or after this day.")] = None,
-    date_to: Annotated[date | None, Query(description="Walks on or before this day.")] = None,
+    date_from: Annotated[Day | None, Query(description="Walks on or after this day.")] = None,
+    date_to: Annotated[Day | None, Query(description="Walks on or before this day.")] = None,
     bbox: BBoxFilter = None,
 ) -> observations.ObservationFilter:
     return observations.ObservationFilter(
@@ -190,7 +190,7 @@ async def get_taxonomy(
     response_model=CategoryRead,
     summary="Add, relabel or retire an observation category",
     tags=["taxonomy"],
-    responses={**AUTH_PROBLEMS, **problem_responses(InvalidInput)},
+    responses={**AUTH_PROBLEMS, **problem_responses(InvalidInput), **BODY_PROBLEMS},
 )
 async def set_category(
     municipality_code: MunicipalityPath,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from html import escape
 
 from shared import geo
-from walks.domain import LOCAL_TIME
+from walks.domain import LOCAL_TIME, ParticipantRole
 from walks.plan_schemas import PublicPlan
 from walks.schemas import NamedPlace, PublicProtocol, PublicWalk
 
@@ -160,7 +160,9 @@ def _observation_rows(protocol: PublicProtocol) -> Iterable[list[str]]:
 def protocol_page(protocol: PublicProtocol) -> str:
     counts = protocol.participants_by_role
     # In the order of ROLES: a stored document's keys come back in JSONB's order, not ours.
-    roles = ", ".join(f"{label}: {counts[r]}" for r, label in ROLES.items() if r in counts)
+    roles = ", ".join(
+        f"{label}: {counts[ParticipantRole(r)]}" for r, label in ROLES.items() if r in counts
+    )
     facts = _facts(
         [
             ("Ort", protocol.locality),

@@ -1,7 +1,6 @@
 """Routes of action plans and their measures."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,7 +13,7 @@ from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset, page_of
 from shared.problems import InvalidInput, problem_responses
 from walks import measures, plan_lists, plans
-from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
 from walks.domain import MeasureStatus, PlanStatus
 from walks.errors import (
     MeasureNotFound,
@@ -42,14 +41,17 @@ from walks.plan_schemas import (
     PlanRevise,
     PlanWithdraw,
 )
+from walks.schemas import Day
 from walks.views import geometry, measure_read, plan_read, plan_summary
 from walks.walk_routes import BBoxFilter, Locality, Municipality
 
 router = APIRouter(tags=["action plans"])
 
 LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+CREATED = {**LISTED, **BODY_PROBLEMS}
 ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
-ON_MEASURE = {**ON_PLAN, **problem_responses(MeasureNotFound)}
+CHANGE = {**ON_PLAN, **BODY_PROBLEMS}
+ON_MEASURE = {**CHANGE, **problem_responses(MeasureNotFound)}
 
 
 def plan_filter(
@@ -57,8 +59,8 @@ def plan_filter(
     locality: Locality = None,
     status: PlanStatus | None = None,
     walk_id: uuid.UUID | None = None,
-    date_from: Annotated[date | None, Query(description="Created on or after this day.")] = None,
-    date_to: Annotated[date | None, Query(description="Created on or before this day.")] = None,
+    date_from: Annotated[Day | None, Query(description="Created on or after this day.")] = None,
+    date_to: Annotated[Day | None, Query(description="Created on or before this day.")] = None,
     bbox: BBoxFilter = None,
 ) -> plan_lists.PlanFilter:
     return plan_lists.PlanFilter(municipality, locality, status, walk_id, date_from, date_to, bbox)
@@ -76,7 +78,7 @@ async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
     status_code=201,
     response_model=PlanRead,
     summary="Draft a standalone action plan",
-    responses=LISTED,
+    responses=CREATED,
 )
 async def create_plan(
     body: PlanCreate,
@@ -101,7 +103,7 @@ async def create_plan(
     status_code=201,
     response_model=PlanRead,
     summary="Draft an action plan from a walk",
-    responses={**LISTED, **problem_responses(WalkNotFound, WalkStatusConflict)},
+    responses={**CREATED, **problem_responses(WalkNotFound, WalkStatusConflict)},
 )
 async def create_plan_from_walk(
     walk_id: uuid.UUID,
@@ -133,7 +135,7 @@ async def list_plans(
 
 
 @router.get(
-    "/action-plans/areas",
+    "/action-plan-areas",
     response_model=PlanAreaCollection,
     summary="Action plans' areas as GeoJSON",
     responses=LISTED,
@@ -177,7 +179,7 @@ async def get_plan(
     "/action-plans/{plan_id}",
     response_model=PlanRead,
     summary="Change an action plan",
-    responses=ON_PLAN,
+    responses=CHANGE,
 )
 async def change_plan(
     plan_id: uuid.UUID, body: PlanChange, session: SessionDep, principal: Writer, base: BaseUrl
@@ -212,7 +214,7 @@ async def publish_plan(
     "/action-plans/{plan_id}/revise",
     response_model=PlanRead,
     summary="Publish a revision of an action plan",
-    responses=ON_PLAN,
+    responses=CHANGE,
 )
 async def revise_plan(
     plan_id: uuid.UUID, body: PlanRevise, session: SessionDep, principal: Publisher, base: BaseUrl
@@ -226,7 +228,7 @@ async def revise_plan(
     "/action-plans/{plan_id}/withdraw",
     response_model=PlanRead,
     summary="Withdraw an action plan",
-    responses=ON_PLAN,
+    responses=CHANGE,
 )
 async def withdraw_plan(
     plan_id: uuid.UUID,
@@ -245,7 +247,7 @@ async def withdraw_plan(
     status_code=201,
     response_model=MeasureRead,
     summary="Add a measure",
-    responses=ON_PLAN,
+    responses=CHANGE,
 )
 async def add_measure(
     plan_id: uuid.UUID,

@@ -2,9 +2,17 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from shared import geo
 from shared.pagination import Page
@@ -16,10 +24,21 @@ from walks.domain import (
     normal_org_number,
     org_number_check_digit_ok,
 )
-from walks.schemas import CategoryCode, Input, LongText, MunicipalityCode, ShortText
+from walks.schemas import (
+    CategoryCode,
+    Day,
+    Input,
+    LongText,
+    MunicipalityCode,
+    ShortText,
+    absent,
+    located,
+    refuse_null,
+)
 
 BufferMetres = Annotated[
     int,
+    Strict(),
     Field(
         ge=0,
         le=5000,
@@ -32,15 +51,24 @@ class Organisation(BaseModel):
     """The organisation responsible for a measure: by organisation number, or by a department
     code within the plan's municipality."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [{"required": ["org_number"]}, {"required": ["department_code"]}]
+        },
+    )
 
     name: ShortText = Field(examples=["Värnamo kommun, gatuavdelningen"])
-    org_number: str | None = Field(
-        default=None, pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"]
-    )
-    department_code: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["GATA"]
-    )
+    org_number: (
+        Annotated[str, Field(pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"])]
+        | SkipJsonSchema[None]
+    ) = absent()
+    department_code: (
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["GATA"])]
+        | SkipJsonSchema[None]
+    ) = absent()
+
+    _not_null = field_validator("org_number", "department_code", mode="before")(refuse_null)
 
     @field_validator("org_number")
     @classmethod
@@ -58,7 +86,10 @@ class Organisation(BaseModel):
         return self
 
 
-class OrganisationRead(Organisation):
+class OrganisationRead(BaseModel):
+    name: str
+    org_number: str | None
+    department_code: str | None
     key: str = Field(description="`org:<number>` or `dept:<municipality>:<code>`; stable.")
     municipality_code: str | None
 
@@ -72,7 +103,7 @@ class MeasureCreate(Input):
     description: LongText | None = None
     responsible: Organisation
     priority: Priority
-    due_date: date | None = None
+    due_date: Day | None = None
     category: CategoryCode | None = None
     observation_ids: list[uuid.UUID] = Field(
         default_factory=list,
@@ -86,20 +117,17 @@ class MeasureChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"due_date": "2028-01-31"}]})
 
-    title: ShortText | None = None
+    title: ShortText | SkipJsonSchema[None] = absent()
     description: LongText | None = None
-    responsible: Organisation | None = None
-    priority: Priority | None = None
-    due_date: date | None = None
+    responsible: Organisation | SkipJsonSchema[None] = absent()
+    priority: Priority | SkipJsonSchema[None] = absent()
+    due_date: Day | None = None
     category: CategoryCode | None = None
-    observation_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    observation_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | SkipJsonSchema[None] = (
+        absent()
+    )
 
-    @field_validator("title", "responsible", "priority", "observation_ids")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out but not set to null")
-        return value
+    _not_null = field_validator("title", "responsible", "priority", "observation_ids")(refuse_null)
 
 
 class MeasureStatusChange(Input):
@@ -110,19 +138,21 @@ class MeasureStatusChange(Input):
             "examples": [
                 examples.MEASURE_STATUS,
                 {"status": "rejected", "reason": "Marken ägs av Trafikverket."},
-            ]
+            ],
+            "if": {"properties": {"status": {"const": "rejected"}}},
+            "then": {"required": ["reason"]},
         }
     )
 
     status: MeasureStatus
-    reason: LongText | None = Field(default=None, validate_default=True)
+    reason: LongText | SkipJsonSchema[None] = absent()
+    _not_null = field_validator("reason")(refuse_null)
 
-    @field_validator("reason")
-    @classmethod
-    def _reason_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("status") == MeasureStatus.REJECTED:
-            raise ValueError("a rejection needs a reason")
-        return value
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> "MeasureStatusChange":
+        if self.reason is None and self.status == MeasureStatus.REJECTED:
+            raise located("reason", "a rejection needs a reason")
+        return self
 
 
 class MeasureRead(BaseModel):
@@ -174,18 +204,15 @@ class PlanChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"buffer_m": 300}]})
 
-    title: ShortText | None = None
-    public_summary: LongText | None = None
-    locality: ShortText | None = None
-    affected_area: geo.Area | None = None
-    buffer_m: BufferMetres | None = None
+    title: ShortText | SkipJsonSchema[None] = absent()
+    public_summary: LongText | SkipJsonSchema[None] = absent()
+    locality: ShortText | SkipJsonSchema[None] = absent()
+    affected_area: geo.Area | SkipJsonSchema[None] = absent()
+    buffer_m: BufferMetres | SkipJsonSchema[None] = absent()
 
-    @field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out but not set to null")
-        return value
+    _not_null = field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")(
+        refuse_null
+    )
 
 
 class PlanRevise(Input):

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from shared.db import SessionDep
-from shared.problems import problem_responses
+from shared.problems import InvalidInput, problem_responses
 from walks import pages, plans, protocol
 from walks.access import BaseUrl
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
@@ -30,7 +30,7 @@ HTML: dict[int | str, dict[str, Any]] = {
     "/walks/{walk_id}.html",
     response_class=HTMLResponse,
     summary="A walk's invitation page",
-    responses={**HTML, **problem_responses(WalkNotFound)},
+    responses={**HTML, **problem_responses(WalkNotFound, InvalidInput)},
 )
 async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
     """The walk as a readable page in Swedish."""
@@ -41,7 +41,7 @@ async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUr
     "/walks/{walk_id}",
     response_model=PublicWalk,
     summary="A walk, as residents see it",
-    responses=problem_responses(WalkNotFound),
+    responses=problem_responses(WalkNotFound, InvalidInput),
 )
 async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicWalk:
     """When and where the walk is, and its protocol once published."""
@@ -52,7 +52,7 @@ async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) ->
     "/walks/{walk_id}/protocol.html",
     response_class=HTMLResponse,
     summary="A walk's published protocol as a page",
-    responses={**HTML, **problem_responses(ProtocolNotFound)},
+    responses={**HTML, **problem_responses(ProtocolNotFound, InvalidInput)},
 )
 async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """The public protocol as a readable page in Swedish."""
@@ -63,7 +63,7 @@ async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLR
     "/walks/{walk_id}/protocol",
     response_model=PublicProtocol,
     summary="A walk's published protocol",
-    responses=problem_responses(ProtocolNotFound),
+    responses=problem_responses(ProtocolNotFound, InvalidInput),
 )
 async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProtocol:
     """The public protocol: the route, counts of participants by role, the observations."""
@@ -74,7 +74,7 @@ async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProt
     "/action-plans/{plan_id}.html",
     response_class=HTMLResponse,
     summary="A published action plan as a page",
-    responses={**HTML, **problem_responses(PlanNotFound)},
+    responses={**HTML, **problem_responses(PlanNotFound, InvalidInput)},
 )
 async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
     """The plan as a readable page in Swedish."""
@@ -85,7 +85,7 @@ async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUr
     "/action-plans/{plan_id}",
     response_model=PublicPlan,
     summary="A published action plan",
-    responses=problem_responses(PlanNotFound),
+    responses=problem_responses(PlanNotFound, InvalidInput),
 )
 async def public_plan(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicPlan:
     """The plan's area, measures and their progress."""

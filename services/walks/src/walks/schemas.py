@@ -1,5 +1,6 @@
 """Request and response models of walks, participants, observations and protocols."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -8,13 +9,19 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
+    Strict,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared import geo
 from shared.pagination import Page
@@ -41,8 +48,50 @@ def _text(max_length: int) -> Any:
     )
 
 
+def _iso(kind: str, pattern: str) -> Any:
+    """Dates as ISO 8601 text only: pydantic would also take 0 as 1970-01-01."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, date) or (isinstance(value, str) and re.match(pattern, value)):
+            return value
+        raise ValueError(f"expected an ISO 8601 {kind}")
+
+    return BeforeValidator(check)
+
+
+def no_default(schema: dict[str, Any]) -> None:
+    """Keeps `default: null` out of a schema whose type does not allow null."""
+    schema.pop("default", None)
+
+
+def absent() -> Any:
+    """A field that may be left out but, when given, may not be null (see `refuse_null`)."""
+    return Field(default=None, json_schema_extra=no_default)
+
+
+def refuse_null(value: Any) -> Any:
+    """For an `absent()` field: runs only on values sent, so an explicit null is refused."""
+    if value is None:
+        raise ValueError("may be left out but not set to null")
+    return value
+
+
+def located(field: str, message: str) -> ValidationError:
+    """A model-level rule's error, reported at the field it is about."""
+    error = InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=(field,), input=None
+    )
+    return ValidationError.from_exception_data("Input", [error])
+
+
+Day = Annotated[date, _iso("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 # Stored and returned in UTC, so a created walk reads back exactly as it was answered.
-Moment = Annotated[AwareDatetime, AfterValidator(lambda d: d.astimezone(UTC))]
+Moment = Annotated[
+    AwareDatetime,
+    _iso("date-time", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
+    AfterValidator(lambda d: d.astimezone(UTC)),
+]
+Flag = Annotated[bool, Strict()]
 ShortText = Annotated[str, _text(200)]
 LongText = Annotated[str, _text(5000)]
 MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
@@ -76,8 +125,8 @@ class WalkDetails(Input):
     meeting_point: NamedPlace
     starts_at: Moment
     light_condition: LightCondition
-    pre_meeting_date: date | None = None
-    closing_meeting_date: date | None = None
+    pre_meeting_date: Day | None = None
+    closing_meeting_date: Day | None = None
 
     @field_validator("pre_meeting_date")
     @classmethod
@@ -115,26 +164,21 @@ class WalkChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.WALK_CHANGE]})
 
-    locality: ShortText | None = None
-    title: ShortText | None = None
+    locality: ShortText | SkipJsonSchema[None] = absent()
+    title: ShortText | SkipJsonSchema[None] = absent()
     public_description: LongText | None = None
-    area: geo.Polygon | None = None
+    area: geo.Polygon | SkipJsonSchema[None] = absent()
     route: geo.LineString | None = None
-    stops: list[NamedPlace] | None = Field(default=None, max_length=50)
-    meeting_point: NamedPlace | None = None
-    starts_at: Moment | None = None
-    light_condition: LightCondition | None = None
-    pre_meeting_date: date | None = None
-    closing_meeting_date: date | None = None
+    stops: Annotated[list[NamedPlace], Field(max_length=50)] | SkipJsonSchema[None] = absent()
+    meeting_point: NamedPlace | SkipJsonSchema[None] = absent()
+    starts_at: Moment | SkipJsonSchema[None] = absent()
+    light_condition: LightCondition | SkipJsonSchema[None] = absent()
+    pre_meeting_date: Day | None = None
+    closing_meeting_date: Day | None = None
 
-    @field_validator(
+    _not_null = field_validator(
         "locality", "title", "area", "stops", "meeting_point", "starts_at", "light_condition"
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out but not set to null")
-        return value
+    )(refuse_null)
 
 
 class WalkRead(BaseModel):
@@ -169,40 +213,54 @@ class WalkConduct(Input):
     conducted_at: Moment | None = None
 
 
+class ContactCreate(BaseModel):
+    """How to reach a participant: kept only because they agreed to it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]},
+    )
+
+    consent: Literal[True] = Field(
+        description="The participant agreed to be contacted about this walk and its follow-up."
+    )
+    email: Email | SkipJsonSchema[None] = absent()
+    phone: Phone | SkipJsonSchema[None] = absent()
+    _not_null = field_validator("email", "phone")(refuse_null)
+
+    @model_validator(mode="after")
+    def _some_way_to_reach(self) -> "ContactCreate":
+        if self.email is None and self.phone is None:
+            raise ValueError("give an email address, a phone number or both")
+        return self
+
+
 class ParticipantCreate(Input):
-    """Someone taking part. Contact details are kept only with their recorded consent."""
+    """Someone taking part, by role; a name only if they want it in the internal protocol."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.PARTICIPANT]})
 
     role: ParticipantRole
     name: ShortText | None = None
     organisation: ShortText | None = None
-    contact_consent: bool = Field(
-        default=False, description="The participant agreed to be contacted about this walk."
+    contact: ContactCreate | None = Field(
+        default=None, description="Only with the participant's consent; erased on withdrawal."
     )
-    email: Email | None = None
-    phone: Phone | None = None
 
-    @field_validator("email", "phone")
-    @classmethod
-    def _needs_consent(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not info.data.get("contact_consent"):
-            raise ValueError("contact details are kept only with consent (contact_consent: true)")
-        return value
+
+class ContactRead(BaseModel):
+    email: str | None
+    phone: str | None
+    consent_recorded_at: datetime
 
 
 class ParticipantRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     walk_id: uuid.UUID
     role: ParticipantRole
     name: str | None
     organisation: str | None
-    contact_consent: bool
-    consent_recorded_at: datetime | None
-    email: str | None
-    phone: str | None
+    contact: ContactRead | None
     created_at: datetime
 
 
@@ -224,19 +282,14 @@ class ObservationCreate(Input):
     location: geo.Point
     category: CategoryCode
     sentiment: Sentiment
-    severity: Severity | None = Field(default=None, description="Only for negative observations.")
+    severity: Severity | None = Field(
+        default=None, description="How serious an unsafe place is, or how strong a safe one."
+    )
     description: Annotated[str, _text(2000)]
     observed_at: Moment | None = None
     light: ObservedLight | None = None
     perspectives: list[Perspective] = Field(default_factory=list, max_length=7)
     photos: list[PhotoReference] = Field(default_factory=list, max_length=10)
-
-    @field_validator("severity")
-    @classmethod
-    def _severity_of_negative(cls, value: Severity | None, info: ValidationInfo) -> Any:
-        if value is not None and info.data.get("sentiment") == Sentiment.POSITIVE:
-            raise ValueError("a positive observation has no severity")
-        return value
 
     @field_validator("perspectives")
     @classmethod
@@ -311,7 +364,7 @@ class CategoryChange(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Belysning och ljus"}]})
 
     label: Annotated[str, _text(120)]
-    active: bool = True
+    active: Flag = True
 
 
 class ProtocolPublish(Input):

@@ -267,10 +267,14 @@ async def add_participant(
     walk = await get_walk(session, principal, walk_id)
     if walk.status not in (WalkStatus.PLANNED, WalkStatus.CONDUCTED):
         raise WalkStatusConflict("The protocol is published; its participants are final.")
+    contact = body.contact
     participant = Participant(
-        **body.model_dump(),
+        **body.model_dump(exclude={"contact"}),
         walk_id=walk.id,
-        consent_recorded_at=utcnow() if body.contact_consent else None,
+        contact_consent=contact is not None,
+        consent_recorded_at=utcnow() if contact else None,
+        email=contact.email if contact else None,
+        phone=contact.phone if contact else None,
     )
     session.add(participant)
     await session.flush()

@@ -5,7 +5,7 @@ from typing import Any
 
 from shared import geo
 from walks.domain import MeasureStatus, PlanStatus, WalkStatus, today
-from walks.models import ActionPlan, Measure, Observation, Walk
+from walks.models import ActionPlan, Measure, Observation, Participant, Walk
 from walks.plan_schemas import (
     MeasureRead,
     OrganisationRead,
@@ -15,9 +15,11 @@ from walks.plan_schemas import (
     PublicPlan,
 )
 from walks.schemas import (
+    ContactRead,
     NamedPlace,
     ObservationFeature,
     ObservationProperties,
+    ParticipantRead,
     PublicWalk,
     WalkRead,
 )
@@ -66,6 +68,24 @@ def public_walk(walk: Walk, base: str) -> PublicWalk:
     )
 
 
+def participant_read(participant: Participant) -> ParticipantRead:
+    contact = (
+        ContactRead(
+            email=participant.email,
+            phone=participant.phone,
+            consent_recorded_at=participant.consent_recorded_at,
+        )
+        if participant.contact_consent and participant.consent_recorded_at
+        else None
+    )
+    return ParticipantRead.model_validate(
+        {**participant.model_dump(include=PARTICIPANT_FIELDS), "contact": contact}
+    )
+
+
+PARTICIPANT_FIELDS = {"id", "walk_id", "role", "name", "organisation", "created_at"}
+
+
 def observation_feature(observation: Observation, labels: dict[str, str]) -> ObservationFeature:
     properties = ObservationProperties.model_validate(
         {
@@ -85,12 +105,14 @@ def organisation(measure: Measure) -> OrganisationRead:
             key=measure.responsible_key,
             name=measure.responsible_name,
             org_number=rest,
+            department_code=None,
             municipality_code=None,
         )
     municipality, _, code = rest.partition(":")
     return OrganisationRead(
         key=measure.responsible_key,
         name=measure.responsible_name,
+        org_number=None,
         department_code=code,
         municipality_code=municipality,
     )

@@ -1,7 +1,6 @@
 """Routes of walks, their participants and their protocols (for the municipality and police)."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,11 +12,12 @@ from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
 from walks import protocol, service
-from walks.access import AUTH_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
 from walks.domain import WalkStatus
 from walks.errors import ParticipantNotFound, WalkNotFound, WalkStatusConflict
 from walks.schemas import (
     NO_NUL,
+    Day,
     FollowUpWalkCreate,
     InternalProtocol,
     ParticipantCreate,
@@ -31,13 +31,15 @@ from walks.schemas import (
     WalkPage,
     WalkRead,
 )
-from walks.views import walk_read
+from walks.views import participant_read, walk_read
 
 router = APIRouter(tags=["walks"])
 
-CREATED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+CREATED = {**LISTED, **BODY_PROBLEMS}
 ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
 TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
+CHANGE = {**TRANSITION, **BODY_PROBLEMS}
 
 Municipality = Annotated[
     str | None, Query(pattern=r"^[0-9]{4}$", description="A municipality code the token covers.")
@@ -50,8 +52,8 @@ def walk_filter(
     municipality: Municipality = None,
     locality: Locality = None,
     status: WalkStatus | None = None,
-    date_from: Annotated[date | None, Query(description="Walks on or after this day.")] = None,
-    date_to: Annotated[date | None, Query(description="Walks on or before this day.")] = None,
+    date_from: Annotated[Day | None, Query(description="Walks on or after this day.")] = None,
+    date_to: Annotated[Day | None, Query(description="Walks on or before this day.")] = None,
     bbox: BBoxFilter = None,
 ) -> service.WalkFilter:
     return service.WalkFilter(municipality, locality, status, date_from, date_to, bbox)
@@ -78,7 +80,7 @@ async def schedule_walk(
     )
 
 
-@router.get("/walks", response_model=WalkPage, summary="List walks", responses=CREATED)
+@router.get("/walks", response_model=WalkPage, summary="List walks", responses=LISTED)
 async def list_walks(
     session: SessionDep,
     principal: Reader,
@@ -103,7 +105,7 @@ async def get_walk(
     "/walks/{walk_id}",
     response_model=WalkRead,
     summary="Change a planned walk",
-    responses=TRANSITION,
+    responses=CHANGE,
 )
 async def change_walk(
     walk_id: uuid.UUID, body: WalkChange, session: SessionDep, principal: Writer, base: BaseUrl
@@ -116,7 +118,7 @@ async def change_walk(
     "/walks/{walk_id}/conduct",
     response_model=WalkRead,
     summary="Record that a walk took place",
-    responses=TRANSITION,
+    responses=CHANGE,
 )
 async def conduct_walk(
     walk_id: uuid.UUID, body: WalkConduct, session: SessionDep, principal: Writer, base: BaseUrl
@@ -130,7 +132,7 @@ async def conduct_walk(
     status_code=201,
     response_model=WalkRead,
     summary="Schedule a follow-up walk",
-    responses=TRANSITION,
+    responses=CHANGE,
 )
 async def schedule_follow_up(
     walk_id: uuid.UUID,
@@ -157,7 +159,7 @@ async def schedule_follow_up(
     status_code=201,
     response_model=ParticipantRead,
     summary="Add a participant",
-    responses=TRANSITION,
+    responses=CHANGE,
 )
 async def add_participant(
     walk_id: uuid.UUID,
@@ -171,7 +173,7 @@ async def add_participant(
 
     async def create() -> ParticipantRead:
         participant = await service.add_participant(session, principal, walk_id, body)
-        return ParticipantRead.model_validate(participant)
+        return participant_read(participant)
 
     return await idempotency.respond(
         session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
@@ -189,7 +191,7 @@ async def list_participants(
 ) -> ParticipantPage:
     """The walk's roster, with contact details where consent was recorded."""
     rows, total = await service.list_participants(session, principal, walk_id, page)
-    return page_of([ParticipantRead.model_validate(p) for p in rows], page, total)
+    return page_of([participant_read(p) for p in rows], page, total)
 
 
 ON_PARTICIPANT = {**ON_WALK, **problem_responses(ParticipantNotFound)}
@@ -240,7 +242,7 @@ async def get_protocol(
     "/walks/{walk_id}/protocol/publish",
     response_model=PublicProtocol,
     summary="Publish a walk's protocol",
-    responses=TRANSITION,
+    responses=CHANGE,
 )
 async def publish_protocol(
     walk_id: uuid.UUID,
