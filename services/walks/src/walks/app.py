@@ -5,7 +5,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.app import create_service_app
 from shared.db import Sessionmaker
-from walks import observation_routes, plan_routes, public_routes, walk_routes
+from walks import measure_routes, observation_routes, plan_routes, public_routes, walk_routes
 from walks.config import Settings
 
 TAGS = [
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             walk_routes.router,
             observation_routes.router,
             plan_routes.router,
+            measure_routes.router,
             public_routes.router,
         ],
         title="Trygg walks",

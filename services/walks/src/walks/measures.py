@@ -10,8 +10,8 @@ from shared.outbox import emit
 from walks import plans
 from walks.domain import MeasureStatus, PlanStatus, may_change_measure, utcnow
 from walks.errors import MeasureNotFound, MeasureTransitionNotAllowed
+from walks.measure_schemas import MeasureChange, MeasureCreate, MeasureStatusChange
 from walks.models import ActionPlan, Measure
-from walks.plan_schemas import MeasureChange, MeasureCreate, MeasureStatusChange
 
 
 async def _measure(session: AsyncSession, plan: ActionPlan, measure_id: uuid.UUID) -> Measure:

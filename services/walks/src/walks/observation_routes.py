@@ -15,12 +15,12 @@ from walks import observations, service
 from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
 from walks.errors import ObservationNotFound, WalkNotFound
+from walks.fields import Day
 from walks.models import Observation, Walk
-from walks.schemas import (
+from walks.observation_schemas import (
     BatchResult,
     CategoryChange,
     CategoryRead,
-    Day,
     ObservationBatch,
     ObservationCollection,
     ObservationCreate,

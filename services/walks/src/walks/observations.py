@@ -29,7 +29,7 @@ from walks.errors import (
     WalkStatusConflict,
 )
 from walks.models import Observation, ObservationCategory, Walk
-from walks.schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
+from walks.observation_schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
 
 Labels = dict[str, dict[str, str]]
 """Category labels by municipality, then by code."""

@@ -9,8 +9,10 @@ from html import escape
 
 from shared import geo
 from walks.domain import LOCAL_TIME, ParticipantRole
+from walks.fields import NamedPlace
+from walks.observation_schemas import PublicProtocol
 from walks.plan_schemas import PublicPlan
-from walks.schemas import NamedPlace, PublicProtocol, PublicWalk
+from walks.schemas import PublicWalk
 
 MONTHS = [
     "januari",

@@ -12,24 +12,18 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset, page_of
 from shared.problems import InvalidInput, problem_responses
-from walks import measures, plan_lists, plans
+from walks import plan_lists, plans
 from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
-from walks.domain import MeasureStatus, PlanStatus
+from walks.domain import PlanStatus
 from walks.errors import (
-    MeasureNotFound,
-    MeasureTransitionNotAllowed,
     PlanNotFound,
     PlanStatusConflict,
     WalkNotFound,
     WalkStatusConflict,
 )
+from walks.fields import Day
 from walks.models import ActionPlan
 from walks.plan_schemas import (
-    MeasureChange,
-    MeasureCreate,
-    MeasurePage,
-    MeasureRead,
-    MeasureStatusChange,
     PlanAreaCollection,
     PlanAreaFeature,
     PlanAreaProperties,
@@ -41,8 +35,7 @@ from walks.plan_schemas import (
     PlanRevise,
     PlanWithdraw,
 )
-from walks.schemas import Day
-from walks.views import geometry, measure_read, plan_read, plan_summary
+from walks.views import geometry, plan_read, plan_summary
 from walks.walk_routes import BBoxFilter, Locality, Municipality
 
 router = APIRouter(tags=["action plans"])
@@ -51,7 +44,6 @@ LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
 CREATED = {**LISTED, **BODY_PROBLEMS}
 ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
 CHANGE = {**ON_PLAN, **BODY_PROBLEMS}
-ON_MEASURE = {**CHANGE, **problem_responses(MeasureNotFound)}
 
 
 def plan_filter(
@@ -240,85 +232,3 @@ async def withdraw_plan(
     """Withdraw a published plan with a public reason; emits action_plan.withdrawn."""
     plan = await plans.withdraw_plan(session, principal, plan_id, body, base)
     return await _read(session, plan, base)
-
-
-@router.post(
-    "/action-plans/{plan_id}/measures",
-    status_code=201,
-    response_model=MeasureRead,
-    summary="Add a measure",
-    responses=CHANGE,
-)
-async def add_measure(
-    plan_id: uuid.UUID,
-    body: MeasureCreate,
-    session: SessionDep,
-    principal: Writer,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Add a measure with its responsible organisation, priority and deadline."""
-
-    async def create() -> MeasureRead:
-        return measure_read(await measures.add_measure(session, principal, plan_id, body))
-
-    return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
-    )
-
-
-@router.patch(
-    "/action-plans/{plan_id}/measures/{measure_id}",
-    response_model=MeasureRead,
-    summary="Change a measure",
-    responses=ON_MEASURE,
-)
-async def change_measure(
-    plan_id: uuid.UUID,
-    measure_id: uuid.UUID,
-    body: MeasureChange,
-    session: SessionDep,
-    principal: Writer,
-) -> MeasureRead:
-    """Change what a measure is, who answers for it, or its deadline."""
-    measure = await measures.change_measure(session, principal, plan_id, measure_id, body)
-    return measure_read(measure)
-
-
-@router.post(
-    "/action-plans/{plan_id}/measures/{measure_id}/status",
-    response_model=MeasureRead,
-    summary="Move a measure to its next status",
-    responses={**ON_MEASURE, **problem_responses(MeasureTransitionNotAllowed)},
-)
-async def change_measure_status(
-    plan_id: uuid.UUID,
-    measure_id: uuid.UUID,
-    body: MeasureStatusChange,
-    session: SessionDep,
-    principal: Writer,
-    base: BaseUrl,
-) -> MeasureRead:
-    """Accept, start, finish or reject a measure; emits measure.status_changed once public."""
-    measure = await measures.change_status(session, principal, plan_id, measure_id, body, base)
-    return measure_read(measure)
-
-
-@router.get("/measures", response_model=MeasurePage, summary="List measures", responses=LISTED)
-async def list_measures(
-    session: SessionDep,
-    principal: Reader,
-    page: PageDep,
-    municipality: Municipality = None,
-    plan_id: uuid.UUID | None = None,
-    status: MeasureStatus | None = None,
-    responsible: Annotated[
-        str | None,
-        Query(max_length=100, pattern=r"^(org|dept):[^\x00]+$", examples=["dept:0683:GATA"]),
-    ] = None,
-    overdue: Annotated[bool, Query(description="Only open measures past their deadline.")] = False,
-) -> MeasurePage:
-    """Measures of current plans, soonest deadline first; `overdue=true` lists the late ones."""
-    where = plan_lists.MeasureFilter(municipality, plan_id, status, responsible, overdue)
-    rows, total = await plan_lists.list_measures(session, principal, where, page)
-    return page_of([measure_read(m) for m in rows], page, total)

@@ -1,4 +1,4 @@
-"""Request and response models of action plans and their measures."""
+"""Request and response models of action plans."""
 
 import uuid
 from datetime import date, datetime
@@ -10,7 +10,6 @@ from pydantic import (
     Field,
     Strict,
     field_validator,
-    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
@@ -21,20 +20,16 @@ from walks.domain import (
     MeasureStatus,
     PlanStatus,
     Priority,
-    normal_org_number,
-    org_number_check_digit_ok,
 )
-from walks.schemas import (
-    CategoryCode,
-    Day,
+from walks.fields import (
     Input,
     LongText,
     MunicipalityCode,
     ShortText,
     absent,
-    located,
     refuse_null,
 )
+from walks.measure_schemas import MeasureCreate, MeasureRead
 
 BufferMetres = Annotated[
     int,
@@ -45,132 +40,6 @@ BufferMetres = Annotated[
         description="Residents this many metres around the affected area are affected too.",
     ),
 ]
-
-
-class Organisation(BaseModel):
-    """The organisation responsible for a measure: by organisation number, or by a department
-    code within the plan's municipality."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "oneOf": [{"required": ["org_number"]}, {"required": ["department_code"]}]
-        },
-    )
-
-    name: ShortText = Field(examples=["Värnamo kommun, gatuavdelningen"])
-    org_number: (
-        Annotated[str, Field(pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"])]
-        | SkipJsonSchema[None]
-    ) = absent()
-    department_code: (
-        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["GATA"])]
-        | SkipJsonSchema[None]
-    ) = absent()
-
-    _not_null = field_validator("org_number", "department_code", mode="before")(refuse_null)
-
-    @field_validator("org_number")
-    @classmethod
-    def _check_digit(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not org_number_check_digit_ok(value):
-            raise ValueError("not a Swedish organisation number (its check digit is wrong)")
-        return normal_org_number(value)
-
-    @model_validator(mode="after")
-    def _exactly_one_key(self) -> "Organisation":
-        if (self.org_number is None) == (self.department_code is None):
-            raise ValueError("give either org_number or department_code")
-        return self
-
-
-class OrganisationRead(BaseModel):
-    name: str
-    org_number: str | None
-    department_code: str | None
-    key: str = Field(description="`org:<number>` or `dept:<municipality>:<code>`; stable.")
-    municipality_code: str | None
-
-
-class MeasureCreate(Input):
-    """A measure: what will be done, by whom, by when."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.MEASURE]})
-
-    title: ShortText
-    description: LongText | None = None
-    responsible: Organisation
-    priority: Priority
-    due_date: Day | None = None
-    category: CategoryCode | None = None
-    observation_ids: list[uuid.UUID] = Field(
-        default_factory=list,
-        max_length=100,
-        description="The observations this measure answers.",
-    )
-
-
-class MeasureChange(Input):
-    """Changes to a measure; fields left out stay as they are."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"due_date": "2028-01-31"}]})
-
-    title: ShortText | SkipJsonSchema[None] = absent()
-    description: LongText | None = None
-    responsible: Organisation | SkipJsonSchema[None] = absent()
-    priority: Priority | SkipJsonSchema[None] = absent()
-    due_date: Day | None = None
-    category: CategoryCode | None = None
-    observation_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | SkipJsonSchema[None] = (
-        absent()
-    )
-
-    _not_null = field_validator("title", "responsible", "priority", "observation_ids")(refuse_null)
-
-
-class MeasureStatusChange(Input):
-    """A measure's next status; a rejection needs a public reason."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                examples.MEASURE_STATUS,
-                {"status": "rejected", "reason": "Marken ägs av Trafikverket."},
-            ],
-            "if": {"properties": {"status": {"const": "rejected"}}},
-            "then": {"required": ["reason"]},
-        }
-    )
-
-    status: MeasureStatus
-    reason: LongText | SkipJsonSchema[None] = absent()
-    _not_null = field_validator("reason")(refuse_null)
-
-    @model_validator(mode="after")
-    def _reason_for_rejection(self) -> "MeasureStatusChange":
-        if self.reason is None and self.status == MeasureStatus.REJECTED:
-            raise located("reason", "a rejection needs a reason")
-        return self
-
-
-class MeasureRead(BaseModel):
-    id: uuid.UUID
-    plan_id: uuid.UUID
-    title: str
-    description: str | None
-    responsible: OrganisationRead
-    priority: Priority
-    due_date: date | None
-    category: str | None
-    status: MeasureStatus
-    status_reason: str | None
-    status_changed_at: datetime | None
-    observation_ids: list[uuid.UUID]
-    overdue: bool = Field(description="The deadline has passed and the measure is not finished.")
-    created_at: datetime
-    updated_at: datetime
 
 
 class PlanDetails(Input):
@@ -320,4 +189,3 @@ class PublicPlan(BaseModel):
 
 
 PlanPage = Page[PlanSummary]
-MeasurePage = Page[MeasureRead]

@@ -13,10 +13,9 @@ from shared.outbox import emit
 from walks import observations, service
 from walks.domain import PlanStatus, WalkStatus, utcnow
 from walks.errors import InvalidField, PlanNotFound, PlanStatusConflict, WalkStatusConflict
+from walks.measure_schemas import MeasureCreate, Organisation
 from walks.models import ActionPlan, Measure, Observation, Walk
 from walks.plan_schemas import (
-    MeasureCreate,
-    Organisation,
     PlanChange,
     PlanCreate,
     PlanFromWalkCreate,

@@ -13,14 +13,14 @@ from walks import observations, service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ProtocolNotFound, WalkNotFound, WalkStatusConflict
 from walks.models import Observation, Participant, Protocol, Walk
-from walks.schemas import (
+from walks.observation_schemas import (
     InternalProtocol,
     ProtocolObservation,
     ProtocolParticipant,
     ProtocolPublish,
     PublicProtocol,
-    PublicWalk,
 )
+from walks.schemas import PublicWalk
 from walks.views import geometry, protocol_url, public_walk
 
 PUBLISHED = (WalkStatus.PROTOCOL_PUBLISHED, WalkStatus.FOLLOWED_UP)

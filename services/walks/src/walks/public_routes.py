@@ -15,8 +15,9 @@ from shared.problems import InvalidInput, problem_responses
 from walks import pages, plans, protocol
 from walks.access import BaseUrl
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
+from walks.observation_schemas import PublicProtocol
 from walks.plan_schemas import PublicPlan
-from walks.schemas import PublicProtocol, PublicWalk
+from walks.schemas import PublicWalk
 
 router = APIRouter(prefix="/public", tags=["public"])
 

@@ -1,116 +1,41 @@
-"""Request and response models of walks, participants, observations and protocols."""
+"""Request and response models of walks and their participants."""
 
-import re
 import uuid
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    HttpUrl,
-    Strict,
-    StringConstraints,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared import geo
 from shared.pagination import Page
 from walks import examples
 from walks.domain import (
-    CATEGORY_CODE,
     LightCondition,
-    ObservedLight,
     ParticipantRole,
-    Perspective,
-    Sentiment,
-    Severity,
     WalkStatus,
     local_date,
 )
-
-# PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
-NO_NUL = r"^[^\x00]*$"
-
-
-def _text(max_length: int) -> Any:
-    return StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
-    )
-
-
-def _iso(kind: str, pattern: str) -> Any:
-    """Dates as ISO 8601 text only: pydantic would also take 0 as 1970-01-01."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, date) or (isinstance(value, str) and re.match(pattern, value)):
-            return value
-        raise ValueError(f"expected an ISO 8601 {kind}")
-
-    return BeforeValidator(check)
-
-
-def no_default(schema: dict[str, Any]) -> None:
-    """Keeps `default: null` out of a schema whose type does not allow null."""
-    schema.pop("default", None)
-
-
-def absent() -> Any:
-    """A field that may be left out but, when given, may not be null (see `refuse_null`)."""
-    return Field(default=None, json_schema_extra=no_default)
-
-
-def refuse_null(value: Any) -> Any:
-    """For an `absent()` field: runs only on values sent, so an explicit null is refused."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-def located(field: str, message: str) -> ValidationError:
-    """A model-level rule's error, reported at the field it is about."""
-    error = InitErrorDetails(
-        type=PydanticCustomError("value_error", message), loc=(field,), input=None
-    )
-    return ValidationError.from_exception_data("Input", [error])
-
-
-Day = Annotated[date, _iso("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
-# Stored and returned in UTC, so a created walk reads back exactly as it was answered.
-Moment = Annotated[
-    AwareDatetime,
-    _iso("date-time", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
-    AfterValidator(lambda d: d.astimezone(UTC)),
-]
-Flag = Annotated[bool, Strict()]
-ShortText = Annotated[str, _text(200)]
-LongText = Annotated[str, _text(5000)]
-MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
-CategoryCode = Annotated[str, Field(pattern=CATEGORY_CODE, examples=["lighting"])]
-Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NamedPlace(BaseModel):
-    """A place with a name people recognise: the meeting point, a stop on the route."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: ShortText
-    location: geo.Point
+from walks.fields import (
+    Day,
+    Email,
+    Input,
+    LongText,
+    Moment,
+    MunicipalityCode,
+    NamedPlace,
+    Phone,
+    ShortText,
+    absent,
+    refuse_null,
+)
 
 
 class WalkDetails(Input):
@@ -262,167 +187,6 @@ class ParticipantRead(BaseModel):
     organisation: str | None
     contact: ContactRead | None
     created_at: datetime
-
-
-class PhotoReference(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: HttpUrl
-    caption: ShortText | None = None
-
-
-class ObservationCreate(Input):
-    """Something noted at a place: unsafe (negative) or safe and pleasant (positive)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.OBSERVATION]})
-
-    id: uuid.UUID | None = Field(
-        default=None, description="Chosen by the client, so a retried upload is recognised."
-    )
-    location: geo.Point
-    category: CategoryCode
-    sentiment: Sentiment
-    severity: Severity | None = Field(
-        default=None, description="How serious an unsafe place is, or how strong a safe one."
-    )
-    description: Annotated[str, _text(2000)]
-    observed_at: Moment | None = None
-    light: ObservedLight | None = None
-    perspectives: list[Perspective] = Field(default_factory=list, max_length=7)
-    photos: list[PhotoReference] = Field(default_factory=list, max_length=10)
-
-    @field_validator("perspectives")
-    @classmethod
-    def _distinct(cls, value: list[Perspective]) -> list[Perspective]:
-        return list(dict.fromkeys(value))
-
-
-class ObservationUpload(ObservationCreate):
-    id: uuid.UUID = Field(description="Chosen by the field app; a retry reuses it.")
-
-
-class ObservationBatch(Input):
-    """Observations captured in the field, uploaded together; safe to send again."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.OBSERVATION_BATCH]})
-
-    observations: list[ObservationUpload] = Field(min_length=1, max_length=500)
-
-    @field_validator("observations")
-    @classmethod
-    def _unique_ids(cls, value: list[ObservationUpload]) -> list[ObservationUpload]:
-        if len({o.id for o in value}) != len(value):
-            raise ValueError("each observation in a batch needs its own id")
-        return value
-
-
-class BatchResult(BaseModel):
-    created: list[uuid.UUID] = Field(description="Observations stored by this request.")
-    already_stored: list[uuid.UUID] = Field(
-        description="Observations an earlier upload stored; they were left as they were."
-    )
-
-
-class ObservationProperties(BaseModel):
-    id: uuid.UUID
-    walk_id: uuid.UUID
-    category: str
-    category_label: str
-    sentiment: Sentiment
-    severity: Severity | None
-    description: str
-    observed_at: datetime | None
-    light: ObservedLight | None
-    perspectives: list[Perspective]
-    photos: list[PhotoReference]
-    created_at: datetime
-
-
-class ObservationFeature(geo.Feature[geo.Point, ObservationProperties]):
-    """An observation as a GeoJSON Feature."""
-
-
-class ObservationCollection(geo.FeatureCollection[ObservationFeature]):
-    """Observations as a GeoJSON FeatureCollection, one page of them."""
-
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None
-
-
-class CategoryRead(BaseModel):
-    code: str
-    label: str
-    active: bool
-    source: Literal["default", "municipality"]
-
-
-class CategoryChange(Input):
-    """A municipality's label for a category, or its retirement (active: false)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Belysning och ljus"}]})
-
-    label: Annotated[str, _text(120)]
-    active: Flag = True
-
-
-class ProtocolPublish(Input):
-    """The texts of the public protocol, reviewed to hold no personal data."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.PROTOCOL]})
-
-    summary: LongText
-    closing_meeting_notes: LongText | None = None
-
-
-class ProtocolObservation(BaseModel):
-    id: uuid.UUID
-    location: geo.Point
-    category: str
-    category_label: str
-    sentiment: Sentiment
-    severity: Severity | None
-    description: str
-    light: ObservedLight | None
-    perspectives: list[Perspective]
-    observed_at: datetime | None
-
-
-class PublicProtocol(BaseModel):
-    """A walk's protocol as anyone may read it: no names, no contact details."""
-
-    walk_id: uuid.UUID
-    municipality_code: str
-    locality: str
-    title: str
-    starts_at: datetime
-    conducted_at: datetime
-    light_condition: LightCondition
-    area: geo.Polygon
-    route: geo.LineString | None
-    stops: list[NamedPlace]
-    participants_by_role: dict[ParticipantRole, int]
-    observations: list[ProtocolObservation]
-    summary: str | None
-    closing_meeting_notes: str | None
-    published_at: datetime | None
-    follows_up_walk_id: uuid.UUID | None
-    public_url: str
-    data_url: str
-
-
-class ProtocolParticipant(BaseModel):
-    role: ParticipantRole
-    name: str | None
-    organisation: str | None
-
-
-class InternalProtocol(PublicProtocol):
-    """The protocol with its participants by name, for the municipality and the police."""
-
-    status: WalkStatus
-    participants: list[ProtocolParticipant]
 
 
 class PublicWalk(BaseModel):

@@ -5,24 +5,12 @@ from typing import Any
 
 from shared import geo
 from walks.domain import MeasureStatus, PlanStatus, WalkStatus, today
+from walks.fields import NamedPlace
+from walks.measure_schemas import MeasureRead, OrganisationRead
 from walks.models import ActionPlan, Measure, Observation, Participant, Walk
-from walks.plan_schemas import (
-    MeasureRead,
-    OrganisationRead,
-    PlanRead,
-    PlanSummary,
-    PublicMeasure,
-    PublicPlan,
-)
-from walks.schemas import (
-    ContactRead,
-    NamedPlace,
-    ObservationFeature,
-    ObservationProperties,
-    ParticipantRead,
-    PublicWalk,
-    WalkRead,
-)
+from walks.observation_schemas import ObservationFeature, ObservationProperties
+from walks.plan_schemas import PlanRead, PlanSummary, PublicMeasure, PublicPlan
+from walks.schemas import ContactRead, ParticipantRead, PublicWalk, WalkRead
 
 
 def walk_url(base: str, walk_id: uuid.UUID) -> str:

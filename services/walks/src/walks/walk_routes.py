@@ -11,20 +11,17 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
-from walks import protocol, service
+from walks import participants, protocol, service
 from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
 from walks.domain import WalkStatus
 from walks.errors import ParticipantNotFound, WalkNotFound, WalkStatusConflict
+from walks.fields import NO_NUL, Day
+from walks.observation_schemas import InternalProtocol, ProtocolPublish, PublicProtocol
 from walks.schemas import (
-    NO_NUL,
-    Day,
     FollowUpWalkCreate,
-    InternalProtocol,
     ParticipantCreate,
     ParticipantPage,
     ParticipantRead,
-    ProtocolPublish,
-    PublicProtocol,
     WalkChange,
     WalkConduct,
     WalkCreate,
@@ -172,7 +169,7 @@ async def add_participant(
     """Add someone to the walk's roster, by role; contact details only with their consent."""
 
     async def create() -> ParticipantRead:
-        participant = await service.add_participant(session, principal, walk_id, body)
+        participant = await participants.add_participant(session, principal, walk_id, body)
         return participant_read(participant)
 
     return await idempotency.respond(
@@ -190,7 +187,7 @@ async def list_participants(
     walk_id: uuid.UUID, session: SessionDep, principal: Reader, page: PageDep
 ) -> ParticipantPage:
     """The walk's roster, with contact details where consent was recorded."""
-    rows, total = await service.list_participants(session, principal, walk_id, page)
+    rows, total = await participants.list_participants(session, principal, walk_id, page)
     return page_of([participant_read(p) for p in rows], page, total)
 
 
@@ -207,7 +204,7 @@ async def withdraw_consent(
     walk_id: uuid.UUID, participant_id: uuid.UUID, session: SessionDep, principal: Writer
 ) -> Response:
     """Erase the participant's contact details and record that consent was withdrawn."""
-    await service.withdraw_consent(session, principal, walk_id, participant_id)
+    await participants.withdraw_consent(session, principal, walk_id, participant_id)
     return Response(status_code=204)
 
 
@@ -221,7 +218,7 @@ async def remove_participant(
     walk_id: uuid.UUID, participant_id: uuid.UUID, session: SessionDep, principal: Writer
 ) -> Response:
     """Erase a participant; published protocols only ever held counts by role."""
-    await service.remove_participant(session, principal, walk_id, participant_id)
+    await participants.remove_participant(session, principal, walk_id, participant_id)
     return Response(status_code=204)
 
 

@@ -1,0 +1,97 @@
+"""Field types of the request models: checked text, ISO dates, places, nullable rules."""
+
+import re
+from datetime import UTC, date
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from shared import geo
+from walks.domain import (
+    CATEGORY_CODE,
+)
+
+# PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int) -> Any:
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
+    )
+
+
+def _iso(kind: str, pattern: str) -> Any:
+    """Dates as ISO 8601 text only: pydantic would also take 0 as 1970-01-01."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, date) or (isinstance(value, str) and re.match(pattern, value)):
+            return value
+        raise ValueError(f"expected an ISO 8601 {kind}")
+
+    return BeforeValidator(check)
+
+
+def no_default(schema: dict[str, Any]) -> None:
+    """Keeps `default: null` out of a schema whose type does not allow null."""
+    schema.pop("default", None)
+
+
+def absent() -> Any:
+    """A field that may be left out but, when given, may not be null (see `refuse_null`)."""
+    return Field(default=None, json_schema_extra=no_default)
+
+
+def refuse_null(value: Any) -> Any:
+    """For an `absent()` field: runs only on values sent, so an explicit null is refused."""
+    if value is None:
+        raise ValueError("may be left out but not set to null")
+    return value
+
+
+def located(field: str, message: str) -> ValidationError:
+    """A model-level rule's error, reported at the field it is about."""
+    error = InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=(field,), input=None
+    )
+    return ValidationError.from_exception_data("Input", [error])
+
+
+Day = Annotated[date, _iso("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+# Stored and returned in UTC, so a created walk reads back exactly as it was answered.
+Moment = Annotated[
+    AwareDatetime,
+    _iso("date-time", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
+    AfterValidator(lambda d: d.astimezone(UTC)),
+]
+Flag = Annotated[bool, Strict()]
+ShortText = Annotated[str, text(200)]
+LongText = Annotated[str, text(5000)]
+MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
+CategoryCode = Annotated[str, Field(pattern=CATEGORY_CODE, examples=["lighting"])]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NamedPlace(BaseModel):
+    """A place with a name people recognise: the meeting point, a stop on the route."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText
+    location: geo.Point
