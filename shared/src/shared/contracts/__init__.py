@@ -1,3 +1,4 @@
 """Event contracts, one module per producing service. Importing this package registers them all."""
 
+from shared.contracts import notify as notify
 from shared.contracts import walks as walks
