@@ -1,5 +1,6 @@
 """Schemathesis over the walks OpenAPI document: no 5xx, responses as documented, tokens needed."""
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -13,6 +14,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import allow_header_conformance
 from walks_testkit import token
 
+from shared.settings import DatabaseSettings
+from shared.testing import TestStack, migrate, recreate_database
 from walks.app import create_app
 from walks.config import Settings
 
@@ -23,10 +26,17 @@ OPEN = re.compile(r"^/(public/|livez|readyz|metrics)")
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(settings: Settings) -> FastAPI:
-    # An app of its own: schemathesis serves it from its own event loop, so its connection pool
-    # must not be one the other tests use. It writes to walks_test for real, as HOME (0683).
-    return create_app(settings)
+def fuzzed_app(settings: Settings, stack: TestStack) -> FastAPI:
+    # Schemathesis commits for real (it may retire a category of HOME's taxonomy), and serves the
+    # app from its own event loop: a database of its own keeps both away from the other tests.
+    url = asyncio.run(_database(stack, "walks_fuzz"))
+    return create_app(settings.model_copy(update={"db": DatabaseSettings(url=url)}))
+
+
+async def _database(stack: TestStack, name: str) -> str:
+    url = await recreate_database(stack, name)
+    await migrate("walks", url)
+    return url
 
 
 # 413: a generated body may pass the 1 MiB limit; refusing it is right, whatever its content.
@@ -78,3 +88,17 @@ async def test_every_route_but_the_public_ones_refuses_a_call_without_token(
             assert response.headers["content-type"] == "application/problem+json"
             checked += 1
     assert checked >= 30
+
+
+def test_every_operation_is_documented(app: FastAPI) -> None:
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
+            codes = set(operation["responses"])
+            if not OPEN.match(path):
+                assert {"401", "403", "422"} <= codes, where
+            for code, response in operation["responses"].items():
+                if code.startswith("4"):
+                    assert "application/problem+json" in response["content"], (where, code)

@@ -4,6 +4,7 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import text
 from walks_testkit import (
     Api,
     measure_body,
@@ -14,6 +15,7 @@ from walks_testkit import (
     walk_body,
 )
 
+from shared import idempotency
 from shared.idempotency import REPLAY_HEADER
 
 pytestmark = pytest.mark.service
@@ -92,3 +94,18 @@ class TestIdempotencyKey:
         assert first.status_code == 201, first.text
         assert (retry.status_code, retry.json()) == (201, first.json())
         assert retry.headers[REPLAY_HEADER] == "true"
+
+
+class TestPurge:
+    async def test_expired_keys_are_purged_and_live_ones_kept(self, api: Api) -> None:
+        conn = await api.session.connection()
+        await conn.execute(
+            text(
+                "INSERT INTO idempotency_key (subject, route, key, request_hash, created_at) "
+                "VALUES ('s', 'POST /walks', 'old', 'h', now() - interval '2 days'), "
+                "('s', 'POST /walks', 'new', 'h', now())"
+            )
+        )
+        assert await idempotency.purge(api.session) >= 1
+        left = await conn.execute(text("SELECT key FROM idempotency_key WHERE subject = 's'"))
+        assert [row.key for row in left] == ["new"]

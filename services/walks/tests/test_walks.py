@@ -5,6 +5,8 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from walks_testkit import (
     HOME,
     OTHER,
@@ -292,3 +294,42 @@ class TestFollowUp:
             f"/walks/{first['id']}/follow-ups", json=body, headers=token()
         )
         assert response.status_code == 409
+
+
+class TestTransactions:
+    """With real commits, as in production: a change and its event commit, or neither does."""
+
+    async def test_the_walk_and_its_event_commit_together(
+        self, committing_client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        body = walk_body(locality=unique_locality())
+        walk = (await committing_client.post("/walks", json=body, headers=token())).json()
+        assert await _committed(engine, walk["id"]) == [
+            ("planned", "se.trygg.walks.walk.scheduled.v1")
+        ]
+
+    async def test_a_refused_change_commits_nothing(
+        self, committing_client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        body = walk_body(locality=unique_locality())
+        walk = (await committing_client.post("/walks", json=body, headers=token())).json()
+        refused = await committing_client.patch(
+            f"/walks/{walk['id']}", json={"starts_at": "2026-11-30T18:00:00+01:00"}, headers=token()
+        )
+        assert refused.status_code == 422
+        assert await _committed(engine, walk["id"]) == [
+            ("planned", "se.trygg.walks.walk.scheduled.v1")
+        ]
+
+
+async def _committed(engine: AsyncEngine, walk_id: str) -> list[tuple[str, str]]:
+    """The walk's status beside each event committed for it, read outside the request."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT w.status, o.type FROM walk w JOIN outbox o ON o.aggregateid = w.id::text "
+                "WHERE w.id = :id ORDER BY o.seq"
+            ),
+            {"id": walk_id},
+        )
+        return [(r.status, r.type) for r in rows]

@@ -8,6 +8,26 @@ from shared.db import Sessionmaker
 from walks import measure_routes, observation_routes, plan_routes, public_routes, walk_routes
 from walks.config import Settings
 
+DESCRIPTION = """Safety walks (trygghetsvandringar), their observations and protocols, and the
+action plans they produce.
+
+A walk from plan to published action plan, with a development token (`make token`, with the
+scopes `walks:read walks:write walks:publish`):
+
+1. `POST /walks` schedules the walk; residents are invited through `walk.scheduled`.
+2. `POST /walks/{walk_id}/participants` and `POST /walks/{walk_id}/observations/batch` record
+   who took part and what they found.
+3. `POST /walks/{walk_id}/conduct` closes the walk (`walk.conducted`).
+4. `GET /walks/{walk_id}/protocol` previews the protocol; `POST /walks/{walk_id}/protocol/publish`
+   publishes it without personal data (`protocol.published`).
+5. `POST /walks/{walk_id}/action-plans` drafts the plan with its measures;
+   `POST /action-plans/{plan_id}/publish` tells those affected (`action_plan.published`).
+6. `POST /action-plans/{plan_id}/measures/{measure_id}/status` reports progress
+   (`measure.status_changed`); `GET /measures?overdue=true` lists what is late.
+
+Every create accepts an `Idempotency-Key`. Residents read `/public/...` without a token.
+"""
+
 TAGS = [
     {"name": "walks", "description": "Safety walks (trygghetsvandringar), from plan to protocol."},
     {"name": "observations", "description": "What walks found, place by place, as GeoJSON."},
@@ -47,10 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_routes.router,
         ],
         title="Trygg walks",
-        description=(
-            "Safety walks (trygghetsvandringar), their observations and protocols, and the "
-            "action plans they produce."
-        ),
+        description=DESCRIPTION,
         openapi_tags=TAGS,
     )
     app.add_middleware(SessionmakerOnRequest, sessionmaker=app.state.sessionmaker)
