@@ -206,6 +206,13 @@ class TestChangeWalk:
         assert rescheduled.type == "se.trygg.walks.walk.rescheduled.v1"
         assert rescheduled.payload["data"]["starts_at"] == "2026-10-15T16:30:00Z"
 
+    async def test_a_change_that_changes_nothing_tells_no_one(self, api: Api) -> None:
+        walk = await api.walk()
+        await api.client.patch(
+            f"/walks/{walk['id']}", json={"title": walk["title"]}, headers=token()
+        )
+        assert len(await api.events(walk["id"])) == 1
+
     async def test_change_must_keep_the_meetings_around_the_walk(
         self, api: Api, client: httpx.AsyncClient
     ) -> None:

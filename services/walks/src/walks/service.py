@@ -168,11 +168,14 @@ async def change_walk(
     walk = await get_walk(session, principal, walk_id, lock=True)
     if walk.status != WalkStatus.PLANNED:
         raise WalkStatusConflict("Only a planned walk can be changed.")
+    before = WalkRescheduled.model_validate(_invitation(walk, base))
     for name, value in _columns(_merged(walk, body)).items():
         setattr(walk, name, value)
-    walk.updated_at = utcnow()
-    session.add(walk)
-    emit(session, WalkRescheduled.model_validate(_invitation(walk, base)))
+    after = WalkRescheduled.model_validate(_invitation(walk, base))
+    if after != before:  # those invited hear of real changes only
+        walk.updated_at = utcnow()
+        session.add(walk)
+        emit(session, after)
     return walk
 
 
