@@ -1,19 +1,39 @@
 """The notify API."""
 
 from fastapi import FastAPI
+
+from notify import delivery_routes, feed_routes, public_routes, stakeholder_routes, webhook_routes
+from notify.config import Settings
+from notify.ratelimit import PublicBodyLimit
 from shared.app import create_service_app
 
-from notify.config import Settings
+TAGS = [
+    {"name": "residents", "description": "Subscribe, confirm, unsubscribe, erase: no token."},
+    {"name": "stakeholders", "description": "Organisations, their areas and their contacts."},
+    {"name": "webhooks", "description": "Integrators' signed webhooks, per event type."},
+    {"name": "deliveries", "description": "The delivery log, resends and transactional sends."},
+    {"name": "public feeds", "description": "CAP alerts, contacts' opt-out, SMS reports."},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+    app = create_service_app(
         service="notify",
-        settings=settings or Settings(),
-        routers=[],
+        settings=settings,
+        routers=[
+            public_routes.router,
+            stakeholder_routes.router,
+            webhook_routes.router,
+            delivery_routes.router,
+            feed_routes.router,
+        ],
         title="Trygg notify",
         description=(
             "Residents' subscriptions, stakeholders, webhooks, and the notifications that "
             "tell them what is being done."
         ),
+        openapi_tags=TAGS,
     )
+    app.add_middleware(PublicBodyLimit, max_bytes=settings.public.max_body_bytes)
+    return app

@@ -1,7 +1,82 @@
 """Settings of the notify service, read from NOTIFY_* environment variables."""
 
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
+
 from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+
+# Development default only: the key that signs confirmation and unsubscribe links.
+DEV_LINK_SECRET = "trygg-notify-development-link-key-not-for-production"
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 2525
+    # "starttls" upgrades a plain connection, "tls" connects with TLS (port 465), "none" neither.
+    security: str = "none"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "Trygg <noreply@trygg.example>"
+    # The right-hand side of every Message-ID: <notification-id@domain>.
+    message_id_domain: str = "trygg.example"
+    connections: int = 8
+    timeout_s: float = 30.0
+
+
+class SmsSettings(BaseModel):
+    """An SMS gateway speaking the 46elks API."""
+
+    base_url: str = "http://127.0.0.1:8025"
+    username: str = "trygg-dev"
+    password: SecretStr = SecretStr("trygg-dev-only")
+    sender: str = "Trygg"
+    timeout_s: float = 15.0
+    connections: int = 8
+    # When on, the gateway is asked to report delivery to this service (46elks `whendelivered`)
+    # and an accepted SMS stays `sending` until it does; when off, accepted means delivered.
+    delivery_reports: bool = False
+
+
+class WebhookSettings(BaseModel):
+    schemes: list[str] = ["https"]
+    # For local testing only: networks (CIDR) webhooks may reach although they are not public,
+    # such as ["127.0.0.0/8"] for a receiver on this machine. Empty in every deployment.
+    allow_private_networks: list[str] = []
+    timeout_s: float = 10.0
+    connections: int = 16
+
+
+class DispatcherSettings(BaseModel):
+    batch_size: int = 500
+    # Batches in flight at once; each claims its own rows (SKIP LOCKED).
+    lanes: int = 2
+    max_attempts: int = 8
+    backoff_initial_s: float = 30.0
+    backoff_max_s: float = 3600.0
+    # A claimed notification whose send never finished (a crash) is taken again after this.
+    lease_s: float = 300.0
+    poll_interval_s: float = 1.0
+    emit_events: bool = True
+    # Subscriptions never confirmed, and unsubscribed ones, are erased after these many days.
+    pending_retention_days: float = 7.0
+    unsubscribed_retention_days: float = 30.0
+    maintenance_interval_s: float = 300.0
+
+
+class PublicSettings(BaseModel):
+    """The routes residents use without a token."""
+
+    base_url: str = "http://127.0.0.1:8004"
+    link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
+    # Per client (a salted hash of its IP address) and route, per minute.
+    rate_per_minute: int = 10
+    max_body_bytes: int = 256 * 1024
+    confirm_within_days: float = 7.0
+
+
+class CapSettings(BaseModel):
+    sender: str = "trygg@trygg.example"
+    sender_name: str = "Trygg"
 
 
 class Settings(ServiceSettings):
@@ -10,3 +85,11 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("notify"))
+    smtp: SmtpSettings = SmtpSettings()
+    sms: SmsSettings = SmsSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    dispatcher: DispatcherSettings = DispatcherSettings()
+    public: PublicSettings = PublicSettings()
+    cap: CapSettings = CapSettings()
+    # Residents this many metres around a walk's area are invited to it.
+    walk_invitation_buffer_m: int = 0

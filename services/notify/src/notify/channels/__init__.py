@@ -1,0 +1,1 @@
+"""The ways a notification leaves: email over SMTP, SMS through a gateway, signed webhooks."""

@@ -1,0 +1,143 @@
+"""Email over SMTP (aiosmtplib), through a small pool of long-lived connections.
+
+A message is built once per rendering with the standard library and then filled in per
+recipient (address, Message-ID, unsubscribe link), so sending to many people costs a few
+byte replacements each rather than a MIME build. The Message-ID is the notification id, the
+receiver's key for dropping a duplicate of an at-least-once delivery.
+"""
+
+import asyncio
+import contextlib
+import email.policy
+import email.utils
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from notify.channels.base import Outcome, delivered, failed
+from notify.config import SmtpSettings
+from notify.domain import Status
+from notify.render import CONFIRM, UNSUBSCRIBE, Content
+
+TO = "recipient@placeholder.invalid"
+MESSAGE_ID = "<message-id@placeholder.invalid>"
+DATE = "Thu, 01 Jan 1970 00:00:00 -0000"
+
+
+def template(content: Content, sender: str, language: str) -> bytes:
+    """The message with placeholders for what differs per recipient."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = sender
+    message["To"] = TO
+    message["Subject"] = content.subject
+    message["Date"] = DATE
+    message["Message-ID"] = MESSAGE_ID
+    message["Auto-Submitted"] = "auto-generated"
+    # RFC 8058: mail clients offer one-click unsubscribe by POSTing to this URL.
+    message["List-Unsubscribe"] = f"<{UNSUBSCRIBE}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(content.text, cte="8bit")
+    message.add_alternative(content.html, subtype="html", cte="8bit")
+    # After the content: setting the content clears every Content-* header.
+    message["Content-Language"] = language
+    return message.as_bytes()
+
+
+@dataclass(frozen=True)
+class EmailJob:
+    notification_id: uuid.UUID
+    to: str
+    message: bytes
+
+
+def fill(
+    template_bytes: bytes,
+    notification_id: uuid.UUID,
+    to: str,
+    domain: str,
+    unsubscribe_url: str,
+    confirm_url: str = "",
+) -> bytes:
+    """The template for one recipient."""
+    return (
+        template_bytes.replace(TO.encode(), to.encode(), 1)
+        .replace(MESSAGE_ID.encode(), f"<{notification_id}@{domain}>".encode(), 1)
+        .replace(DATE.encode(), email.utils.formatdate().encode(), 1)
+        .replace(UNSUBSCRIBE.encode(), unsubscribe_url.encode())
+        .replace(CONFIRM.encode(), confirm_url.encode())
+    )
+
+
+class SmtpChannel:
+    """Sends over up to `connections` SMTP connections, reused across messages."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._sender = email.utils.parseaddr(settings.sender)[1]
+        self._idle: asyncio.LifoQueue[aiosmtplib.SMTP] = asyncio.LifoQueue()
+        self._slots = asyncio.Semaphore(settings.connections)
+
+    async def send(self, job: EmailJob) -> Outcome:
+        async with self._slots:
+            try:
+                client = await self._client()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                return failed(Status.TECHNICAL_FAILURE, "smtp-connect", repr(exc))
+            outcome, healthy = await self._send_on(client, job)
+            if healthy:
+                self._idle.put_nowait(client)
+            else:
+                await _close(client)
+            return outcome
+
+    async def _send_on(self, client: aiosmtplib.SMTP, job: EmailJob) -> tuple[Outcome, bool]:
+        options = ["BODY=8BITMIME"] if client.supports_extension("8bitmime") else []
+        try:
+            _, response = await client.sendmail(
+                self._sender, [job.to], job.message, mail_options=options
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            return _by_code(refused.code, refused.message), True
+        except aiosmtplib.SMTPResponseException as exc:
+            # 421: the server is closing the connection; any other answer leaves it usable.
+            return _by_code(exc.code, exc.message), exc.code != 421
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            return failed(Status.TECHNICAL_FAILURE, "smtp-connection", repr(exc)), False
+        return delivered("smtp-250", response), True
+
+    async def _client(self) -> aiosmtplib.SMTP:
+        while not self._idle.empty():
+            client = self._idle.get_nowait()
+            if client.is_connected:
+                return client
+        s = self._settings
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            username=s.username,
+            password=s.password.get_secret_value() if s.password else None,
+            timeout=s.timeout_s,
+        )
+        await client.connect()
+        return client
+
+    async def aclose(self) -> None:
+        while not self._idle.empty():
+            await _close(self._idle.get_nowait())
+
+
+def _by_code(code: int, message: str) -> Outcome:
+    """SMTP 4xx: the server may accept later; 5xx: it never will."""
+    status = Status.TEMPORARY_FAILURE if 400 <= code < 500 else Status.PERMANENT_FAILURE
+    return failed(status, f"smtp-{code}", f"{code} {message}")
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(client.quit(), 5)
+    client.close()

@@ -1,0 +1,142 @@
+"""The notify vocabulary: topics, channels, statuses, stakeholder kinds, and their small rules."""
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# Residents' quiet hours and the dates in messages are Swedish local time.
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")
+
+
+class Topic(StrEnum):
+    """What a resident may subscribe to."""
+
+    WALK_INVITATIONS = "walk_invitations"
+    ACTION_PLANS = "action_plans"
+    MEASURES_DONE = "measures_done"
+    PATROL_FEEDBACK = "patrol_feedback"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+
+class Language(StrEnum):
+    SV = "sv"
+    EN = "en"
+
+
+class Status(StrEnum):
+    """Delivery statuses as GOV.UK Notify names them, and `cancelled` before any send."""
+
+    CREATED = "created"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary-failure"
+    PERMANENT_FAILURE = "permanent-failure"
+    TECHNICAL_FAILURE = "technical-failure"
+    CANCELLED = "cancelled"
+
+
+FAILURES = (Status.TEMPORARY_FAILURE, Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE)
+
+
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class PlaceKind(StrEnum):
+    POINT = "point"
+    AREA = "area"
+    LOCALITY = "locality"
+
+
+class RecipientKind(StrEnum):
+    RESIDENT = "resident"
+    CONTACT = "contact"
+    WEBHOOK = "webhook"
+
+
+class MessageKind(StrEnum):
+    """What a message is about; each kind has its templates."""
+
+    CONFIRMATION = "confirmation"
+    PLAN_PUBLISHED = "plan_published"
+    PLAN_REVISED = "plan_revised"
+    PLAN_WITHDRAWN = "plan_withdrawn"
+    WALK_SCHEDULED = "walk_scheduled"
+    WALK_RESCHEDULED = "walk_rescheduled"
+    MEASURE_DONE = "measure_done"
+    MEASURE_CHANGED = "measure_changed"
+    DIRECT = "direct"
+
+
+class StakeholderKind(StrEnum):
+    SCHOOL = "school"
+    BUSINESS = "business"
+    ASSOCIATION = "association"
+    HOUSING_COMPANY = "housing_company"
+    MUNICIPAL_DEPARTMENT = "municipal_department"
+    POLICE = "police"
+
+
+ORG_KEY = re.compile(r"^org:([0-9]{6})-([0-9]{4})$")
+DEPT_KEY = re.compile(r"^dept:([0-9]{4}):([A-Za-z0-9][A-Za-z0-9_.-]{0,39})$")
+STAKEHOLDER_KEY = r"^(org:[0-9]{6}-[0-9]{4}|dept:[0-9]{4}:[A-Za-z0-9][A-Za-z0-9_.-]{0,39})$"
+
+
+def org_number_check_digit_ok(digits: str) -> bool:
+    """Swedish organisation numbers end in a Luhn check digit."""
+    total = 0
+    for i, d in enumerate(int(c) for c in digits[:-1]):
+        doubled = d * 2 if i % 2 == 0 else d
+        total += doubled - 9 if doubled > 9 else doubled
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
+def key_problem(key: str, municipality: str) -> str | None:
+    """Why a stakeholder's natural key cannot be used in this municipality; None when it can."""
+    if match := ORG_KEY.match(key):
+        ok = org_number_check_digit_ok(match[1] + match[2])
+        return None if ok else "not a Swedish organisation number (its check digit is wrong)"
+    if match := DEPT_KEY.match(key):
+        same = match[1] == municipality
+        return None if same else "a department key names the stakeholder's own municipality"
+    return "give `org:NNNNNN-NNNN` or `dept:<municipality code>:<department code>`"
+
+
+def normal_phone(phone: str) -> str:
+    """A Swedish or international number in E.164 (+46701234567), as SMS gateways want it."""
+    digits = re.sub(r"[\s\-()]", "", phone)
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if digits.startswith("0"):
+        return "+46" + digits[1:]
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def normal_email(email: str) -> str:
+    """Lower case, with an internationalised domain in its ASCII (IDNA) form."""
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local.lower()}@{domain.encode('idna').decode('ascii').lower()}"
+
+
+def mask_address(address: str | None) -> str | None:
+    """Enough of an address for staff to recognise it in a delivery log, not to harvest it."""
+    if address is None:
+        return None
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if address.startswith("+"):
+        return f"{address[:4]}***{address[-2:]}"
+    return address
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,123 @@
+"""The record of deliveries: each attempt, each notification's status, and the events that
+tell integrators what became of a notification (without personal data)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify.channels.base import Outcome
+from notify.domain import Status
+from notify.outgoing import Claimed, MessageFacts
+from shared.contracts.notify import NotificationDelivered, NotificationFailed
+from shared.outbox import emit
+
+# A row erased while it was being sent keeps its erasure: no provider text comes back.
+RECORD = text(
+    """
+    UPDATE notification n SET status = r.status, next_attempt_at = r.next_at,
+      last_error = CASE WHEN n.address IS NULL THEN NULL ELSE r.error END,
+      provider_ref = CASE WHEN n.address IS NULL THEN NULL
+                          ELSE coalesce(r.ref, n.provider_ref) END,
+      delivered_at = CASE WHEN r.status = 'delivered' THEN r.finished ELSE n.delivered_at END,
+      updated_at = now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]),
+                CAST(:next AS timestamptz[]), CAST(:errors AS text[]), CAST(:refs AS text[]),
+                CAST(:finished AS timestamptz[]))
+      AS r(id, status, next_at, error, ref, finished)
+    WHERE n.id = r.id AND n.status = 'sending'
+    """
+)
+ATTEMPTS = text(
+    """
+    INSERT INTO delivery_attempt (notification_id, attempt, outcome, detail, provider_ref,
+      started_at, finished_at)
+    SELECT r.id, r.attempt, r.outcome,
+      CASE WHEN n.address IS NULL THEN NULL ELSE r.detail END,
+      CASE WHEN n.address IS NULL THEN NULL ELSE r.ref END, r.started, r.finished
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:attempts AS integer[]),
+                CAST(:outcomes AS text[]), CAST(:details AS text[]), CAST(:refs AS text[]),
+                CAST(:started AS timestamptz[]), CAST(:finished AS timestamptz[]))
+      AS r(id, attempt, outcome, detail, ref, started, finished)
+    JOIN notification n ON n.id = r.id
+    """
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One attempt at one notification, and when (if ever) to try again."""
+
+    claimed: Claimed
+    outcome: Outcome
+    started_at: datetime
+    finished_at: datetime
+    next_attempt_at: datetime | None
+
+    @property
+    def final(self) -> bool:
+        return self.next_attempt_at is None and self.outcome.status != Status.SENDING
+
+
+async def record(session: AsyncSession, results: list[Result]) -> None:
+    """Store every outcome and attempt of a batch in two statements."""
+    conn = await session.connection()
+    ids = [r.claimed.id for r in results]
+    await conn.execute(
+        RECORD,
+        {
+            "ids": ids,
+            "statuses": [r.outcome.status.value for r in results],
+            "next": [r.next_attempt_at for r in results],
+            "errors": [
+                None if r.outcome.status == Status.DELIVERED else r.outcome.detail for r in results
+            ],
+            "refs": [r.outcome.provider_ref for r in results],
+            "finished": [r.finished_at for r in results],
+        },
+    )
+    await conn.execute(
+        ATTEMPTS,
+        {
+            "ids": ids,
+            "attempts": [r.claimed.attempts for r in results],
+            "outcomes": [r.outcome.status.value for r in results],
+            "details": [r.outcome.detail for r in results],
+            "refs": [r.outcome.provider_ref for r in results],
+            "started": [r.started_at for r in results],
+            "finished": [r.finished_at for r in results],
+        },
+    )
+
+
+def emit_outcomes(
+    session: AsyncSession, results: list[Result], messages: dict[uuid.UUID, MessageFacts]
+) -> None:
+    """notification.delivered / notification.failed for every notification that is done."""
+    for result in results:
+        claimed, outcome = result.claimed, result.outcome
+        message = messages[claimed.message_id]
+        facts = {
+            "notification_id": claimed.id,
+            "message_id": message.id,
+            "cause_event_id": message.event_id,
+            "cause_event_type": message.event_type,
+            "municipality_code": message.municipality_code,
+            "channel": claimed.channel,
+            "recipient_kind": claimed.recipient_kind,
+            "attempts": claimed.attempts,
+        }
+        if outcome.status == Status.DELIVERED:
+            emit(session, NotificationDelivered(**facts, delivered_at=result.finished_at))
+        else:
+            emit(
+                session,
+                NotificationFailed(
+                    **facts,
+                    status=outcome.status.value,
+                    reason=outcome.reason[:100],
+                    failed_at=result.finished_at,
+                ),
+            )

@@ -1,0 +1,59 @@
+"""Housekeeping the dispatcher does between batches: personal data past its retention goes.
+
+Subscriptions never confirmed, and subscriptions unsubscribed long enough ago, are erased like
+an erasure request would (their addresses leave the delivery log too); rate-limit counters and
+idempotency keys past their time are purged.
+"""
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import text
+
+from notify import ratelimit, subscriptions
+from notify.config import DispatcherSettings
+from shared import idempotency
+from shared.db import Sessionmaker
+
+log = logging.getLogger(__name__)
+
+STALE = text(
+    """
+    SELECT id FROM subscription
+    WHERE (status = 'pending' AND created_at < now() - make_interval(secs => :pending_s))
+       OR (status = 'unsubscribed'
+           AND unsubscribed_at < now() - make_interval(secs => :unsubscribed_s))
+    LIMIT 500
+    """
+)
+DAY_S = 86400.0
+
+
+async def tidy(sessionmaker: Sessionmaker, settings: DispatcherSettings) -> int:
+    """One round of housekeeping; returns how many stale subscriptions were erased."""
+    params = {
+        "pending_s": settings.pending_retention_days * DAY_S,
+        "unsubscribed_s": settings.unsubscribed_retention_days * DAY_S,
+    }
+    async with sessionmaker() as session, session.begin():
+        conn = await session.connection()
+        stale = list((await conn.execute(STALE, params)).scalars())
+        await subscriptions.forget(session, stale, addresses=[])
+        await conn.execute(ratelimit.PURGE)
+        await idempotency.purge(session)
+    return len(stale)
+
+
+async def run(
+    sessionmaker: Sessionmaker, settings: DispatcherSettings, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            erased = await tidy(sessionmaker, settings)
+            if erased:
+                log.info("erased %d stale subscriptions", erased)
+        except Exception:
+            log.exception("housekeeping failed; trying again later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.maintenance_interval_s)

@@ -1,0 +1,187 @@
+"""The notify service's tables. Geometry is PostGIS in WGS84; enumerations are checked text.
+
+Personal data lives in three places only: `subscription` (a resident's email, phone and place),
+`stakeholder_contact` (staff-managed contacts) and `notification.address` (where a message
+went). Erasure clears all three; delivery statistics stay without them.
+"""
+
+import uuid
+from datetime import datetime, time
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Column, DateTime, ForeignKey, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from notify.domain import utcnow
+from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
+
+
+def _geometry(kind: str, nullable: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(Geometry(kind, srid=4326, spatial_index=False), nullable=nullable),
+    )
+
+
+def _moment(nullable: bool = True) -> Any:
+    if nullable:
+        return Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def _texts() -> Any:
+    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
+
+
+class Subscription(SQLModel, table=True):
+    """A resident's consented subscription to news about a place."""
+
+    __tablename__ = "subscription"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str | None = None
+    phone: str | None = None
+    language: str
+    status: str
+    place_kind: str
+    place: Any = _geometry("GEOMETRY")
+    radius_m: int = 0
+    reach: Any = _geometry("POLYGON")
+    locality: str | None = None
+    municipality_code: str | None = None
+    # Topic -> channel; a topic left out is not subscribed to.
+    channels: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    created_at: datetime = _moment(nullable=False)
+    confirmed_at: datetime | None = _moment()
+    unsubscribed_at: datetime | None = _moment()
+
+
+class Stakeholder(SQLModel, table=True):
+    """An organisation with an area of responsibility: a school, a housing company, ..."""
+
+    __tablename__ = "stakeholder"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    municipality_code: str
+    key: str
+    name: str
+    kind: str
+    categories: list[str] = _texts()
+    area: Any = _geometry("MULTIPOLYGON", nullable=True)
+    language: str
+    created_by: str
+    created_at: datetime = _moment(nullable=False)
+    updated_at: datetime = _moment(nullable=False)
+
+
+class StakeholderContact(SQLModel, table=True):
+    __tablename__ = "stakeholder_contact"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    stakeholder_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("stakeholder.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    channel: str
+    topics: list[str] = _texts()
+    opted_out_at: datetime | None = _moment()
+    created_at: datetime = _moment(nullable=False)
+
+
+class Webhook(SQLModel, table=True):
+    """An integrator's subscription to event types, delivered as signed POSTs."""
+
+    __tablename__ = "webhook"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    municipality_code: str
+    url: str
+    event_types: list[str] = _texts()
+    description: str | None = None
+    secret: str
+    active: bool = True
+    created_by: str
+    created_at: datetime = _moment(nullable=False)
+
+
+class Message(SQLModel, table=True):
+    """What one event (or one transactional send) tells people; one per event."""
+
+    __tablename__ = "message"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: str
+    event_type: str
+    kind: str
+    topic: str | None = None
+    municipality_code: str | None = None
+    subject: str
+    plan_id: uuid.UUID | None = None
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_by: str | None = None
+    created_at: datetime = _moment(nullable=False)
+
+
+class Notification(SQLModel, table=True):
+    """One message to one recipient over one channel, and where its delivery stands."""
+
+    __tablename__ = "notification"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    message_id: uuid.UUID = Field(foreign_key="message.id")
+    event_id: str
+    municipality_code: str | None = None
+    recipient_kind: str
+    recipient_id: uuid.UUID | None = None
+    stakeholder_id: uuid.UUID | None = None
+    channel: str
+    address: str | None = None
+    language: str
+    status: str
+    attempts: int = 0
+    attempt_budget: int
+    next_attempt_at: datetime | None = _moment()
+    last_error: str | None = None
+    provider_ref: str | None = None
+    created_at: datetime = _moment(nullable=False)
+    updated_at: datetime = _moment(nullable=False)
+    delivered_at: datetime | None = _moment()
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("notification.id", ondelete="CASCADE"), nullable=False)
+    )
+    attempt: int
+    outcome: str
+    detail: str | None = None
+    provider_ref: str | None = None
+    started_at: datetime = _moment(nullable=False)
+    finished_at: datetime = _moment(nullable=False)
+
+
+class CapAlert(SQLModel, table=True):
+    """A published plan as a CAP 1.2 alert: Alert, then Update on revision, Cancel on withdrawal."""
+
+    __tablename__ = "cap_alert"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    identifier: str
+    municipality_code: str
+    plan_id: uuid.UUID
+    revision: int
+    msg_type: str
+    headline: str
+    sent: datetime = _moment(nullable=False)
+    references: str | None = None
+    document: str

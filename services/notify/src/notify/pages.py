@@ -1,0 +1,143 @@
+"""The small HTML pages residents land on from a link: in Swedish, or in English."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from fastapi.responses import HTMLResponse
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "pages"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "confirmed": {
+        "sv": {
+            "title": "Tack! Din prenumeration är bekräftad",
+            "body": "Nu får du veta när kommunen och polisen planerar trygghetsvandringar, "
+            "publicerar åtgärdsplaner och gör klart åtgärder där du bor. Varje meddelande har "
+            "en länk för att avsluta.",
+        },
+        "en": {
+            "title": "Thank you! Your subscription is confirmed",
+            "body": "You will hear when the municipality and the police plan safety walks, "
+            "publish action plans and finish measures where you live. Every message has a "
+            "link to unsubscribe.",
+        },
+    },
+    "already": {
+        "sv": {"title": "Redan klart", "body": "Den här länken har redan använts."},
+        "en": {"title": "Already done", "body": "This link has already been used."},
+    },
+    "expired": {
+        "sv": {
+            "title": "Länken har gått ut",
+            "body": "Bekräftelselänken gäller i sju dagar. Anmäl dig igen för att få en ny.",
+        },
+        "en": {
+            "title": "The link has expired",
+            "body": "A confirmation link is valid for seven days. Subscribe again for a new one.",
+        },
+    },
+    "unknown": {
+        "sv": {
+            "title": "Länken fungerar inte",
+            "body": "Länken kan vara ofullständig, eller så är uppgifterna redan raderade.",
+        },
+        "en": {
+            "title": "The link does not work",
+            "body": "The link may be incomplete, or the details have already been erased.",
+        },
+    },
+    "manage": {
+        "sv": {
+            "title": "Avsluta prenumerationen",
+            "body": "Vill du inte längre få meddelanden från Trygg om området?",
+        },
+        "en": {
+            "title": "Unsubscribe",
+            "body": "Do you no longer want messages from Trygg about the area?",
+        },
+    },
+    "unsubscribed": {
+        "sv": {
+            "title": "Du har avslutat prenumerationen",
+            "body": "Du får inga fler meddelanden om det här området.",
+        },
+        "en": {
+            "title": "You have unsubscribed",
+            "body": "You will get no more messages about this area.",
+        },
+    },
+    "erased": {
+        "sv": {
+            "title": "Dina uppgifter är raderade",
+            "body": "Alla dina prenumerationer, din e-postadress och ditt telefonnummer är "
+            "borttagna. Kvar finns bara statistik över utskick, utan personuppgifter.",
+        },
+        "en": {
+            "title": "Your details are erased",
+            "body": "All your subscriptions, your email address and your phone number are "
+            "gone. Only statistics of what was sent remain, without personal data.",
+        },
+    },
+    "opted_out": {
+        "sv": {
+            "title": "Utskicken är avslutade",
+            "body": "Den här kontakten får inga fler meddelanden från Trygg. Kommunen kan ändra "
+            "det på begäran.",
+        },
+        "en": {
+            "title": "Messages stopped",
+            "body": "This contact will get no more messages from Trygg. The municipality can "
+            "change that on request.",
+        },
+    },
+}
+ACTIONS = {
+    "unsubscribe": {
+        "sv": ("Avsluta alla meddelanden för den här prenumerationen.", "Avsluta"),
+        "en": ("Stop every message of this subscription.", "Unsubscribe"),
+    },
+    "erase": {
+        "sv": (
+            "Radera alla dina prenumerationer och din e-postadress och ditt telefonnummer.",
+            "Radera mina uppgifter",
+        ),
+        "en": (
+            "Erase all your subscriptions, your email address and your phone number.",
+            "Erase my details",
+        ),
+    },
+}
+OTHER = {"sv": "In English", "en": "På svenska"}
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    url: str
+
+
+def page(name: str, lang: str, *, actions: tuple[Action, ...] = (), url: str = "") -> HTMLResponse:
+    """A page; `url` is this page's own address, to offer it in the other language."""
+    lang = lang if lang in ("sv", "en") else "sv"
+    other = "en" if lang == "sv" else "sv"
+    rendered = _ENV.get_template("page.html.j2").render(
+        lang=lang,
+        t={**TEXTS[name][lang], "other": OTHER[lang]},
+        actions=[
+            {
+                "url": a.url,
+                "text": ACTIONS[a.kind][lang][0],
+                "button": ACTIONS[a.kind][lang][1],
+                "style": "primary" if a.kind == "unsubscribe" else "",
+            }
+            for a in actions
+        ],
+        other_language_url=f"{url}?lang={other}" if url else None,
+        other_lang=other,
+    )
+    return HTMLResponse(rendered, status_code=404 if name == "unknown" else 200)

@@ -1,0 +1,111 @@
+"""Writing messages and notifications: what the handlers, the API and the fan-out share."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify.domain import Channel, MessageKind, RecipientKind, Topic
+
+INSERT_MESSAGE = text(
+    """
+    INSERT INTO message (id, event_id, event_type, kind, topic, municipality_code, subject,
+                         plan_id, payload, created_by, created_at)
+    VALUES (:id, :event_id, :event_type, :kind, :topic, :municipality_code, :subject, :plan_id,
+            CAST(:payload AS jsonb), :created_by, now())
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING id
+    """
+)
+INSERT_ONE = text(
+    """
+    INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
+      recipient_id, channel, address, language, status, attempt_budget, next_attempt_at,
+      created_at, updated_at)
+    SELECT gen_random_uuid(), m.id, m.event_id, m.municipality_code, :recipient_kind,
+      :recipient_id, :channel, :address, :language, 'created', :budget, now(), now(), now()
+    FROM message m WHERE m.id = :message_id
+    ON CONFLICT DO NOTHING
+    """
+)
+# Queued notifications to recipients who have since opted out are never sent.
+CANCEL_QUEUED = text(
+    """
+    UPDATE notification SET status = 'cancelled', next_attempt_at = NULL, updated_at = now(),
+      last_error = :reason
+    WHERE recipient_id = ANY(CAST(:ids AS uuid[])) AND status <> 'sending'
+      AND next_attempt_at IS NOT NULL
+    """
+)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message about to be written: one per event, or one per transactional send."""
+
+    event_id: str
+    event_type: str
+    kind: MessageKind
+    subject: str
+    payload: dict[str, Any]
+    topic: Topic | None = None
+    municipality_code: str | None = None
+    plan_id: uuid.UUID | None = None
+    created_by: str | None = None
+
+
+async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | None:
+    """The new message's id; None when a message for this event exists already."""
+    conn = await session.connection()
+    row = (
+        await conn.execute(
+            INSERT_MESSAGE,
+            {
+                "id": uuid.uuid4(),
+                "event_id": new.event_id,
+                "event_type": new.event_type,
+                "kind": new.kind.value,
+                "topic": new.topic.value if new.topic else None,
+                "municipality_code": new.municipality_code,
+                "subject": new.subject,
+                "plan_id": new.plan_id,
+                "payload": json.dumps(new.payload),
+                "created_by": new.created_by,
+            },
+        )
+    ).first()
+    return row[0] if row else None
+
+
+async def add_notification(
+    session: AsyncSession,
+    message_id: uuid.UUID,
+    *,
+    recipient_kind: RecipientKind,
+    recipient_id: uuid.UUID,
+    channel: Channel,
+    address: str,
+    language: str,
+    budget: int,
+) -> None:
+    conn = await session.connection()
+    await conn.execute(
+        INSERT_ONE,
+        {
+            "message_id": message_id,
+            "recipient_kind": recipient_kind.value,
+            "recipient_id": recipient_id,
+            "channel": channel.value,
+            "address": address,
+            "language": language,
+            "budget": budget,
+        },
+    )
+
+
+async def cancel_queued(session: AsyncSession, recipient_ids: list[uuid.UUID], reason: str) -> None:
+    conn = await session.connection()
+    await conn.execute(CANCEL_QUEUED, {"ids": recipient_ids, "reason": reason})

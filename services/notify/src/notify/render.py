@@ -1,0 +1,157 @@
+"""Messages from Jinja2 templates, one per message kind and language, Swedish first.
+
+A message is rendered once per kind of recipient and language, with placeholders for the links
+that differ per recipient (unsubscribe, confirm); the dispatcher fills them in per send, so a
+plan told to 100,000 residents is rendered a handful of times, not 100,000.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from notify.domain import LOCAL_TIME
+from notify.localities import municipality_name
+
+UNSUBSCRIBE = "@@UNSUBSCRIBE_URL@@"
+CONFIRM = "@@CONFIRM_URL@@"
+TEMPLATES = Path(__file__).parent / "templates" / "messages"
+MONTHS = {
+    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+WEEKDAYS = {
+    "sv": "måndag tisdag onsdag torsdag fredag lördag söndag",
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+}
+URL = re.compile(r"(https?://[^\s<>\"]+|@@[A-Z_]+@@)")
+
+
+@dataclass(frozen=True)
+class Content:
+    """One rendering of a message: the email's subject, text and HTML, and the SMS text."""
+
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def _day(value: str | date | datetime, lang: str) -> str:
+    moment = _parse(value)
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(LOCAL_TIME).date()
+    month = MONTHS[lang].split()[moment.month - 1]
+    return f"{moment.day} {month} {moment.year}"
+
+
+def _moment(value: str | datetime, lang: str) -> str:
+    moment = _parse(value)
+    assert isinstance(moment, datetime)
+    local = moment.astimezone(LOCAL_TIME)
+    weekday = WEEKDAYS[lang].split()[local.weekday()]
+    if lang == "sv":
+        return f"{weekday} {_day(local, lang)} kl. {local:%H.%M}"
+    return f"{weekday} {_day(local, lang)} at {local:%H:%M}"
+
+
+def _parse(value: str | date | datetime) -> date | datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return value
+
+
+def _municipality(name: str | None, lang: str) -> str:
+    if lang == "sv":
+        return f"{name} kommun" if name else "Kommunen"
+    return f"{name} municipality" if name else "The municipality"
+
+
+@jinja2.pass_context
+def _day_filter(ctx: jinja2.runtime.Context, value: str | date | datetime) -> str:
+    return _day(value, ctx["lang"])
+
+
+@jinja2.pass_context
+def _moment_filter(ctx: jinja2.runtime.Context, value: str | datetime) -> str:
+    return _moment(value, ctx["lang"])
+
+
+def _lower_first(value: str) -> str:
+    return value[:1].lower() + value[1:] if value[1:2].islower() else value
+
+
+def _paragraphs(text: str) -> list[Markup]:
+    """Plain text as HTML paragraphs, with its links made clickable."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        parts = [
+            Markup(f'<a href="{escape(p)}">{escape(p)}</a>') if URL.fullmatch(p) else escape(p)
+            for p in URL.split(block)
+        ]
+        out.append(Markup("").join(parts).replace("\n", Markup("<br>\n")))
+    return out
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self._text = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+        self._html = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        self._text.filters["day"] = _day_filter
+        self._text.filters["moment"] = _moment_filter
+        self._text.filters["lower_first"] = _lower_first
+
+    def render(
+        self,
+        kind: str,
+        lang: str,
+        data: dict[str, Any],
+        *,
+        municipality_code: str | None = None,
+        audience: str = "resident",
+        stakeholder_key: str | None = None,
+        stakeholder_name: str | None = None,
+    ) -> Content:
+        lang = lang if lang in ("sv", "en") else "sv"
+        name = municipality_name(municipality_code)
+        context = {
+            "lang": lang,
+            "kind": kind,
+            "data": data,
+            "municipality": _municipality(name, lang),
+            "audience": audience,
+            "stakeholder_name": stakeholder_name,
+            "for_you": [
+                m
+                for m in data.get("measures", [])
+                if stakeholder_key and m["responsible"]["key"] == stakeholder_key
+            ],
+            "unsubscribe_url": UNSUBSCRIBE,
+            "confirm_url": CONFIRM,
+        }
+        subject, body, sms = self._blocks(f"{kind}.{lang}.j2", context, "subject", "body", "sms")
+        footer, sms_footer = self._blocks(f"footer.{lang}.j2", context, "body", "sms")
+        html = self._html.get_template("email.html.j2").render(
+            lang=lang, subject=subject, body=_paragraphs(body), footer=_paragraphs(footer)
+        )
+        return Content(
+            subject=" ".join(subject.split()),
+            text=f"{body.strip()}\n\n-- \n{footer.strip()}\n",
+            html=html,
+            sms=" ".join(sms.split()) + sms_footer.rstrip(),
+        )
+
+    def _blocks(self, name: str, context: dict[str, Any], *blocks: str) -> list[str]:
+        template = self._text.get_template(name)
+        ctx = template.new_context(context)
+        return ["".join(template.blocks[b](ctx)) for b in blocks]

@@ -1,0 +1,145 @@
+"""Request and response models of residents' subscriptions (the public routes)."""
+
+from datetime import time
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WrapValidator,
+)
+from pydantic import ValidatorFunctionWrapHandler as Handler
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from notify.domain import Channel, Language, Topic
+from shared import geo
+
+# PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _text(max_length: int) -> Any:
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
+    )
+
+
+ShortText = Annotated[str, _text(200)]
+LongText = Annotated[str, _text(5000)]
+MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
+# The local part in ASCII; the domain may be internationalised (sent in its IDNA form).
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        pattern=r"^[\x21-\x3f\x41-\x7e]{1,64}@[^@\s\x00]+\.[^@\s\x00.]+$",
+        examples=["anna@example.se"],
+    ),
+]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$", examples=["070-123 45 67"])]
+PersonalChannel = Literal[Channel.EMAIL, Channel.SMS]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointPlace(Input):
+    """A point and a radius around it: "within 500 m of my home"."""
+
+    kind: Literal["point"]
+    center: geo.Point
+    radius_m: int = Field(default=300, ge=0, le=5000)
+
+
+class AreaPlace(Input):
+    """An area the resident drew on a map."""
+
+    kind: Literal["area"]
+    polygon: geo.Polygon
+
+
+class LocalityPlace(Input):
+    """A named locality, such as Forsheda; `GET /localities` lists them."""
+
+    kind: Literal["locality"]
+    name: ShortText = Field(examples=["Forsheda"])
+    municipality_code: MunicipalityCode | None = None
+
+
+_PLACE_TAGS = {"point", "area", "locality"}
+
+
+def _untagged(value: Any, handler: Handler) -> Any:
+    """Report errors at the field, not under the union's tag (which is no JSON pointer)."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        details = [
+            InitErrorDetails(
+                type=PydanticCustomError("invalid_place", "{msg}", {"msg": e["msg"]}),
+                loc=e["loc"][1:] if e["loc"] and e["loc"][0] in _PLACE_TAGS else e["loc"],
+                input=e["input"],
+            )
+            for e in exc.errors()
+        ]
+        raise ValidationError.from_exception_data(exc.title, details) from None
+
+
+Place = Annotated[
+    PointPlace | AreaPlace | LocalityPlace,
+    Field(discriminator="kind"),
+    WrapValidator(_untagged),
+]
+
+
+class QuietHours(Input):
+    """Hold messages between these local times (Europe/Stockholm); may span midnight."""
+
+    start: time = Field(examples=["21:00"])
+    end: time = Field(examples=["07:00"])
+
+
+EXAMPLE: dict[str, Any] = {
+    "email": "anna@example.se",
+    "language": "sv",
+    "place": {
+        "kind": "point",
+        "center": {"type": "Point", "coordinates": [13.8241, 57.1619]},
+        "radius_m": 500,
+    },
+    "topics": {"action_plans": "email", "walk_invitations": "email", "measures_done": "email"},
+    "quiet_hours": {"start": "21:00", "end": "07:00"},
+}
+
+
+class SubscriptionCreate(Input):
+    """A resident's subscription: how to reach them, where, about what, and when not to."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    email: Email | None = None
+    phone: Phone | None = None
+    language: Language = Language.SV
+    place: Place
+    topics: dict[Topic, PersonalChannel] = Field(
+        min_length=1, description="The topics to hear about, each with its channel."
+    )
+    quiet_hours: QuietHours | None = None
+
+
+class SubscriptionAccepted(BaseModel):
+    """The subscription waits for its confirmation link to be followed."""
+
+    status: Literal["pending"] = "pending"
+    detail: str
+
+
+class LocalityRead(BaseModel):
+    name: str
+    municipality_code: str
+    municipality: str
+    area: geo.Polygon

@@ -1,0 +1,296 @@
+"""Who is told about an event: the audience resolved in PostGIS, created set-based, once."""
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from notify_testkit import (
+    FORSHEDA,
+    KM_LON,
+    consumed,
+    measure,
+    plan_facts,
+    point,
+    published,
+    square,
+    stakeholder_body,
+    subscription_body,
+    token,
+)
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify import handlers
+from notify.config import CapSettings
+from notify.models import Message, Notification, Webhook
+from shared.contracts.walks import (
+    ActionPlanRevised,
+    ActionPlanWithdrawn,
+    MeasureStatusChanged,
+    WalkScheduled,
+)
+
+pytestmark = pytest.mark.service
+CONFIG = handlers.HandlerConfig(attempt_budget=5, walk_invitation_buffer_m=0, cap=CapSettings())
+EAST = FORSHEDA[0] + 3 * KM_LON  # three kilometres east of the plan's area
+
+
+async def resident(
+    client: httpx.AsyncClient, session: AsyncSession, *, confirm: bool = True, **body: object
+) -> uuid.UUID:
+    """A subscription made through the API, confirmed unless told otherwise."""
+    conn = await session.connection()
+    known = list((await conn.execute(text("SELECT id FROM subscription"))).scalars())
+    response = await client.post("/subscriptions", json=subscription_body(**body))
+    assert response.status_code == 202, response.text
+    new = text("SELECT id FROM subscription WHERE id <> ALL(CAST(:known AS uuid[]))")
+    id_ = (await conn.execute(new, {"known": known})).scalar_one()
+    if confirm:
+        await conn.execute(
+            text("UPDATE subscription SET status = 'confirmed' WHERE id = :id"), {"id": id_}
+        )
+    # Confirmation messages are not what these tests count.
+    await conn.execute(text("DELETE FROM notification WHERE event_id LIKE 'confirmation:%'"))
+    return uuid.UUID(str(id_))
+
+
+async def told(session: AsyncSession, event_id: str) -> list[Notification]:
+    rows = await session.exec(
+        select(Notification).where(Notification.event_id == event_id).order_by(col(Notification.id))
+    )
+    return list(rows)
+
+
+async def handle_published(session: AsyncSession, **facts: object) -> str:
+    event = published(**facts)
+    meta = consumed(event)
+    await handlers.on_action_plan_published(event, session, meta=meta, config=CONFIG)
+    return meta.id
+
+
+class TestResidents:
+    async def test_inside_the_widened_area_are_told_once_by_their_channel(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        inside = await resident(client, session, email="in@example.se")
+        edge = FORSHEDA[0] + 0.5 * KM_LON + 0.08 * KM_LON  # 80 m outside, within the 100 m buffer
+        near = await resident(
+            client,
+            session,
+            email=None,
+            phone="0701111111",
+            place={"kind": "point", "center": point(edge), "radius_m": 0},
+            topics={"action_plans": "sms"},
+        )
+        # 1 km east of the area's edge, but with a radius of 1.2 km it reaches in.
+        reaching = await resident(
+            client,
+            session,
+            email="reach@example.se",
+            place={"kind": "point", "center": point(FORSHEDA[0] + 1.5 * KM_LON), "radius_m": 1200},
+        )
+        await resident(
+            client, session, email="far@example.se", place={"kind": "point", "center": point(EAST)}
+        )
+        await resident(client, session, email="unconfirmed@example.se", confirm=False)
+        await resident(
+            client, session, email="other-topic@example.se", topics={"walk_invitations": "email"}
+        )
+        event_id = await handle_published(session)
+        rows = await told(session, event_id)
+        assert {(n.recipient_id, n.channel, n.address) for n in rows} == {
+            (inside, "email", "in@example.se"),
+            (near, "sms", "+46701111111"),
+            (reaching, "email", "reach@example.se"),
+        }
+        assert {n.status for n in rows} == {"created"}
+        assert {n.attempt_budget for n in rows} == {5}
+
+    async def test_a_drawn_area_or_a_locality_that_meets_the_plan_is_told(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        drawn = await resident(
+            client,
+            session,
+            email="drawn@example.se",
+            place={"kind": "area", "polygon": square(FORSHEDA[0] + 0.8 * KM_LON, size_km=1)},
+        )
+        locality = await resident(
+            client,
+            session,
+            email="forsheda@example.se",
+            place={"kind": "locality", "name": "Forsheda"},
+        )
+        await resident(
+            client, session, email="bor@example.se", place={"kind": "locality", "name": "Bor"}
+        )
+        rows = await told(session, await handle_published(session))
+        assert {n.recipient_id for n in rows} == {drawn, locality}
+
+    async def test_quiet_hours_hold_the_message_until_they_end(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        now = datetime.now(UTC)
+        # A quiet window that always contains now: from an hour ago to an hour ahead (UTC+1/+2).
+        start, end = f"{(now.hour + 0) % 24:02d}:00", f"{(now.hour + 4) % 24:02d}:00"
+        await resident(client, session, quiet_hours={"start": start, "end": end})
+        [row] = await told(session, await handle_published(session))
+        assert row.next_attempt_at is not None
+        assert row.next_attempt_at > now
+
+    async def test_the_same_event_twice_creates_nothing_twice(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await resident(client, session)
+        event = published()
+        meta = consumed(event)
+        await handlers.on_action_plan_published(event, session, meta=meta, config=CONFIG)
+        await handlers.on_action_plan_published(event, session, meta=meta, config=CONFIG)
+        assert len(await told(session, meta.id)) == 1
+        messages = await session.exec(select(Message).where(Message.event_id == meta.id))
+        assert len(messages.all()) == 1
+
+
+class TestStakeholders:
+    async def test_named_responsible_and_those_responsible_for_the_area_are_told(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        bodies = [
+            stakeholder_body(),  # named in the measure, no area
+            stakeholder_body(
+                key="org:556036-0793",
+                name="Skolan",
+                kind="school",
+                area=square(),
+                contacts=[{"name": "Rektor", "phone": "0702222222", "channel": "sms"}],
+            ),
+            stakeholder_body(
+                key="org:556677-8899",
+                name="Bostäder",
+                kind="housing_company",
+                area=square(),
+                categories=["traffic"],
+            ),
+            stakeholder_body(
+                key="org:556016-0680", name="Långt bort", kind="business", area=square(EAST)
+            ),
+        ]
+        for body in bodies:
+            response = await client.post("/stakeholders", json=body, headers=token())
+            assert response.status_code == 201, response.text
+        rows = await told(session, await handle_published(session))
+        assert sorted((n.recipient_kind, n.channel, n.address) for n in rows) == [
+            ("contact", "email", "gata@varnamo.example.se"),
+            ("contact", "sms", "+46702222222"),
+        ]
+        assert all(n.stakeholder_id for n in rows)
+
+    async def test_stakeholders_of_another_municipality_are_not_told(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = stakeholder_body(municipality_code="0662", key="dept:0662:GATA", area=square())
+        response = await client.post(
+            "/stakeholders", json=body, headers=token(municipalities=["0662"])
+        )
+        assert response.status_code == 201
+        assert await told(session, await handle_published(session)) == []
+
+
+class TestWebhooks:
+    async def test_subscribers_of_the_event_type_in_the_municipality_get_one_each(
+        self, session: AsyncSession
+    ) -> None:
+        kinds = [
+            ("0683", ["se.trygg.walks.action_plan.published.v1"]),
+            ("0683", ["se.trygg.walks.walk.scheduled.v1"]),
+            ("0662", ["se.trygg.walks.action_plan.published.v1"]),
+        ]
+        hooks = [
+            Webhook(
+                municipality_code=m,
+                url="https://93.184.215.14/h",
+                event_types=t,
+                secret="whsec_c2VjcmV0",
+                created_by="t",
+            )
+            for m, t in kinds
+        ]
+        session.add_all(hooks)
+        await session.flush()
+        rows = await told(session, await handle_published(session))
+        assert [(n.recipient_id, n.channel) for n in rows] == [(hooks[0].id, "webhook")]
+
+
+class TestFollowUps:
+    async def test_a_revision_reaches_whoever_was_told_before_and_is_now_outside(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        inside = await resident(client, session, email="in@example.se")
+        plan = plan_facts()
+        await handle_published(session, plan_id=plan["plan_id"])
+        moved = {
+            **plan,
+            "affected_area": {"type": "MultiPolygon", "coordinates": [square(EAST)["coordinates"]]},
+        }
+        revised = ActionPlanRevised.model_validate(
+            {**moved, "revision": 2, "revised_at": datetime.now(UTC), "revision_note": "Flyttad."}
+        )
+        meta = consumed(revised)
+        await handlers.on_action_plan_revised(revised, session, meta=meta, config=CONFIG)
+        assert [n.recipient_id for n in await told(session, meta.id)] == [inside]
+        withdrawn = ActionPlanWithdrawn.model_validate(
+            {**moved, "withdrawn_at": datetime.now(UTC), "reason": "Ersatt."}
+        )
+        meta = consumed(withdrawn)
+        await handlers.on_action_plan_withdrawn(withdrawn, session, meta=meta, config=CONFIG)
+        assert [n.recipient_id for n in await told(session, meta.id)] == [inside]
+
+    async def test_a_walk_invites_those_subscribed_to_invitations_in_its_area(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        invited = await resident(client, session, topics={"walk_invitations": "email"})
+        await resident(client, session, email="plans@example.se", topics={"action_plans": "email"})
+        walk = WalkScheduled.model_validate(
+            {
+                "walk_id": str(uuid.uuid4()),
+                "municipality_code": "0683",
+                "locality": "Forsheda",
+                "title": "Trygghetsvandring",
+                "area": square(),
+                "meeting_point": {"name": "Skolan", "location": point()},
+                "starts_at": "2027-10-14T18:30:00+02:00",
+                "light_condition": "after_dark",
+                "public_url": "https://trygg.example.se/walks/public/walks/1.html",
+            }
+        )
+        meta = consumed(walk)
+        await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
+        assert [n.recipient_id for n in await told(session, meta.id)] == [invited]
+
+    async def test_a_measure_done_tells_the_area_and_other_changes_only_integrators(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        done_reader = await resident(client, session, topics={"measures_done": "email"})
+        facts = plan_facts()
+        base = {
+            "plan_id": facts["plan_id"],
+            "plan_title": facts["title"],
+            "municipality_code": "0683",
+            "locality": "Forsheda",
+            "changed_at": datetime.now(UTC),
+            "affected_area": facts["affected_area"],
+            "buffer_m": 0,
+            "public_url": facts["public_url"],
+        }
+        for status, previous, expected in (
+            ("in_progress", "accepted", []),
+            ("done", "in_progress", [done_reader]),
+        ):
+            event = MeasureStatusChanged.model_validate(
+                {**base, "measure": measure(status=status), "previous_status": previous}
+            )
+            meta = consumed(event)
+            await handlers.on_measure_status_changed(event, session, meta=meta, config=CONFIG)
+            assert [n.recipient_id for n in await told(session, meta.id)] == expected

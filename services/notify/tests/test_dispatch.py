@@ -1,0 +1,291 @@
+"""The dispatcher against a real SMTP server, the SMS gateway stub and a webhook receiver."""
+
+import asyncio
+import email
+import email.policy
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from notify_testkit import (
+    Receiver,
+    consumed,
+    load_sink,
+    published,
+    serving,
+    smtp_server,
+    subscription_body,
+)
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from notify import handlers, links, subscriptions, worker
+from notify.channels.webhook import signature
+from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
+from notify.dispatcher import Dispatcher
+from notify.models import DeliveryAttempt, Notification
+from notify.schemas import SubscriptionCreate
+from shared.db import Sessionmaker, create_sessionmaker
+from shared.outbox import OutboxMessage
+
+pytestmark = [pytest.mark.service, pytest.mark.usefixtures("clean")]
+
+
+@dataclass
+class Rig:
+    settings: Settings
+    sessionmaker: Sessionmaker
+    dispatcher: Dispatcher
+    inbox: object
+    sms: object
+    receiver: Receiver
+    receiver_url: str
+
+    async def run(self, session_sql: str, **params: object) -> list[object]:
+        async with self.sessionmaker() as session:
+            return list((await session.exec(text(session_sql), params=params)).all())  # type: ignore[call-overload]
+
+
+@pytest.fixture
+async def rig(settings: Settings, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Rig]:
+    sms_stub = load_sink("sms_gateway")
+    receiver = Receiver()
+    with smtp_server() as (port, inbox):
+        async with sms_stub.running(tmp_path) as (sms_url, store), serving(receiver.app) as url:
+            configured = settings.model_copy(
+                update={
+                    "smtp": SmtpSettings(port=port, connections=2),
+                    "sms": SmsSettings(base_url=sms_url),
+                    "webhooks": WebhookSettings(
+                        schemes=["http"], allow_private_networks=["127.0.0.0/8"]
+                    ),
+                }
+            )
+            sessionmaker = create_sessionmaker(engine)
+            outbound = worker.channels(configured)
+            dispatcher = worker.dispatcher(configured, sessionmaker, outbound)
+            yield Rig(configured, sessionmaker, dispatcher, inbox, store, receiver, url)
+            await outbound.aclose()
+
+
+async def resident(rig: Rig, **body: object) -> uuid.UUID:
+    """A confirmed subscription, its confirmation message already out of the way."""
+    async with rig.sessionmaker() as session, session.begin():
+        parsed = SubscriptionCreate.model_validate(subscription_body(**body))
+        id_ = await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+        conn = await session.connection()
+        await conn.execute(
+            text("UPDATE subscription SET status = 'confirmed' WHERE id = :id"), {"id": id_}
+        )
+        await conn.execute(text("DELETE FROM notification"))
+    return id_
+
+
+async def publish_plan(rig: Rig) -> str:
+    event = published()
+    meta = consumed(event)
+    config = handlers.HandlerConfig(5, 0, rig.settings.cap)
+    async with rig.sessionmaker() as session, session.begin():
+        await handlers.on_action_plan_published(event, session, meta=meta, config=config)
+    return meta.id
+
+
+async def notifications(rig: Rig) -> list[Notification]:
+    async with rig.sessionmaker() as session:
+        return list(
+            (await session.exec(select(Notification).order_by(col(Notification.created_at)))).all()
+        )
+
+
+async def attempts(rig: Rig, notification_id: uuid.UUID) -> list[str]:
+    async with rig.sessionmaker() as session:
+        rows = await session.exec(
+            select(DeliveryAttempt.outcome)
+            .where(DeliveryAttempt.notification_id == notification_id)
+            .order_by(col(DeliveryAttempt.attempt))
+        )
+        return list(rows)
+
+
+async def events(rig: Rig) -> list[dict[str, object]]:
+    async with rig.sessionmaker() as session:
+        rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.seq)))
+        return [r.payload for r in rows]
+
+
+class TestEmail:
+    async def test_a_confirmation_goes_out_with_stable_id_and_one_click_unsubscribe(
+        self, rig: Rig
+    ) -> None:
+        async with rig.sessionmaker() as session, session.begin():
+            parsed = SubscriptionCreate.model_validate(subscription_body())
+            id_ = await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+        assert envelope.rcpt_tos == ["anna@example.se"]
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        [row] = await notifications(rig)
+        assert message["Message-ID"] == f"<{row.id}@trygg.example>"
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        unsubscribe = f"https://trygg.example.se/notify/subscriptions/unsubscribe/{manage}"
+        assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["Subject"] == "Bekräfta din prenumeration på Trygg"
+        body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        confirm = links.make(DEV_LINK_SECRET, links.Purpose.CONFIRM, id_)
+        assert f"/subscriptions/confirm/{confirm}" in body
+        assert unsubscribe in body
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert f'href="{unsubscribe}"' in html
+        assert (row.status, row.attempts, row.next_attempt_at) == ("delivered", 1, None)
+        assert await attempts(rig, row.id) == ["delivered"]
+        [event] = await events(rig)
+        assert event["type"] == "se.trygg.notify.notification.delivered.v1"
+        assert event["data"]["notification_id"] == str(row.id)  # type: ignore[index]
+        assert "anna" not in json.dumps(event)
+
+    async def test_a_plan_reaches_a_resident_in_their_language(self, rig: Rig) -> None:
+        await resident(rig, language="en")
+        await publish_plan(rig)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert message["Subject"].startswith("Action plan for Forsheda")
+        assert message["Content-Language"] == "en"
+
+    async def test_smtp_4xx_then_accepting_is_delivered_after_a_retry(self, rig: Rig) -> None:
+        await resident(rig)
+        await publish_plan(rig)
+        rig.inbox.answers.append("451 4.3.0 Try again later")  # type: ignore[attr-defined]
+        await rig.dispatcher.dispatch_batch()
+        [row] = await notifications(rig)
+        assert row.status == "temporary-failure"
+        assert row.next_attempt_at is not None
+        assert row.last_error is not None
+        assert row.last_error.startswith("451")
+        await asyncio.sleep(0.25)  # the test back-off is at most 0.2 s
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.attempts) == ("delivered", 2)
+        assert await attempts(rig, row.id) == ["temporary-failure", "delivered"]
+        assert len(rig.inbox.messages) == 1  # type: ignore[attr-defined]
+
+    async def test_smtp_5xx_is_a_permanent_failure_and_never_retried(self, rig: Rig) -> None:
+        await resident(rig)
+        await publish_plan(rig)
+        rig.inbox.answers.append("550 5.1.1 <anna@example.se>: no such user")  # type: ignore[attr-defined]
+        await rig.dispatcher.dispatch_batch()
+        [row] = await notifications(rig)
+        assert (row.status, row.next_attempt_at) == ("permanent-failure", None)
+        await asyncio.sleep(0.25)
+        assert await rig.dispatcher.dispatch_batch() == 0
+        assert await attempts(rig, row.id) == ["permanent-failure"]
+        [event] = await events(rig)
+        assert event["type"] == "se.trygg.notify.notification.failed.v1"
+        assert event["data"]["reason"] == "smtp-550"  # type: ignore[index]
+        assert "anna" not in json.dumps(event)
+
+    async def test_an_unreachable_server_is_retried_until_the_budget_is_spent(
+        self, rig: Rig
+    ) -> None:
+        rig.dispatcher._channels.email._settings = SmtpSettings(port=1)  # type: ignore[attr-defined]
+        await resident(rig)
+        await publish_plan(rig)
+        for _ in range(5):
+            await rig.dispatcher.dispatch_batch()
+            await asyncio.sleep(0.25)
+        [row] = await notifications(rig)
+        assert (row.status, row.attempts, row.next_attempt_at) == ("technical-failure", 5, None)
+        assert await rig.dispatcher.dispatch_batch() == 0
+        [event] = await events(rig)
+        assert event["data"]["status"] == "technical-failure"  # type: ignore[index]
+
+
+class TestSms:
+    async def test_an_sms_goes_through_the_gateway_with_its_unsubscribe_link(
+        self, rig: Rig
+    ) -> None:
+        id_ = await resident(rig, email=None, phone="0701234567", topics={"action_plans": "sms"})
+        await publish_plan(rig)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [sms] = rig.sms.messages  # type: ignore[attr-defined]
+        assert (sms["to"], sms["from"]) == ("+46701234567", "Trygg")
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        assert sms["message"].startswith("Åtgärdsplan för Forsheda")
+        assert sms["message"].endswith(f"/subscriptions/unsubscribe/{manage}")
+        [row] = await notifications(rig)
+        assert (row.status, row.provider_ref) == ("delivered", sms["id"])
+
+
+class TestWebhooks:
+    async def _hook(self, rig: Rig, url: str) -> None:
+        async with rig.sessionmaker() as session, session.begin():
+            conn = await session.connection()
+            await conn.execute(
+                text(
+                    "INSERT INTO webhook (id, municipality_code, url, event_types, secret, "
+                    "created_by, created_at) VALUES (gen_random_uuid(), '0683', :url, "
+                    "ARRAY['se.trygg.walks.action_plan.published.v1'], :secret, 't', now())"
+                ),
+                {"url": url, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+            )
+
+    async def test_the_receiver_gets_one_post_whose_signature_verifies(self, rig: Rig) -> None:
+        await self._hook(rig, f"{rig.receiver_url}/hook")
+        event_id = await publish_plan(rig)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [(headers, body)] = rig.receiver.requests
+        [row] = await notifications(rig)
+        assert headers["webhook-id"] == str(row.id)
+        expected = signature(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            headers["webhook-id"],
+            int(headers["webhook-timestamp"]),
+            body,
+        )
+        assert headers["webhook-signature"] == expected
+        assert json.loads(body)["id"] == event_id
+        assert row.status == "delivered"
+
+    async def test_private_addresses_are_refused_at_delivery_too(self, rig: Rig) -> None:
+        rig.dispatcher._channels.webhook._allowed = []  # type: ignore[attr-defined]
+        for url in (
+            f"{rig.receiver_url}/hook",
+            "http://10.1.2.3/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://localhost/hook",
+        ):
+            await self._hook(rig, url)
+        await publish_plan(rig)
+        assert await rig.dispatcher.dispatch_batch() == 4
+        rows = await notifications(rig)
+        assert {(r.status, r.next_attempt_at) for r in rows} == {("permanent-failure", None)}
+        assert all("not a public address" in (r.last_error or "") for r in rows)
+        assert rig.receiver.requests == []
+
+
+class TestQueue:
+    async def test_quiet_hours_hold_a_notification_back(self, rig: Rig) -> None:
+        await resident(rig)
+        await publish_plan(rig)
+        async with rig.sessionmaker() as session, session.begin():
+            conn = await session.connection()
+            await conn.execute(
+                text("UPDATE notification SET next_attempt_at = now() + interval '8 hours'")
+            )
+        assert await rig.dispatcher.dispatch_batch() == 0
+
+    async def test_unsubscribing_while_queued_cancels_the_notification(self, rig: Rig) -> None:
+        id_ = await resident(rig)
+        await publish_plan(rig)
+        async with rig.sessionmaker() as session, session.begin():
+            token = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+            await subscriptions.unsubscribe(session, rig.settings.public, token)
+        assert await rig.dispatcher.dispatch_batch() == 0
+        [row] = await notifications(rig)
+        assert row.status == "cancelled"
+        assert rig.inbox.messages == []  # type: ignore[attr-defined]

@@ -1,0 +1,220 @@
+"""Residents' subscriptions: double opt-in, one-click unsubscribe, erasure, limits."""
+
+import uuid
+
+import httpx
+import pytest
+from notify_testkit import FORSHEDA, KM_LON, point, square, subscription_body, tables_holding
+from sqlalchemy import text
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify import links
+from notify.config import DEV_LINK_SECRET
+from notify.models import Message, Notification, Subscription
+
+pytestmark = pytest.mark.service
+
+
+def _token(purpose: links.Purpose, id_: uuid.UUID) -> str:
+    return links.make(DEV_LINK_SECRET, purpose, id_)
+
+
+async def _only_subscription(session: AsyncSession) -> Subscription:
+    return (await session.exec(select(Subscription))).one()
+
+
+class TestSubscribe:
+    async def test_a_point_and_radius_waits_for_confirmation_sent_as_a_message(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        response = await client.post("/subscriptions", json=subscription_body())
+        assert response.status_code == 202
+        assert response.json()["status"] == "pending"
+        subscription = await _only_subscription(session)
+        assert subscription.status == "pending"
+        assert subscription.email == "anna@example.se"
+        assert subscription.channels == {"action_plans": "email", "walk_invitations": "email"}
+        message = (await session.exec(select(Message))).one()
+        assert (message.kind, message.payload) == ("confirmation", {})
+        queued = (await session.exec(select(Notification))).one()
+        assert (queued.recipient_id, queued.channel) == (subscription.id, "email")
+        assert (queued.address, queued.status) == ("anna@example.se", "created")
+        assert queued.next_attempt_at is not None
+
+    async def test_a_drawn_area_and_a_phone_confirm_by_sms(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = subscription_body(
+            email=None,
+            phone="070-123 45 67",
+            place={"kind": "area", "polygon": square()},
+            topics={"measures_done": "sms"},
+            quiet_hours={"start": "21:00", "end": "07:00"},
+        )
+        assert (await client.post("/subscriptions", json=body)).status_code == 202
+        subscription = await _only_subscription(session)
+        assert (subscription.phone, subscription.place_kind) == ("+46701234567", "area")
+        assert str(subscription.quiet_start) == "21:00:00"
+        queued = (await session.exec(select(Notification))).one()
+        assert (queued.channel, queued.address) == ("sms", "+46701234567")
+
+    async def test_a_named_locality_takes_its_area(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = subscription_body(place={"kind": "locality", "name": "forsheda"})
+        assert (await client.post("/subscriptions", json=body)).status_code == 202
+        subscription = await _only_subscription(session)
+        assert (subscription.locality, subscription.municipality_code) == ("Forsheda", "0683")
+
+    @pytest.mark.parametrize(
+        ("overrides", "pointer"),
+        [
+            ({"place": {"kind": "locality", "name": "Atlantis"}}, "#body/place/name"),
+            ({"email": None, "phone": None}, "#body/email"),
+            ({"topics": {"action_plans": "sms"}}, "#body/topics/action_plans"),
+            ({"topics": {}}, "#body/topics"),
+            ({"topics": {"gossip": "email"}}, "#body/topics/gossip/[key]"),
+            (
+                {"place": {"kind": "point", "center": point(), "radius_m": 9000}},
+                "#body/place/radius_m",
+            ),
+            (
+                {"place": {"kind": "point", "center": point(200, 0)}},
+                "#body/place/center/coordinates/0",
+            ),
+            ({"email": "not-an-address"}, "#body/email"),
+            ({"extra": 1}, "#body/extra"),
+        ],
+    )
+    async def test_invalid_input_is_a_problem_naming_the_field(
+        self, client: httpx.AsyncClient, overrides: dict[str, object], pointer: str
+    ) -> None:
+        response = await client.post("/subscriptions", json=subscription_body(**overrides))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert pointer in [e["pointer"] for e in response.json()["errors"]]
+
+
+class TestConfirm:
+    async def test_the_link_confirms_once_and_shows_a_page_in_the_residents_language(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body(language="en"))
+        subscription = await _only_subscription(session)
+        url = f"/subscriptions/confirm/{_token(links.Purpose.CONFIRM, subscription.id)}"
+        first = await client.get(url)
+        assert first.status_code == 200
+        assert "confirmed" in first.text
+        assert 'lang="en"' in first.text
+        await session.refresh(subscription)
+        assert subscription.status == "confirmed"
+        second = await client.get(url, params={"lang": "sv"})
+        assert "Redan klart" in second.text
+
+    async def test_a_forged_or_misused_token_confirms_nothing(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        manage = _token(links.Purpose.MANAGE, subscription.id)
+        response = await client.get(f"/subscriptions/confirm/{manage}")
+        assert response.status_code == 404
+        assert "Länken fungerar inte" in response.text
+        await session.refresh(subscription)
+        assert subscription.status == "pending"
+
+    async def test_an_expired_link_confirms_nothing(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        conn = await session.connection()
+        await conn.execute(text("UPDATE subscription SET created_at = now() - interval '8 days'"))
+        await session.refresh(subscription)
+        response = await client.get(
+            f"/subscriptions/confirm/{_token(links.Purpose.CONFIRM, subscription.id)}"
+        )
+        assert "gått ut" in response.text
+        await session.refresh(subscription)
+        assert subscription.status == "pending"
+
+
+class TestUnsubscribe:
+    async def test_one_post_stops_every_message_of_the_subscription(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        token = _token(links.Purpose.MANAGE, subscription.id)
+        page = await client.get(f"/subscriptions/unsubscribe/{token}")
+        assert 'method="post"' in page.text
+        await session.refresh(subscription)
+        assert subscription.status == "pending", "showing the page changes nothing"
+        response = await client.post(
+            f"/subscriptions/unsubscribe/{token}",
+            content="List-Unsubscribe=One-Click",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 200
+        await session.refresh(subscription)
+        assert subscription.status == "unsubscribed"
+        queued = (await session.exec(select(Notification))).one()
+        assert (queued.status, queued.next_attempt_at) == ("cancelled", None)
+
+
+class TestErase:
+    async def test_erasure_leaves_no_personal_data_in_any_table(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        email, phone = "erik.eriksson@example.se", "+46709876543"
+        for place in ({"kind": "point", "center": point()}, {"kind": "area", "polygon": square()}):
+            body = subscription_body(
+                email=email, phone=phone, place=place, topics={"action_plans": "sms"}
+            )
+            assert (await client.post("/subscriptions", json=body)).status_code == 202
+        await client.post("/subscriptions", json=subscription_body(email="other@example.se"))
+        conn = await session.connection()
+        assert await tables_holding(conn, email, phone)
+        subscription = (
+            await session.exec(select(Subscription).where(Subscription.email == email))
+        ).first()
+        assert subscription is not None
+        token = _token(links.Purpose.MANAGE, subscription.id)
+        response = await client.post(f"/subscriptions/erase/{token}")
+        assert response.status_code == 200
+        assert "raderade" in response.text
+        assert await tables_holding(conn, email, phone, "erik") == []
+        assert len((await session.exec(select(Subscription))).all()) == 1
+        kept = (await session.exec(select(Notification))).all()
+        assert len(kept) == 3, "delivery statistics stay"
+        assert sum(n.address is None for n in kept) == 2
+        again = await client.post(f"/subscriptions/erase/{token}")
+        assert again.status_code == 404
+
+
+class TestLimits:
+    async def test_too_many_requests_from_one_address_are_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        app = client._transport.app  # type: ignore[attr-defined]
+        async with app.state.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM rate_limit"))
+        limit = app.state.settings.public.rate_per_minute
+        app.state.settings.public.rate_per_minute = 2
+        try:
+            codes = [
+                (await client.post("/subscriptions", json=subscription_body())).status_code
+                for _ in range(3)
+            ]
+        finally:
+            app.state.settings.public.rate_per_minute = limit
+        assert codes == [202, 202, 429]
+
+    async def test_a_large_body_is_refused(self, client: httpx.AsyncClient) -> None:
+        far = [[FORSHEDA[0] + KM_LON * i / 1000, FORSHEDA[1]] for i in range(20000)]
+        body = subscription_body(
+            place={"kind": "area", "polygon": {"type": "Polygon", "coordinates": [far]}}
+        )
+        response = await client.post("/subscriptions", json=body)
+        assert response.status_code == 413, response.text[:300]
