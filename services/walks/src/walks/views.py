@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from shared import geo
-from walks.domain import MeasureStatus, PlanStatus, WalkStatus, today
+from walks.domain import OPEN_MEASURE_STATUSES, MeasureStatus, PlanStatus, WalkStatus, today
 from walks.fields import NamedPlace
 from walks.measure_schemas import MeasureRead, OrganisationRead
 from walks.models import ActionPlan, Measure, Observation, Participant, Walk
@@ -107,11 +107,10 @@ def organisation(measure: Measure) -> OrganisationRead:
 
 
 def is_overdue(measure: Measure) -> bool:
-    open_statuses = (MeasureStatus.PROPOSED, MeasureStatus.ACCEPTED, MeasureStatus.IN_PROGRESS)
     return (
         measure.due_date is not None
         and measure.due_date < today()
-        and measure.status in open_statuses
+        and measure.status in OPEN_MEASURE_STATUSES
     )
 
 
