@@ -39,7 +39,7 @@ schemas:
 	.venv/bin/python -m shared.schemas write
 	.venv/bin/python -m shared.asyncapi write
 
-SCOPES ?= walks:read walks:write tips:read tips:write patrols:read patrols:write notify:read notify:write
+SCOPES ?= walks:read walks:write walks:publish walks:admin tips:read tips:write patrols:read patrols:write notify:read notify:write
 MUNICIPALITIES ?= 0683
 token:
 	@.venv/bin/python -m shared.tokens $(foreach s,$(SCOPES),--scope $(s)) \

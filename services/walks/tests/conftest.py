@@ -1,8 +1,6 @@
 """Fixtures of the walks tests: a migrated walks_test database, the app, a rolled-back session."""
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,14 +17,9 @@ from shared.testing import (
     rolled_back_session,
     use_session,
 )
-
-# The test kit beside this file (pytest's `pythonpath` does not list this folder yet).
-sys.path.insert(0, str(Path(__file__).parent))
-
-from walks_testkit import Api
-
 from walks.app import create_app
 from walks.config import Settings
+from walks_testkit import Api
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,12 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import allow_header_conformance
-from walks_testkit import token
 
 from shared.settings import DatabaseSettings
 from shared.testing import TestStack, migrate, recreate_database
 from walks.app import create_app
 from walks.config import Settings
+from walks_testkit import token
 
 pytestmark = pytest.mark.service
 
@@ -65,9 +64,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_document(case: schemathesis.Case) -> None:
-    # Starlette answers a 405 with the Allow of the first route on the path only (POST /walks
-    # says `Allow: POST` though GET is served too); shared.problems is to list them all.
-    response = case.call_and_validate(headers=token(), excluded_checks=[allow_header_conformance])
+    response = case.call_and_validate(headers=token())
     assert response.status_code < 500
 
 

@@ -5,6 +5,9 @@ import uuid
 import httpx
 import pytest
 from sqlalchemy import text
+
+from shared import idempotency
+from shared.idempotency import REPLAY_HEADER
 from walks_testkit import (
     Api,
     measure_body,
@@ -14,9 +17,6 @@ from walks_testkit import (
     unique_locality,
     walk_body,
 )
-
-from shared import idempotency
-from shared.idempotency import REPLAY_HEADER
 
 pytestmark = pytest.mark.service
 

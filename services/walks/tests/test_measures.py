@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from walks_testkit import OTHER, Api, measure_body, pointers, token
 
 pytestmark = pytest.mark.service

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import pytest
+
 from walks_testkit import (
     HOME,
     OTHER,

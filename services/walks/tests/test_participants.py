@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+
 from walks_testkit import OTHER, Api, pointers, token
 
 pytestmark = pytest.mark.service

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+
 from walks_testkit import OTHER, Api, observation_body, token
 
 pytestmark = pytest.mark.service

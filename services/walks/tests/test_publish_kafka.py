@@ -8,7 +8,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from walks_testkit import plan_body, token
 
 from shared.contracts.walks import ActionPlanPublished
 from shared.db import asyncpg_dsn
@@ -17,6 +16,7 @@ from shared.relay import Relay
 from shared.schemas import schema_path
 from shared.settings import RelaySettings, events_topic
 from shared.testing import TestStack, running, wait_until
+from walks_testkit import plan_body, token
 
 pytestmark = pytest.mark.kafka
 

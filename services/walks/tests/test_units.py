@@ -4,7 +4,6 @@ import json
 
 import pytest
 from pydantic import BaseModel, ValidationError
-from walks_testkit import bowtie, square
 
 from shared import geo
 from shared.contracts import walks as contracts
@@ -16,6 +15,7 @@ from walks.domain import (
     may_change_measure,
     org_number_check_digit_ok,
 )
+from walks_testkit import bowtie, square
 
 pytestmark = pytest.mark.unit
 

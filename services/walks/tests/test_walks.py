@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
 from walks_testkit import (
     HOME,
     OTHER,

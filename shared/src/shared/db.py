@@ -43,7 +43,7 @@ def asyncpg_dsn(url: str) -> str:
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessionmaker: Sessionmaker = request.state.sessionmaker
+    sessionmaker: Sessionmaker = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
             yield session

@@ -154,8 +154,20 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    # Keep the exception's headers: a 405 must say which methods are allowed (RFC 9110).
-    return _render(request, exc.status_code, title, slug, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; RFC 9110 wants them all.
+        headers["Allow"] = _allowed_methods(request)
+    return _render(request, exc.status_code, title, slug, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,10 +1,8 @@
 """The walks API."""
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.app import create_service_app
-from shared.db import Sessionmaker
 from walks import measure_routes, observation_routes, plan_routes, public_routes, walk_routes
 from walks.config import Settings
 
@@ -37,26 +35,8 @@ TAGS = [
 ]
 
 
-class SessionmakerOnRequest:
-    """Puts the app's sessionmaker on each request's state, where shared.db looks for it.
-
-    A stopgap: shared.db's request dependency reads `request.state.sessionmaker`, which
-    shared.app never sets (it sets `app.state.sessionmaker`). Remove once shared.db reads
-    `request.app.state`.
-    """
-
-    def __init__(self, app: ASGIApp, sessionmaker: Sessionmaker) -> None:
-        self.app = app
-        self.sessionmaker = sessionmaker
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope.setdefault("state", {})["sessionmaker"] = self.sessionmaker
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = create_service_app(
+    return create_service_app(
         service="walks",
         settings=settings or Settings(),
         routers=[
@@ -70,5 +50,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
     )
-    app.add_middleware(SessionmakerOnRequest, sessionmaker=app.state.sessionmaker)
-    return app
