@@ -94,7 +94,10 @@ async def get(
     session: AsyncSession, principal: Principal, notification_id: uuid.UUID, *, lock: bool = False
 ) -> Notification:
     statement = select(Notification).where(Notification.id == notification_id)
-    found = (await session.exec(statement.with_for_update() if lock else statement)).first()
+    if lock:
+        # Locked rows are read afresh: a row already in the session may be out of date.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    found = (await session.exec(statement)).first()
     if found is None or not (
         found.municipality_code and principal.may_access(found.municipality_code)
     ):

@@ -24,11 +24,12 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 
 router = APIRouter(tags=["deliveries"])
 
-LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+# 400: a body that is not JSON; 413: one over the size cap.
+LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}
 ON_NOTIFICATION = {**LISTED, **problem_responses(NotificationNotFound)}
 ON_MESSAGE = {**LISTED, **problem_responses(MessageNotFound)}
 

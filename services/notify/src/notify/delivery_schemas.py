@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictBool, StrictInt
 
 from notify.domain import Channel, RecipientKind, Status, Topic
 from notify.schemas import Input, LongText, MunicipalityCode, ShortText
@@ -78,10 +78,10 @@ class Audience(Input):
 
     area: geo.Area | None = None
     locality: ShortText | None = Field(default=None, description="Instead of an area.")
-    buffer_m: int = Field(default=0, ge=0, le=5000)
+    buffer_m: StrictInt = Field(default=0, ge=0, le=5000)
     stakeholder_keys: list[StakeholderKey] = Field(default_factory=list, max_length=100)
-    residents: bool = True
-    stakeholders_in_area: bool = True
+    residents: StrictBool = True
+    stakeholders_in_area: StrictBool = True
 
 
 MESSAGE_EXAMPLE: dict[str, Any] = {

@@ -15,7 +15,14 @@ from notify.errors import CapAlertNotFound
 from notify.models import CapAlert
 from notify.ratelimit import RateLimited
 from shared.db import SessionDep
-from shared.problems import InvalidInput, NotFound, TooManyRequests, problem_responses
+from shared.problems import (
+    BadRequest,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    problem_responses,
+)
 
 router = APIRouter(tags=["public feeds"])
 
@@ -25,7 +32,7 @@ XML: dict[int | str, dict[str, Any]] = {
     200: {"content": {cap.ATOM_TYPE: {}}, "description": "An Atom feed."}
 }
 PAGE: dict[int | str, dict[str, Any]] = {
-    **problem_responses(InvalidInput, TooManyRequests),
+    **problem_responses(BadRequest, InvalidInput, TooManyRequests, PayloadTooLarge),
     200: {"content": {"text/html": {}}, "description": "A page for the contact."},
     404: {"content": {"text/html": {}}, "description": "The link is not (or no longer) valid."},
 }
@@ -117,7 +124,7 @@ async def opt_out(
     "/sms/delivery-reports/{token}",
     status_code=204,
     summary="Receive an SMS delivery report",
-    responses=problem_responses(NotFound, InvalidInput),
+    responses=problem_responses(BadRequest, NotFound, InvalidInput, PayloadTooLarge),
 )
 async def delivery_report(token: Token, session: SessionDep, request: Request) -> Response:
     """46elks' `whendelivered` callback: form fields `id`, `status` and `delivered`."""

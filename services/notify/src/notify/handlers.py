@@ -48,7 +48,8 @@ async def _tell(
         event_type=meta.type,
         kind=kind,
         subject=meta.subject or meta.id,
-        payload=meta.envelope.model_dump(mode="json", exclude_none=True),
+        # The event as it came, nulls included: templates and webhooks see every field.
+        payload=meta.envelope.model_dump(mode="json"),
         topic=reach.topic,
         municipality_code=reach.municipality_code,
         plan_id=plan_id,

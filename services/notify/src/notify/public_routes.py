@@ -12,13 +12,19 @@ from notify.ratelimit import RateLimited
 from notify.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
 from notify.subscriptions import Confirmation
 from shared.db import SessionDep
-from shared.problems import InvalidInput, PayloadTooLarge, TooManyRequests, problem_responses
+from shared.problems import (
+    BadRequest,
+    InvalidInput,
+    PayloadTooLarge,
+    TooManyRequests,
+    problem_responses,
+)
 
 router = APIRouter(tags=["residents"])
 
 Token = Annotated[str, Path(pattern=links.TOKEN_PATTERN, description="The token from the link.")]
 Lang = Annotated[Language | None, Query(description="The page's language; sv by default.")]
-LIMITED = problem_responses(TooManyRequests, PayloadTooLarge, InvalidInput)
+LIMITED = problem_responses(BadRequest, TooManyRequests, PayloadTooLarge, InvalidInput)
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page for the resident."},
     404: {"content": {"text/html": {}}, "description": "The link is not (or no longer) valid."},
@@ -120,7 +126,12 @@ async def erase(
     return pages.page("unknown" if language is None else "erased", lang or language or "sv")
 
 
-@router.get("/localities", response_model=list[LocalityRead], summary="List named localities")
+@router.get(
+    "/localities",
+    response_model=list[LocalityRead],
+    summary="List named localities",
+    responses=problem_responses(InvalidInput),
+)
 async def list_localities(
     municipality: Annotated[str | None, Query(pattern=r"^[0-9]{4}$")] = None,
 ) -> list[LocalityRead]:

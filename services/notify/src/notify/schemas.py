@@ -4,9 +4,11 @@ from datetime import time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     ValidationError,
     WrapValidator,
@@ -14,7 +16,7 @@ from pydantic import (
 from pydantic import ValidatorFunctionWrapHandler as Handler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from notify.domain import Channel, Language, Topic
+from notify.domain import Channel, Language, Topic, normal_email
 from shared import geo
 
 # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
@@ -30,6 +32,16 @@ def _text(max_length: int) -> Any:
 ShortText = Annotated[str, _text(200)]
 LongText = Annotated[str, _text(5000)]
 MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
+
+
+def _internet_domain(email: str) -> str:
+    try:
+        normal_email(email)
+    except UnicodeError:
+        raise ValueError("the domain is not a valid internet domain name") from None
+    return email
+
+
 # The local part in ASCII; the domain may be internationalised (sent in its IDNA form).
 Email = Annotated[
     str,
@@ -38,6 +50,7 @@ Email = Annotated[
         pattern=r"^[\x21-\x3f\x41-\x7e]{1,64}@[^@\s\x00]+\.[^@\s\x00.]+$",
         examples=["anna@example.se"],
     ),
+    AfterValidator(_internet_domain),
 ]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$", examples=["070-123 45 67"])]
 PersonalChannel = Literal[Channel.EMAIL, Channel.SMS]
@@ -52,7 +65,7 @@ class PointPlace(Input):
 
     kind: Literal["point"]
     center: geo.Point
-    radius_m: int = Field(default=300, ge=0, le=5000)
+    radius_m: StrictInt = Field(default=300, ge=0, le=5000)
 
 
 class AreaPlace(Input):
@@ -96,11 +109,18 @@ Place = Annotated[
 ]
 
 
+# Local wall-clock time, HH:MM: a time zone or seconds would mean nothing here.
+LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
 class QuietHours(Input):
     """Hold messages between these local times (Europe/Stockholm); may span midnight."""
 
-    start: time = Field(examples=["21:00"])
-    end: time = Field(examples=["07:00"])
+    start: LocalTime = Field(examples=["21:00"])
+    end: LocalTime = Field(examples=["07:00"])
+
+    def times(self) -> tuple[time, time]:
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
 
 
 EXAMPLE: dict[str, Any] = {

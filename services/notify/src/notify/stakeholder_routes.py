@@ -24,11 +24,12 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 
 router = APIRouter(tags=["stakeholders"])
 
-LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+# 400: a body that is not JSON; 413: one over the size cap.
+LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}
 CREATED = {**LISTED, **problem_responses(StakeholderKeyTaken)}
 ON_ONE = {**LISTED, **problem_responses(StakeholderNotFound)}
 ON_CONTACT = {**ON_ONE, **problem_responses(ContactNotFound)}

@@ -84,7 +84,9 @@ async def get(
 ) -> Stakeholder:
     """The stakeholder, if the caller's municipalities cover it; otherwise it does not exist."""
     statement = select(Stakeholder).where(Stakeholder.id == stakeholder_id)
-    stakeholder = (await session.exec(statement.with_for_update() if lock else statement)).first()
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    stakeholder = (await session.exec(statement)).first()
     if stakeholder is None or not principal.may_access(stakeholder.municipality_code):
         raise StakeholderNotFound(f"There is no stakeholder {stakeholder_id}.")
     return stakeholder

@@ -105,7 +105,7 @@ async def subscribe(
     id_ = uuid.uuid4()
     email = normal_email(body.email) if body.email else None
     phone = normal_phone(body.phone) if body.phone else None
-    quiet = body.quiet_hours
+    quiet = body.quiet_hours.times() if body.quiet_hours else None
     conn = await session.connection()
     await conn.execute(
         INSERT,
@@ -115,8 +115,8 @@ async def subscribe(
             "phone": phone,
             "language": body.language.value,
             "channels": json.dumps({t.value: c.value for t, c in body.topics.items()}),
-            "quiet_start": quiet.start if quiet else None,
-            "quiet_end": quiet.end if quiet else None,
+            "quiet_start": quiet[0] if quiet else None,
+            "quiet_end": quiet[1] if quiet else None,
             **_place(body),
         },
     )
@@ -164,7 +164,12 @@ async def _by_token(
     id_ = links.read(public.link_secret.get_secret_value(), purpose, token)
     if id_ is None:
         return None
-    statement = select(Subscription).where(Subscription.id == id_).with_for_update()
+    statement = (
+        select(Subscription)
+        .where(Subscription.id == id_)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return (await session.exec(statement)).first()
 
 

@@ -1,0 +1,252 @@
+"""Rules without I/O: links, keys, addresses, signatures, templates, CAP documents, routing."""
+
+import email
+import email.policy
+import ipaddress
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from notify_testkit import measure, plan_facts, point, square
+
+from notify import cap, links, netguard, worker
+from notify.channels.email import fill, template
+from notify.channels.webhook import new_secret, signature
+from notify.config import CapSettings, Settings
+from notify.delivery_schemas import MessageCreate
+from notify.domain import key_problem, mask_address, normal_email, normal_phone
+from notify.render import UNSUBSCRIBE, Renderer
+from notify.staff_schemas import EventType
+from shared.contracts.walks import (
+    ActionPlanPublished,
+    ActionPlanRevised,
+    ActionPlanWithdrawn,
+    MeasureStatusChanged,
+    WalkRescheduled,
+    WalkScheduled,
+)
+from shared.events import Contract
+
+pytestmark = pytest.mark.unit
+SECRET = "unit-test-secret"
+
+
+class TestLinks:
+    def test_a_token_reads_back_for_its_purpose_only(self) -> None:
+        id_ = uuid.uuid4()
+        token = links.make(SECRET, links.Purpose.MANAGE, id_)
+        assert links.read(SECRET, links.Purpose.MANAGE, token) == id_
+        assert links.read(SECRET, links.Purpose.CONFIRM, token) is None
+        assert links.read("another secret", links.Purpose.MANAGE, token) is None
+
+    @pytest.mark.parametrize("token", ["", "abc", "!!!!", "A" * 43, "A" * 100])
+    def test_garbage_reads_as_nothing(self, token: str) -> None:
+        assert links.read(SECRET, links.Purpose.MANAGE, token) is None
+
+
+class TestDomain:
+    @pytest.mark.parametrize(
+        ("key", "ok"),
+        [
+            ("org:556036-0793", True),
+            ("org:556036-0794", False),
+            ("dept:0683:GATA", True),
+            ("dept:0662:GATA", False),
+            ("org:5560360793", False),
+        ],
+    )
+    def test_stakeholder_keys(self, key: str, ok: bool) -> None:
+        assert (key_problem(key, "0683") is None) == ok
+
+    @pytest.mark.parametrize(
+        ("given", "normal"),
+        [("070-123 45 67", "+46701234567"), ("0046701234567", "+46701234567"), ("+4670", "+4670")],
+    )
+    def test_phone_numbers_become_e164(self, given: str, normal: str) -> None:
+        assert normal_phone(given) == normal
+
+    def test_an_internationalised_domain_is_kept_in_ascii(self) -> None:
+        assert normal_email("Anna@Åäö.SE") == "anna@xn--4cab6c.se"
+
+    def test_staff_see_masked_addresses(self) -> None:
+        assert mask_address("anna@example.se") == "a***@example.se"
+        assert mask_address("+46701234567") == "+467***67"
+
+
+class TestNetguard:
+    @pytest.mark.parametrize(
+        "address",
+        [
+            "127.0.0.1",
+            "10.0.0.1",
+            "169.254.169.254",
+            "192.168.0.1",
+            "::1",
+            "::ffff:10.0.0.1",
+            "0.0.0.0",
+        ],
+    )
+    def test_non_public_addresses_are_not_allowed(self, address: str) -> None:
+        assert not netguard.is_allowed(ipaddress.ip_address(address))
+
+    def test_an_allowed_network_is_for_local_testing(self) -> None:
+        loopback = netguard.parse_networks(["127.0.0.0/8"])
+        assert netguard.is_allowed(ipaddress.ip_address("127.0.0.1"), loopback)
+        assert not netguard.is_allowed(ipaddress.ip_address("10.0.0.1"), loopback)
+
+    def test_public_addresses_are_allowed(self) -> None:
+        assert netguard.is_allowed(ipaddress.ip_address("93.184.215.14"))
+
+    async def test_the_vetted_address_is_what_is_connected_to(self) -> None:
+        target = await netguard.vet("https://93.184.215.14:8443/hook?x=1", ["https"])
+        assert target.connect_url() == "https://93.184.215.14:8443/hook?x=1"
+
+
+class TestSignature:
+    def test_the_standard_webhooks_reference_vector(self) -> None:
+        # From the Standard Webhooks reference libraries' tests.
+        assert (
+            signature(
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                b'{"test": 2432232314}',
+            )
+            == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        )
+
+    def test_new_secrets_are_whsec_and_differ(self) -> None:
+        assert new_secret().startswith("whsec_")
+        assert new_secret() != new_secret()
+
+
+def _walk() -> dict[str, Any]:
+    return {
+        "walk_id": str(uuid.uuid4()),
+        "municipality_code": "0683",
+        "locality": "Forsheda",
+        "title": "Trygghetsvandring",
+        "area": square(),
+        "meeting_point": {"name": "Skolan", "location": point()},
+        "starts_at": "2027-10-14T18:30:00+02:00",
+        "light_condition": "after_dark",
+        "public_url": "https://example.se/w",
+    }
+
+
+def _data(contract: type[Contract], facts: dict[str, Any]) -> dict[str, Any]:
+    """What an event's data holds: every field of the contract, nulls included."""
+    return contract.model_validate(facts).model_dump(mode="json")
+
+
+NOW = datetime.now(UTC)
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "confirmation": {},
+    "plan_published": _data(ActionPlanPublished, {**plan_facts(), "published_at": NOW}),
+    "plan_revised": _data(
+        ActionPlanRevised, {**plan_facts(), "revised_at": NOW, "revision_note": "Ny åtgärd."}
+    ),
+    "plan_withdrawn": _data(
+        ActionPlanWithdrawn, {**plan_facts(), "withdrawn_at": NOW, "reason": "Ersatt."}
+    ),
+    "walk_scheduled": _data(WalkScheduled, _walk()),
+    "walk_rescheduled": _data(WalkRescheduled, _walk()),
+    "measure_done": _data(
+        MeasureStatusChanged,
+        {
+            **{
+                k: v
+                for k, v in plan_facts().items()
+                if k not in ("measures", "revision", "title", "public_summary")
+            },
+            "plan_title": "Tryggare kvällar",
+            "measure": measure(status="done"),
+            "previous_status": "in_progress",
+            "changed_at": NOW,
+        },
+    ),
+    "direct": MessageCreate.model_validate(
+        {
+            "municipality_code": "0683",
+            "topic": "action_plans",
+            "subject": {"sv": "Hej"},
+            "body": {"sv": "Text."},
+            "audience": {"locality": "Forsheda"},
+        }
+    ).model_dump(mode="json", exclude={"audience"}),
+}
+
+
+class TestTemplates:
+    @pytest.mark.parametrize("kind", EXAMPLES)
+    @pytest.mark.parametrize("lang", ["sv", "en"])
+    def test_every_kind_renders_in_both_languages_with_an_unsubscribe_link(
+        self, kind: str, lang: str
+    ) -> None:
+        content = Renderer().render(kind, lang, EXAMPLES[kind], municipality_code="0683")
+        assert content.subject
+        assert UNSUBSCRIBE in content.text
+        assert UNSUBSCRIBE in content.sms
+        assert f'href="{UNSUBSCRIBE}"' in content.html
+
+    def test_a_plan_says_what_where_by_whom_by_when_and_links_the_plan(self) -> None:
+        facts = plan_facts()
+        text = Renderer().render("plan_published", "sv", facts, municipality_code="0683").text
+        assert "Byt trasiga armaturer i gångtunneln" in text
+        assert "Forsheda" in text
+        assert "Värnamo kommun, gatuavdelningen" in text
+        assert "20 december 2027" in text
+        assert facts["public_url"] in text
+
+    def test_a_responsible_organisation_is_told_what_it_answers_for(self) -> None:
+        content = Renderer().render(
+            "plan_published",
+            "en",
+            plan_facts(),
+            audience="contact",
+            stakeholder_key="dept:0683:GATA",
+            stakeholder_name="Gatuavdelningen",
+        )
+        assert "Your organisation is responsible for" in content.text
+        assert "contact of Gatuavdelningen" in content.text
+
+    def test_an_email_is_filled_in_per_recipient(self) -> None:
+        content = Renderer().render("plan_published", "sv", plan_facts())
+        raw = template(content, "Trygg <noreply@trygg.example>", "sv")
+        id_ = uuid.uuid4()
+        filled = fill(raw, id_, "bo@example.se", "trygg.example", "https://x/u/T")
+        message = email.message_from_bytes(filled, policy=email.policy.default)
+        assert message["To"] == "bo@example.se"
+        assert message["Message-ID"] == f"<{id_}@trygg.example>"
+        assert message["List-Unsubscribe"] == "<https://x/u/T>"
+        assert message["Subject"].startswith("Åtgärdsplan för Forsheda")
+        assert b"@@" not in filled
+
+
+class TestCap:
+    def test_an_alert_is_cap_1_2_with_both_languages_and_the_area(self) -> None:
+        facts = plan_facts()
+        sent = datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
+        xml = cap.document("urn:uuid:1", sent, "Update", "a,b,c", facts, CapSettings())
+        root = ET.fromstring(xml.split("\n", 1)[1])
+        ns = {"cap": cap.CAP}
+        assert root.tag == f"{{{cap.CAP}}}alert"
+        assert root.findtext("cap:msgType", namespaces=ns) == "Update"
+        assert root.findtext("cap:references", namespaces=ns) == "a,b,c"
+        assert root.findtext("cap:sent", namespaces=ns) == "2027-11-01T10:00:00-00:00"
+        infos = root.findall("cap:info", ns)
+        assert [i.findtext("cap:language", namespaces=ns) for i in infos] == ["sv-SE", "en-US"]
+        polygon = infos[0].findtext("cap:area/cap:polygon", namespaces=ns)
+        assert polygon is not None
+        pairs = polygon.split()
+        assert pairs[0] == pairs[-1]
+        assert len(pairs) == 5
+        assert infos[0].findtext("cap:area/cap:geocode/cap:value", namespaces=ns) == "0683"
+        assert infos[0].findtext("cap:category", namespaces=ns) == "Infra"
+
+
+def test_every_event_type_a_webhook_can_name_is_routed() -> None:
+    routed = set(worker.routes(Settings()))
+    assert set(EventType.__args__) == routed  # type: ignore[attr-defined]
