@@ -166,7 +166,8 @@ class Dispatcher:
         async with self._sessionmaker() as session, session.begin():
             await ledger.record(session, results)
             if self._settings.emit_events:
-                ledger.emit_outcomes(session, [r for r in results if r.final], self._messages)
+                finals = [r for r in results if r.final]
+                await ledger.emit_outcomes(session, finals, self._messages)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -135,7 +135,7 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    message_id: uuid.UUID = Field(foreign_key="message.id")
+    message_id: uuid.UUID  # no foreign key: see the migration
     event_id: str
     municipality_code: str | None = None
     recipient_kind: str

@@ -42,12 +42,12 @@ def _internet_domain(email: str) -> str:
     return email
 
 
-# The local part in ASCII; the domain may be internationalised (sent in its IDNA form).
+# A dot-atom local part; the domain may be internationalised (sent in its IDNA form).
 Email = Annotated[
     str,
     Field(
         max_length=254,
-        pattern=r"^[\x21-\x3f\x41-\x7e]{1,64}@[^@\s\x00]+\.[^@\s\x00.]+$",
+        pattern=r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[^@\s\x00]+\.[^@\s\x00.]+$",
         examples=["anna@example.se"],
     ),
     AfterValidator(_internet_domain),
