@@ -56,6 +56,20 @@ async def resident(
     return uuid.UUID(str(id_))
 
 
+def _walk() -> dict[str, object]:
+    return {
+        "walk_id": str(uuid.uuid4()),
+        "municipality_code": "0683",
+        "locality": "Forsheda",
+        "title": "Trygghetsvandring",
+        "area": square(),
+        "meeting_point": {"name": "Skolan", "location": point()},
+        "starts_at": "2027-10-14T18:30:00+02:00",
+        "light_condition": "after_dark",
+        "public_url": "https://trygg.example.se/walks/public/walks/1.html",
+    }
+
+
 async def told(session: AsyncSession, event_id: str) -> list[Notification]:
     rows = await session.exec(
         select(Notification).where(Notification.event_id == event_id).order_by(col(Notification.id))
@@ -133,7 +147,8 @@ class TestResidents:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         now = datetime.now(UTC)
-        # A quiet window that always contains now: from an hour ago to an hour ahead (UTC+1/+2).
+        # A window that contains now: it opens at this hour UTC, which is an hour or two ago in
+        # Stockholm (UTC+1, UTC+2 in summer), and closes four hours later.
         start, end = f"{(now.hour + 0) % 24:02d}:00", f"{(now.hour + 4) % 24:02d}:00"
         await resident(client, session, quiet_hours={"start": start, "end": end})
         [row] = await told(session, await handle_published(session))
@@ -186,6 +201,17 @@ class TestStakeholders:
             ("contact", "sms", "+46702222222"),
         ]
         assert all(n.stakeholder_id for n in rows)
+
+    async def test_a_walk_invites_organisations_of_its_area_whatever_their_categories(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = stakeholder_body(area=square(), categories=["lighting"])
+        assert (await client.post("/stakeholders", json=body, headers=token())).status_code == 201
+        walk = WalkScheduled.model_validate(_walk())
+        meta = consumed(walk)
+        await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
+        [row] = await told(session, meta.id)
+        assert (row.recipient_kind, row.address) == ("contact", "gata@varnamo.example.se")
 
     async def test_stakeholders_of_another_municipality_are_not_told(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -252,19 +278,7 @@ class TestFollowUps:
     ) -> None:
         invited = await resident(client, session, topics={"walk_invitations": "email"})
         await resident(client, session, email="plans@example.se", topics={"action_plans": "email"})
-        walk = WalkScheduled.model_validate(
-            {
-                "walk_id": str(uuid.uuid4()),
-                "municipality_code": "0683",
-                "locality": "Forsheda",
-                "title": "Trygghetsvandring",
-                "area": square(),
-                "meeting_point": {"name": "Skolan", "location": point()},
-                "starts_at": "2027-10-14T18:30:00+02:00",
-                "light_condition": "after_dark",
-                "public_url": "https://trygg.example.se/walks/public/walks/1.html",
-            }
-        )
+        walk = WalkScheduled.model_validate(_walk())
         meta = consumed(walk)
         await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
         assert [n.recipient_id for n in await told(session, meta.id)] == [invited]

@@ -11,7 +11,7 @@ recipient and channel).
   exact geodesic distance check decides.
 - Stakeholders: contacts of organisations named responsible for a measure (by natural key),
   and of organisations whose area of responsibility meets the widened area and whose
-  categories, if any, include a measure's category.
+  categories, if both they and the plan have any, include a measure's category.
 - Integrators: active webhooks of the municipality subscribed to the event type.
 - Revisions, withdrawals and rescheduled walks also reach whoever was told before.
 """
@@ -80,7 +80,8 @@ WHERE st.municipality_code = p.municipality AND c.opted_out_at IS NULL
   AND (st.key = ANY(p.keys)
     OR (p.in_area AND p.topic = ANY(c.topics) AND st.area && area.box
         AND ST_DWithin(st.area::geography, area.gg, p.buffer)
-        AND (cardinality(st.categories) = 0 OR st.categories && p.categories))
+        AND (cardinality(p.categories) = 0 OR cardinality(st.categories) = 0
+             OR st.categories && p.categories))
     {told_before})
 ON CONFLICT DO NOTHING
 """
