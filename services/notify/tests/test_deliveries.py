@@ -16,6 +16,7 @@ from notify import cap, handlers, links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Notification, StakeholderContact
 from shared.contracts.walks import ActionPlanRevised, ActionPlanWithdrawn
+from shared.outbox import OutboxMessage
 
 pytestmark = pytest.mark.service
 
@@ -210,5 +211,8 @@ class TestCallbacks:
         assert response.status_code == 204
         await session.refresh(row)
         assert row.status == "delivered"
+        [event] = (await session.exec(select(OutboxMessage))).all()
+        assert event.type == "se.trygg.notify.notification.delivered.v1"
+        assert event.payload["data"]["channel"] == "sms"
         forged = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, row.id)
         assert (await client.post(f"/sms/delivery-reports/{forged}")).status_code == 404

@@ -18,12 +18,13 @@ from notify_testkit import (
     serving,
     smtp_server,
     subscription_body,
+    tables_holding,
 )
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, links, subscriptions, worker
+from notify import handlers, links, maintenance, subscriptions, worker
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
 from notify.dispatcher import Dispatcher
@@ -289,3 +290,32 @@ class TestQueue:
         [row] = await notifications(rig)
         assert row.status == "cancelled"
         assert rig.inbox.messages == []  # type: ignore[attr-defined]
+
+
+class TestHousekeeping:
+    async def test_stale_subscriptions_go_and_unreported_sms_are_given_up(self, rig: Rig) -> None:
+        kept = await resident(rig, email="kept@example.se")
+        async with rig.sessionmaker() as session, session.begin():
+            parsed = SubscriptionCreate.model_validate(subscription_body(email="old@example.se"))
+            await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+            conn = await session.connection()
+            await conn.execute(
+                text(
+                    "UPDATE subscription SET created_at = now() - interval '8 days' "
+                    "WHERE status = 'pending'"
+                )
+            )
+            await conn.execute(
+                text(
+                    "UPDATE notification SET channel = 'sms', status = 'sending', "
+                    "next_attempt_at = NULL, updated_at = now() - interval '73 hours'"
+                )
+            )
+        assert await maintenance.tidy(rig.sessionmaker, rig.settings.dispatcher) == 1
+        async with rig.sessionmaker() as session:
+            conn = await session.connection()
+            assert await tables_holding(conn, "old@example.se") == []
+            remaining = (await conn.execute(text("SELECT id FROM subscription"))).scalars()
+            assert list(remaining) == [kept]
+        [row] = await notifications(rig)
+        assert (row.status, row.address) == ("temporary-failure", None)

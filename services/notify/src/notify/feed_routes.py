@@ -6,9 +6,8 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
 
-from notify import cap, links, pages, stakeholders
+from notify import cap, ledger, links, pages, stakeholders
 from notify.config import Settings
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
@@ -36,14 +35,6 @@ PAGE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page for the contact."},
     404: {"content": {"text/html": {}}, "description": "The link is not (or no longer) valid."},
 }
-REPORT = text(
-    """
-    UPDATE notification SET status = :status, updated_at = now(),
-      delivered_at = CASE WHEN :status = 'delivered' THEN now() ELSE delivered_at END,
-      last_error = CASE WHEN :status = 'delivered' THEN NULL ELSE 'the gateway reported failed' END
-    WHERE id = :id AND channel = 'sms' AND status = 'sending'
-    """
-)
 
 
 def _settings(request: Request) -> Settings:
@@ -134,8 +125,7 @@ async def delivery_report(token: Token, session: SessionDep, request: Request) -
         raise NotFound("The report is for no notification of ours.")
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     state = form.get("status", [""])[0]
+    # "sent" is news of no consequence: the SMS stays `sending` until delivered or failed.
     if state in ("delivered", "failed"):
-        status = "delivered" if state == "delivered" else "permanent-failure"
-        conn = await session.connection()
-        await conn.execute(REPORT, {"status": status, "id": notification_id})
+        await ledger.settle_sms(session, notification_id, delivered=state == "delivered")
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.channels.base import Outcome
-from notify.domain import Status
+from notify.domain import Status, utcnow
 from notify.outgoing import Claimed, MessageFacts
 from shared.contracts.notify import NotificationDelivered, NotificationFailed
 from shared.events import Contract, envelope
@@ -46,6 +46,21 @@ ATTEMPTS = text(
                 CAST(:started AS timestamptz[]), CAST(:finished AS timestamptz[]))
       AS r(id, attempt, outcome, detail, ref, started, finished)
     JOIN notification n ON n.id = r.id
+    """
+)
+
+
+# An SMS the gateway took (`sending`) is settled by its delivery report.
+SETTLE_SMS = text(
+    """
+    UPDATE notification n SET status = p.status, updated_at = now(),
+      delivered_at = CASE WHEN p.status = 'delivered' THEN now() ELSE n.delivered_at END,
+      last_error = CASE WHEN p.status = 'delivered' THEN NULL
+                        ELSE 'the gateway reported the SMS failed' END
+    FROM message m, (SELECT CAST(:status AS text) AS status) AS p
+    WHERE n.id = :id AND n.channel = 'sms' AND n.status = 'sending' AND m.id = n.message_id
+    RETURNING n.id, n.message_id, n.channel, n.recipient_kind, n.attempts, m.event_id,
+      m.event_type, m.municipality_code
     """
 )
 
@@ -139,3 +154,31 @@ def _outbox_row(contract: Contract) -> dict[str, Any]:
         "type": contract.wire_type,
         "payload": event.model_dump(mode="json", exclude_none=True),
     }
+
+
+async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivered: bool) -> bool:
+    """Record what the SMS gateway reported, and tell integrators; False if nothing was due."""
+    conn = await session.connection()
+    status = Status.DELIVERED if delivered else Status.PERMANENT_FAILURE
+    params = {"status": status.value, "id": notification_id}
+    row = (await conn.execute(SETTLE_SMS, params)).mappings().first()
+    if row is None:
+        return False
+    facts = {
+        "notification_id": row["id"],
+        "message_id": row["message_id"],
+        "cause_event_id": row["event_id"],
+        "cause_event_type": row["event_type"],
+        "municipality_code": row["municipality_code"],
+        "channel": row["channel"],
+        "recipient_kind": row["recipient_kind"],
+        "attempts": row["attempts"],
+    }
+    now = utcnow()
+    event: Contract = (
+        NotificationDelivered(**facts, delivered_at=now)
+        if delivered
+        else NotificationFailed(**facts, status=status.value, reason="sms-failed", failed_at=now)
+    )
+    await conn.execute(insert(OUTBOX), [_outbox_row(event)])
+    return True

@@ -1,8 +1,8 @@
 """Housekeeping the dispatcher does between batches: personal data past its retention goes.
 
 Subscriptions never confirmed, and subscriptions unsubscribed long enough ago, are erased like
-an erasure request would (their addresses leave the delivery log too); rate-limit counters and
-idempotency keys past their time are purged.
+an erasure request would (their addresses leave the delivery log too); SMS never reported on
+are given up; rate-limit counters and idempotency keys past their time are purged.
 """
 
 import asyncio
@@ -27,6 +27,16 @@ STALE = text(
     LIMIT 500
     """
 )
+# An SMS the gateway took but never reported on: after three days (GOV.UK Notify's bound for a
+# provider's own retries) it counts as not delivered.
+UNREPORTED = text(
+    """
+    UPDATE notification SET status = 'temporary-failure', updated_at = now(),
+      last_error = 'no delivery report from the gateway'
+    WHERE channel = 'sms' AND status = 'sending' AND next_attempt_at IS NULL
+      AND updated_at < now() - interval '72 hours'
+    """
+)
 DAY_S = 86400.0
 
 
@@ -38,6 +48,7 @@ async def tidy(sessionmaker: Sessionmaker, settings: DispatcherSettings) -> int:
     }
     async with sessionmaker() as session, session.begin():
         conn = await session.connection()
+        await conn.execute(UNREPORTED)
         stale = list((await conn.execute(STALE, params)).scalars())
         await subscriptions.forget(session, stale, addresses=[])
         await conn.execute(ratelimit.PURGE)
