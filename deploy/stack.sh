@@ -213,6 +213,24 @@ kafka_wait() {
 
 kafka_stop() { stop_process kafka kafka.Kafka "${1:-TERM}"; }
 
+# --- the local mail sink and SMS gateway stub ----------------------------------------------------
+# notify's development defaults point at these ports; nothing sent here leaves the machine.
+MAIL_SINK_PORT=2525
+SMS_GATEWAY_PORT=8025
+
+sinks_start() {
+  start_process mail-sink mail_sink.py "$PY" "$ROOT/deploy/sinks/mail_sink.py" \
+    --port "$MAIL_SINK_PORT" --dir "$STATE/mail"
+  start_process sms-gateway sms_gateway.py "$PY" "$ROOT/deploy/sinks/sms_gateway.py" \
+    --port "$SMS_GATEWAY_PORT" --dir "$STATE/sms"
+  "$PY" -m shared.wait_http "http://127.0.0.1:$SMS_GATEWAY_PORT/" --timeout 30
+}
+
+sinks_stop() {
+  stop_process mail-sink mail_sink.py
+  stop_process sms-gateway sms_gateway.py
+}
+
 # --- the services -----------------------------------------------------------------------------
 
 service_env() {
@@ -243,20 +261,28 @@ services_stop() {
   done
 }
 
+load_demo() {
+  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents"
+  "$PY" -m notify.demo --mail-dir "$STATE/mail" --sms-url "http://127.0.0.1:$SMS_GATEWAY_PORT" \
+    >>"$LOGS/demo.log" 2>&1 || { log "the demo did not load; see $LOGS/demo.log"; return 1; }
+}
+
 print_urls() {
   local svc
   echo "Trygg is up. API documentation:"
   for svc in "${SERVICES[@]}"; do
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
   done
+  echo "Mail sent (local sink):  $STATE/mail/index.html"
+  echo "SMS sent (gateway stub):  http://127.0.0.1:$SMS_GATEWAY_PORT/"
   echo "Logs: $LOGS"
 }
 
 case "${1:-}" in
   install) install ;;
   infra-up) install; pg_start; kafka_start ;;
-  up) install; pg_start; kafka_start; services_start; print_urls ;;
-  down) services_stop; kafka_stop; pg_stop ;;
+  up) install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
+  down) services_stop; sinks_stop; kafka_stop; pg_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
   kafka-start) kafka_start ;;
