@@ -69,9 +69,13 @@ CHECKS = {
 }
 
 
+# Unknown query parameters are ignored, as FastAPI ignores them; no request is made of them.
+GENERATION = {"allow-extra-parameters": False}
+
+
 @pytest.fixture(scope="module")
 def api_schema(fuzzed_app: FastAPI) -> Any:
-    config = SchemathesisConfig.from_dict({"checks": CHECKS})
+    config = SchemathesisConfig.from_dict({"checks": CHECKS, "generation": GENERATION})
     return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app, config=config)
 
 
