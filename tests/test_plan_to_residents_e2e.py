@@ -17,7 +17,6 @@ import email.policy
 import json
 import random
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,19 @@ from aiokafka.structs import OffsetAndMetadata
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import notify.app
+import notify.worker
+import walks.app
+from notify.channels.webhook import signature
+from notify.config import (
+    DispatcherSettings,
+    PublicSettings,
+    SmsSettings,
+    SmtpSettings,
+    WebhookSettings,
+)
+from notify.config import Settings as NotifySettings
+from notify_testkit import Receiver, load_sink, serving, smtp_server
 from shared.consumer import ConsumerRunner
 from shared.db import asyncpg_dsn, create_sessionmaker
 from shared.kafka import create_topics
@@ -53,23 +65,6 @@ from shared.testing import (
     unique_name,
     wait_until,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "notify" / "tests"))
-
-from notify_testkit import Receiver, load_sink, serving, smtp_server
-
-import notify.app
-import notify.worker
-import walks.app
-from notify.channels.webhook import signature
-from notify.config import (
-    DispatcherSettings,
-    PublicSettings,
-    SmsSettings,
-    SmtpSettings,
-    WebhookSettings,
-)
-from notify.config import Settings as NotifySettings
 from walks.config import Settings as WalksSettings
 
 pytestmark = pytest.mark.kafka

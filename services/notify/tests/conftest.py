@@ -1,8 +1,6 @@
 """Fixtures of the notify tests: a migrated notify_test database, the app, a rolled-back session."""
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notify.app import create_app
+from notify.config import DispatcherSettings, PublicSettings, Settings, WebhookSettings
 from shared.settings import DatabaseSettings
 from shared.testing import (
     TestStack,
@@ -20,12 +20,6 @@ from shared.testing import (
     rolled_back_session,
     use_session,
 )
-
-# The test kit beside this file (pytest's `pythonpath` does not list this folder).
-sys.path.insert(0, str(Path(__file__).parent))
-
-from notify.app import create_app
-from notify.config import DispatcherSettings, PublicSettings, Settings, WebhookSettings
 
 NOTIFY_TABLES = (
     "subscription, stakeholder, stakeholder_contact, webhook, message, notification, "

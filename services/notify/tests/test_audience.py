@@ -5,6 +5,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify import handlers
+from notify.config import CapSettings
+from notify.models import Message, Notification, Webhook
 from notify_testkit import (
     FORSHEDA,
     KM_LON,
@@ -18,13 +25,6 @@ from notify_testkit import (
     subscription_body,
     token,
 )
-from sqlalchemy import text
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from notify import handlers
-from notify.config import CapSettings
-from notify.models import Message, Notification, Webhook
 from shared.contracts.walks import (
     ActionPlanRevised,
     ActionPlanWithdrawn,

@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from notify_testkit import OTHER, consumed, plan_facts, published, stakeholder_body, token
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from test_audience import CONFIG, resident
 
 from notify import cap, handlers, links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Notification, StakeholderContact
+from notify_testkit import OTHER, consumed, plan_facts, published, stakeholder_body, token
 from shared.contracts.walks import ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import OutboxMessage
+from test_audience import CONFIG, resident
 
 pytestmark = pytest.mark.service
 

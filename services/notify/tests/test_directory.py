@@ -4,6 +4,7 @@ import uuid
 
 import httpx
 import pytest
+
 from notify_testkit import HOME, OTHER, square, stakeholder_body, token
 
 pytestmark = pytest.mark.service

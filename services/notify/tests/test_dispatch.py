@@ -10,16 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from notify_testkit import (
-    Receiver,
-    consumed,
-    load_sink,
-    published,
-    serving,
-    smtp_server,
-    subscription_body,
-    tables_holding,
-)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -30,6 +20,16 @@ from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, 
 from notify.dispatcher import Dispatcher
 from notify.models import DeliveryAttempt, Notification
 from notify.schemas import SubscriptionCreate
+from notify_testkit import (
+    Receiver,
+    consumed,
+    load_sink,
+    published,
+    serving,
+    smtp_server,
+    subscription_body,
+    tables_holding,
+)
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
 

@@ -11,11 +11,11 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from notify_testkit import token
 from schemathesis.config import SchemathesisConfig
 
 from notify.app import create_app
 from notify.config import PublicSettings, Settings, WebhookSettings
+from notify_testkit import token
 from shared.settings import DatabaseSettings
 from shared.testing import TestStack, migrate, recreate_database
 

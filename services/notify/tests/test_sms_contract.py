@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from notify_testkit import Receiver, load_sink, serving
 from pydantic import SecretStr
 
 from notify.channels.sms import Elks46Gateway, SmsJob
 from notify.config import SmsSettings
 from notify.domain import Status
+from notify_testkit import Receiver, load_sink, serving
 from shared.testing import wait_until
 
 pytestmark = pytest.mark.service
@@ -34,12 +34,15 @@ class Backend:
     stub: object | None = None
 
 
-@pytest.fixture(params=["stub", "46elks"])
+ELKS_ENV = ("TRYGG_46ELKS_USERNAME", "TRYGG_46ELKS_PASSWORD", "TRYGG_46ELKS_TO")
+# The real gateway is across the network and not ours: it joins only when credentials are set.
+BACKENDS = ["stub"] + (["46elks"] if all(os.environ.get(n) for n in ELKS_ENV) else [])
+
+
+@pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "46elks":
-        names = ("TRYGG_46ELKS_USERNAME", "TRYGG_46ELKS_PASSWORD", "TRYGG_46ELKS_TO")
-        if not all(os.environ.get(n) for n in names):
-            pytest.skip("46elks credentials are not configured")
+        names = ELKS_ENV
         settings = SmsSettings(
             base_url="https://api.46elks.com",
             username=os.environ[names[0]],

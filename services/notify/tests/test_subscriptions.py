@@ -4,7 +4,6 @@ import uuid
 
 import httpx
 import pytest
-from notify_testkit import FORSHEDA, KM_LON, point, square, subscription_body, tables_holding
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify import links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Message, Notification, Subscription
+from notify_testkit import FORSHEDA, KM_LON, point, square, subscription_body, tables_holding
 
 pytestmark = pytest.mark.service
 
@@ -203,13 +203,13 @@ class TestLimits:
         limit = app.state.settings.public.rate_per_minute
         app.state.settings.public.rate_per_minute = 2
         try:
-            codes = [
-                (await client.post("/subscriptions", json=subscription_body())).status_code
-                for _ in range(3)
+            responses = [
+                await client.post("/subscriptions", json=subscription_body()) for _ in range(3)
             ]
         finally:
             app.state.settings.public.rate_per_minute = limit
-        assert codes == [202, 202, 429]
+        assert [r.status_code for r in responses] == [202, 202, 429]
+        assert 1 <= int(responses[2].headers["Retry-After"]) <= 60
 
     async def test_a_large_body_is_refused(self, client: httpx.AsyncClient) -> None:
         far = [[FORSHEDA[0] + KM_LON * i / 1000, FORSHEDA[1]] for i in range(20000)]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from notify_testkit import measure, plan_facts, point, square
 
 from notify import cap, links, netguard, worker
 from notify.channels.email import fill, template
@@ -19,6 +18,7 @@ from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.render import UNSUBSCRIBE, Renderer
 from notify.staff_schemas import EventType
+from notify_testkit import measure, plan_facts, point, square
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,

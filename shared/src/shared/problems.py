@@ -20,9 +20,12 @@ class Problem(Exception):
     status: ClassVar[int] = 500
     title: ClassVar[str] = "Internal Server Error"
 
-    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str | None = None, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
     @classmethod
@@ -131,7 +134,9 @@ def json_pointer(loc: tuple[int | str, ...]) -> str:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return _render(request, exc.status, exc.title, exc.slug(), exc.detail, **exc.extensions)
+    return _render(
+        request, exc.status, exc.title, exc.slug(), exc.detail, exc.headers, **exc.extensions
+    )
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

@@ -51,6 +51,7 @@ async def limit_public(request: Request) -> None:
     if await hit(request.app.state.engine, bucket, now) > settings.rate_per_minute:
         raise TooManyRequests(
             "Too many requests from this address; try again in a minute.",
+            headers={"Retry-After": str(60 - now.second)},
         )
 
 
