@@ -126,24 +126,31 @@ class MultiPolygon(Geometry):
         return cls(type="MultiPolygon", coordinates=[area.coordinates])
 
 
-def _untagged(value: Any, handler: Handler) -> Any:
-    """Report errors at the field, not under the union's tag (which is no JSON pointer)."""
-    try:
-        return handler(value)
-    except ValidationError as exc:
-        details = [
-            InitErrorDetails(
-                type=PydanticCustomError("invalid_geometry", "{msg}", {"msg": e["msg"]}),
-                loc=e["loc"][1:] if e["loc"] and e["loc"][0] in _TAGS else e["loc"],
-                input=e["input"],
-            )
-            for e in exc.errors()
-        ]
-        raise ValidationError.from_exception_data(exc.title, details) from None
+def errors_at_the_field(tags: set[str]) -> WrapValidator:
+    """For a tagged union: report errors at the field, not under the tag (no JSON pointer)."""
+
+    def untagged(value: Any, handler: Handler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError("invalid_value", "{msg}", {"msg": e["msg"]}),
+                    loc=e["loc"][1:] if e["loc"] and e["loc"][0] in tags else e["loc"],
+                    input=e["input"],
+                )
+                for e in exc.errors()
+            ]
+            raise ValidationError.from_exception_data(exc.title, details) from None
+
+    return WrapValidator(untagged)
 
 
-_TAGS = {"Polygon", "MultiPolygon"}
-Area = Annotated[Polygon | MultiPolygon, Field(discriminator="type"), WrapValidator(_untagged)]
+Area = Annotated[
+    Polygon | MultiPolygon,
+    Field(discriminator="type"),
+    errors_at_the_field({"Polygon", "MultiPolygon"}),
+]
 """A Polygon or a MultiPolygon."""
 
 

@@ -9,30 +9,12 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from geoalchemy2 import Geometry
-from sqlalchemy import Column, DateTime, ForeignKey, Text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Column, ForeignKey
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from notify.domain import utcnow
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
-
-
-def _geometry(kind: str, nullable: bool = False) -> Any:
-    return Field(
-        default=None,
-        sa_column=Column(Geometry(kind, srid=4326, spatial_index=False), nullable=nullable),
-    )
-
-
-def _moment(nullable: bool = True) -> Any:
-    if nullable:
-        return Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-def _texts() -> Any:
-    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
+from shared.columns import geometry_field, moment_field, texts_field
 
 
 class Subscription(SQLModel, table=True):
@@ -46,18 +28,18 @@ class Subscription(SQLModel, table=True):
     language: str
     status: str
     place_kind: str
-    place: Any = _geometry("GEOMETRY")
+    place: Any = geometry_field("GEOMETRY")
     radius_m: int = 0
-    reach: Any = _geometry("POLYGON")
+    reach: Any = geometry_field("POLYGON")
     locality: str | None = None
     municipality_code: str | None = None
     # Topic -> channel; a topic left out is not subscribed to.
     channels: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
     quiet_start: time | None = None
     quiet_end: time | None = None
-    created_at: datetime = _moment(nullable=False)
-    confirmed_at: datetime | None = _moment()
-    unsubscribed_at: datetime | None = _moment()
+    created_at: datetime = moment_field(nullable=False)
+    confirmed_at: datetime | None = moment_field()
+    unsubscribed_at: datetime | None = moment_field()
 
 
 class Stakeholder(SQLModel, table=True):
@@ -70,12 +52,12 @@ class Stakeholder(SQLModel, table=True):
     key: str
     name: str
     kind: str
-    categories: list[str] = _texts()
-    area: Any = _geometry("MULTIPOLYGON", nullable=True)
+    categories: list[str] = texts_field()
+    area: Any = geometry_field("MULTIPOLYGON", nullable=True)
     language: str
     created_by: str
-    created_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)
 
 
 class StakeholderContact(SQLModel, table=True):
@@ -90,9 +72,9 @@ class StakeholderContact(SQLModel, table=True):
     email: str | None = None
     phone: str | None = None
     channel: str
-    topics: list[str] = _texts()
-    opted_out_at: datetime | None = _moment()
-    created_at: datetime = _moment(nullable=False)
+    topics: list[str] = texts_field()
+    opted_out_at: datetime | None = moment_field()
+    created_at: datetime = moment_field(nullable=False)
 
 
 class Webhook(SQLModel, table=True):
@@ -103,12 +85,12 @@ class Webhook(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     municipality_code: str
     url: str
-    event_types: list[str] = _texts()
+    event_types: list[str] = texts_field()
     description: str | None = None
     secret: str
     active: bool = True
     created_by: str
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
 
 
 class Message(SQLModel, table=True):
@@ -126,7 +108,7 @@ class Message(SQLModel, table=True):
     plan_id: uuid.UUID | None = None
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_by: str | None = None
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
 
 
 class Notification(SQLModel, table=True):
@@ -147,12 +129,12 @@ class Notification(SQLModel, table=True):
     status: str
     attempts: int = 0
     attempt_budget: int
-    next_attempt_at: datetime | None = _moment()
+    next_attempt_at: datetime | None = moment_field()
     last_error: str | None = None
     provider_ref: str | None = None
-    created_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
-    delivered_at: datetime | None = _moment()
+    created_at: datetime = moment_field(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)
+    delivered_at: datetime | None = moment_field()
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -166,8 +148,8 @@ class DeliveryAttempt(SQLModel, table=True):
     outcome: str
     detail: str | None = None
     provider_ref: str | None = None
-    started_at: datetime = _moment(nullable=False)
-    finished_at: datetime = _moment(nullable=False)
+    started_at: datetime = moment_field(nullable=False)
+    finished_at: datetime = moment_field(nullable=False)
 
 
 class CapAlert(SQLModel, table=True):
@@ -182,6 +164,6 @@ class CapAlert(SQLModel, table=True):
     revision: int
     msg_type: str
     headline: str
-    sent: datetime = _moment(nullable=False)
+    sent: datetime = moment_field(nullable=False)
     references: str | None = None
     document: str

@@ -10,11 +10,7 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
-    ValidationError,
-    WrapValidator,
 )
-from pydantic import ValidatorFunctionWrapHandler as Handler
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from notify.domain import Channel, Language, Topic, normal_email
 from shared import geo
@@ -86,26 +82,10 @@ class LocalityPlace(Input):
 _PLACE_TAGS = {"point", "area", "locality"}
 
 
-def _untagged(value: Any, handler: Handler) -> Any:
-    """Report errors at the field, not under the union's tag (which is no JSON pointer)."""
-    try:
-        return handler(value)
-    except ValidationError as exc:
-        details = [
-            InitErrorDetails(
-                type=PydanticCustomError("invalid_place", "{msg}", {"msg": e["msg"]}),
-                loc=e["loc"][1:] if e["loc"] and e["loc"][0] in _PLACE_TAGS else e["loc"],
-                input=e["input"],
-            )
-            for e in exc.errors()
-        ]
-        raise ValidationError.from_exception_data(exc.title, details) from None
-
-
 Place = Annotated[
     PointPlace | AreaPlace | LocalityPlace,
     Field(discriminator="kind"),
-    WrapValidator(_untagged),
+    geo.errors_at_the_field(_PLACE_TAGS),
 ]
 
 

@@ -4,30 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from geoalchemy2 import Geometry
 from sqlalchemy import Column, DateTime, ForeignKey, Text
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
-from walks.domain import MeasureStatus, PlanStatus, WalkStatus, utcnow
-
-
-def _geometry(kind: str, nullable: bool = False) -> Any:
-    return Field(
-        default=None,
-        sa_column=Column(Geometry(kind, srid=4326, spatial_index=False), nullable=nullable),
-    )
-
-
-def _moment(nullable: bool = True) -> Any:
-    if nullable:
-        return Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-def _json(default: Any) -> Any:
-    return Field(default_factory=default, sa_column=Column(JSONB, nullable=False))
+from shared.columns import geometry_field, json_field, moment_field
+from walks.domain import MeasureStatus, PlanStatus, WalkStatus
 
 
 class Walk(SQLModel, table=True):
@@ -38,23 +20,23 @@ class Walk(SQLModel, table=True):
     locality: str
     title: str
     public_description: str | None = None
-    area: Any = _geometry("POLYGON")
-    route: Any = _geometry("LINESTRING", nullable=True)
-    stops: list[dict[str, Any]] = _json(list)
+    area: Any = geometry_field("POLYGON")
+    route: Any = geometry_field("LINESTRING", nullable=True)
+    stops: list[dict[str, Any]] = json_field(list)
     meeting_place: str
-    meeting_point: Any = _geometry("POINT")
+    meeting_point: Any = geometry_field("POINT")
     starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     light_condition: str
     pre_meeting_date: date | None = None
     closing_meeting_date: date | None = None
     status: str = WalkStatus.PLANNED
     follows_up_walk_id: uuid.UUID | None = Field(default=None, foreign_key="walk.id")
-    conducted_at: datetime | None = _moment()
-    protocol_published_at: datetime | None = _moment()
-    followed_up_at: datetime | None = _moment()
+    conducted_at: datetime | None = moment_field()
+    protocol_published_at: datetime | None = moment_field()
+    followed_up_at: datetime | None = moment_field()
     created_by: str
-    created_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)
 
 
 class Participant(SQLModel, table=True):
@@ -68,10 +50,10 @@ class Participant(SQLModel, table=True):
     name: str | None = None
     organisation: str | None = None
     contact_consent: bool = False
-    consent_recorded_at: datetime | None = _moment()
+    consent_recorded_at: datetime | None = moment_field()
     email: str | None = None
     phone: str | None = None
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
 
 
 class Observation(SQLModel, table=True):
@@ -80,17 +62,17 @@ class Observation(SQLModel, table=True):
     # Chosen by the field app, so a retried upload finds what it already stored.
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     walk_id: uuid.UUID = Field(foreign_key="walk.id")
-    location: Any = _geometry("POINT")
+    location: Any = geometry_field("POINT")
     category: str
     sentiment: str
     severity: str | None = None
     description: str
-    observed_at: datetime | None = _moment()
+    observed_at: datetime | None = moment_field()
     light: str | None = None
-    perspectives: list[str] = _json(list)
-    photos: list[dict[str, Any]] = _json(list)
+    perspectives: list[str] = json_field(list)
+    photos: list[dict[str, Any]] = json_field(list)
     created_by: str
-    created_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
 
 
 class ObservationCategory(SQLModel, table=True):
@@ -102,7 +84,7 @@ class ObservationCategory(SQLModel, table=True):
     code: str = Field(primary_key=True)
     label: str
     active: bool = True
-    updated_at: datetime = _moment(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)
 
 
 class Protocol(SQLModel, table=True):
@@ -113,9 +95,9 @@ class Protocol(SQLModel, table=True):
     walk_id: uuid.UUID = Field(primary_key=True, foreign_key="walk.id")
     summary: str
     closing_meeting_notes: str | None = None
-    document: dict[str, Any] = _json(dict)
+    document: dict[str, Any] = json_field(dict)
     published_by: str
-    published_at: datetime = _moment(nullable=False)
+    published_at: datetime = moment_field(nullable=False)
 
 
 class ActionPlan(SQLModel, table=True):
@@ -127,18 +109,18 @@ class ActionPlan(SQLModel, table=True):
     title: str
     public_summary: str
     walk_id: uuid.UUID | None = Field(default=None, foreign_key="walk.id")
-    affected_area: Any = _geometry("MULTIPOLYGON")
+    affected_area: Any = geometry_field("MULTIPOLYGON")
     buffer_m: int
     status: str = PlanStatus.DRAFT
     revision: int = 0
     revision_note: str | None = Field(default=None, sa_column=Column(Text))
-    published_at: datetime | None = _moment()
-    revised_at: datetime | None = _moment()
-    withdrawn_at: datetime | None = _moment()
+    published_at: datetime | None = moment_field()
+    revised_at: datetime | None = moment_field()
+    withdrawn_at: datetime | None = moment_field()
     withdrawal_reason: str | None = None
     created_by: str
-    created_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
+    created_at: datetime = moment_field(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)
 
 
 class Measure(SQLModel, table=True):
@@ -158,7 +140,7 @@ class Measure(SQLModel, table=True):
     category: str | None = None
     status: str = MeasureStatus.PROPOSED
     status_reason: str | None = None
-    status_changed_at: datetime | None = _moment()
-    observation_ids: list[str] = _json(list)
-    created_at: datetime = _moment(nullable=False)
-    updated_at: datetime = _moment(nullable=False)
+    status_changed_at: datetime | None = moment_field()
+    observation_ids: list[str] = json_field(list)
+    created_at: datetime = moment_field(nullable=False)
+    updated_at: datetime = moment_field(nullable=False)

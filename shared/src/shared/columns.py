@@ -1,0 +1,36 @@
+"""Column fields the services' tables share: PostGIS geometry, moments, text lists, JSON."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Column, DateTime, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def geometry_field(kind: str, nullable: bool = False) -> Any:
+    """A WGS84 geometry; its GiST index is created by the migration, not by the model."""
+    return Field(
+        default=None,
+        sa_column=Column(Geometry(kind, srid=4326, spatial_index=False), nullable=nullable),
+    )
+
+
+def moment_field(nullable: bool = True) -> Any:
+    """A timezone-aware timestamp; a required one defaults to now."""
+    if nullable:
+        return Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def texts_field() -> Any:
+    return Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False))
+
+
+def json_field(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSONB, nullable=False))
