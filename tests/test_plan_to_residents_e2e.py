@@ -10,7 +10,6 @@ Other tests write to trygg.walks.events too: this one reads with a consumer grou
 whose offsets start at the topic's end, in a municipality and a place no other test uses.
 """
 
-import asyncio
 import contextlib
 import email
 import email.policy
@@ -403,5 +402,17 @@ async def _redeliver(stack: TestStack, system: System, event_id: str) -> None:
 
 
 async def _settle(system: System) -> None:
-    """Give the dispatcher a few rounds: anything queued by the redelivery would go out now."""
-    await asyncio.sleep(1.0)
+    """Wait until nothing is left to send. The consumer commits its rows before its offset, so
+    once it is past the redelivered record, anything that record created is in the table."""
+
+    async def nothing_to_send() -> bool:
+        async with system.notify_engine.connect() as conn:
+            waiting = await conn.execute(
+                text(
+                    "SELECT count(*) FROM notification "
+                    "WHERE status IN ('created', 'sending') OR next_attempt_at IS NOT NULL"
+                )
+            )
+            return int(waiting.scalar_one()) == 0
+
+    await wait_until(nothing_to_send, 30, "the dispatcher to have nothing left to send")

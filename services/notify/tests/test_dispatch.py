@@ -1,6 +1,5 @@
 """The dispatcher against a real SMTP server, the SMS gateway stub and a webhook receiver."""
 
-import asyncio
 import email
 import email.policy
 import json
@@ -32,6 +31,7 @@ from notify_testkit import (
 )
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
+from shared.testing import wait_until
 
 pytestmark = [pytest.mark.service, pytest.mark.usefixtures("clean")]
 
@@ -102,6 +102,20 @@ async def notifications(rig: Rig) -> list[Notification]:
         )
 
 
+async def until_due(rig: Rig) -> None:
+    """Wait until every retry the dispatcher scheduled is due (the test back-off is short)."""
+
+    async def all_due() -> bool:
+        async with rig.sessionmaker() as session:
+            conn = await session.connection()
+            waiting = await conn.execute(
+                text("SELECT count(*) FROM notification WHERE next_attempt_at > now()")
+            )
+            return int(waiting.scalar_one()) == 0
+
+    await wait_until(all_due, 10, "the scheduled retries to be due")
+
+
 async def attempts(rig: Rig, notification_id: uuid.UUID) -> list[str]:
     async with rig.sessionmaker() as session:
         rows = await session.exec(
@@ -168,7 +182,7 @@ class TestEmail:
         assert row.next_attempt_at is not None
         assert row.last_error is not None
         assert row.last_error.startswith("451")
-        await asyncio.sleep(0.25)  # the test back-off is at most 0.2 s
+        await until_due(rig)
         assert await rig.dispatcher.dispatch_batch() == 1
         [row] = await notifications(rig)
         assert (row.status, row.attempts) == ("delivered", 2)
@@ -182,7 +196,6 @@ class TestEmail:
         await rig.dispatcher.dispatch_batch()
         [row] = await notifications(rig)
         assert (row.status, row.next_attempt_at) == ("permanent-failure", None)
-        await asyncio.sleep(0.25)
         assert await rig.dispatcher.dispatch_batch() == 0
         assert await attempts(rig, row.id) == ["permanent-failure"]
         [event] = await events(rig)
@@ -198,7 +211,7 @@ class TestEmail:
         await publish_plan(rig)
         for _ in range(5):
             await rig.dispatcher.dispatch_batch()
-            await asyncio.sleep(0.25)
+            await until_due(rig)
         [row] = await notifications(rig)
         assert (row.status, row.attempts, row.next_attempt_at) == ("technical-failure", 5, None)
         assert await rig.dispatcher.dispatch_batch() == 0
