@@ -10,9 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from starlette.concurrency import run_in_threadpool
 
-from shared.problems import Forbidden, Unauthenticated
+from shared.problems import Forbidden, Unauthenticated, problem_responses
 from shared.settings import AuthSettings
 
+# What every route behind a token can answer, for its `responses=`.
+AUTH_PROBLEMS = problem_responses(Unauthenticated, Forbidden)
 MUNICIPALITY_CODE = re.compile(r"^[0-9]{4}$")
 _bearer = HTTPBearer(auto_error=False, description="A JWT access token (RFC 9068).")
 

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import Security
 
-from shared.auth import Principal, authenticate
-from shared.problems import Forbidden, Unauthenticated, problem_responses
+from shared.auth import AUTH_PROBLEMS, Principal, authenticate
+from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 
 READ = "notify:read"
 WRITE = "notify:write"
@@ -14,4 +14,4 @@ WRITE = "notify:write"
 Reader = Annotated[Principal, Security(authenticate, scopes=[READ])]
 Writer = Annotated[Principal, Security(authenticate, scopes=[WRITE])]
 
-AUTH_PROBLEMS = problem_responses(Unauthenticated, Forbidden)
+LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from notify import deliveries, sending
-from notify.access import AUTH_PROBLEMS, Reader, Writer
+from notify.access import LISTED, Reader, Writer
 from notify.config import Settings
 from notify.delivery_schemas import (
     MessageCreate,
@@ -24,12 +24,11 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter(tags=["deliveries"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
-LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}
 ON_NOTIFICATION = {**LISTED, **problem_responses(NotificationNotFound)}
 ON_MESSAGE = {**LISTED, **problem_responses(MessageNotFound)}
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from notify import stakeholders
-from notify.access import AUTH_PROBLEMS, Reader, Writer
+from notify.access import LISTED, Reader, Writer
 from notify.domain import StakeholderKind
 from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
 from notify.staff_schemas import (
@@ -24,12 +24,11 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter(tags=["stakeholders"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
-LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}
 CREATED = {**LISTED, **problem_responses(StakeholderKeyTaken)}
 ON_ONE = {**LISTED, **problem_responses(StakeholderNotFound)}
 ON_CONTACT = {**ON_ONE, **problem_responses(ContactNotFound)}

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from notify import webhooks
-from notify.access import AUTH_PROBLEMS, Reader, Writer
+from notify.access import LISTED, Reader, Writer
 from notify.config import Settings
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.staff_schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
@@ -15,12 +15,11 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter(tags=["webhooks"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
-LISTED = {**AUTH_PROBLEMS, **problem_responses(BadRequest, InvalidInput, PayloadTooLarge)}
 ON_ONE = {**LISTED, **problem_responses(WebhookNotFound)}
 
 

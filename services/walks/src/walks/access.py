@@ -11,14 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 
-from shared.auth import Principal, authenticate
-from shared.problems import (
-    BadRequest,
-    Forbidden,
-    PayloadTooLarge,
-    Unauthenticated,
-    problem_responses,
-)
+from shared.auth import AUTH_PROBLEMS, Principal, authenticate
+from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 
 READ = "walks:read"
 WRITE = "walks:write"
@@ -38,6 +32,7 @@ def public_base_url(request: Request) -> str:
 
 BaseUrl = Annotated[str, Depends(public_base_url)]
 
-AUTH_PROBLEMS = problem_responses(Unauthenticated, Forbidden)
 # Routes with a body: malformed JSON (400), or a body over the size limit (413).
 BODY_PROBLEMS = problem_responses(BadRequest, PayloadTooLarge)
+LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
+CREATED = {**LISTED, **BODY_PROBLEMS}

@@ -10,9 +10,9 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import problem_responses
 from walks import measures, plan_lists
-from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Reader, Writer
+from walks.access import BODY_PROBLEMS, LISTED, BaseUrl, Reader, Writer
 from walks.domain import MeasureStatus
 from walks.errors import (
     MeasureNotFound,
@@ -32,7 +32,6 @@ from walks.walk_routes import Municipality
 
 router = APIRouter(tags=["action plans"])
 
-LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
 ON_PLAN = {**LISTED, **BODY_PROBLEMS, **problem_responses(PlanNotFound, PlanStatusConflict)}
 # Either the plan or the measure may be missing: both answer 404.
 ON_MEASURE = {**ON_PLAN, **problem_responses(MeasureNotFound)}

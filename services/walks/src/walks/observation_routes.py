@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from shared import idempotency
+from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
 from walks import observations, service
-from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, Admin, Reader, Writer
+from walks.access import BODY_PROBLEMS, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
 from walks.errors import ObservationNotFound, WalkNotFound
 from walks.fields import Day

@@ -11,9 +11,17 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import problem_responses
 from walks import plan_lists, plans
-from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.access import (
+    BODY_PROBLEMS,
+    CREATED,
+    LISTED,
+    BaseUrl,
+    Publisher,
+    Reader,
+    Writer,
+)
 from walks.domain import PlanStatus
 from walks.errors import (
     PlanNotFound,
@@ -40,8 +48,6 @@ from walks.walk_routes import BBoxFilter, Locality, Municipality
 
 router = APIRouter(tags=["action plans"])
 
-LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
-CREATED = {**LISTED, **BODY_PROBLEMS}
 ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
 CHANGE = {**ON_PLAN, **BODY_PROBLEMS}
 

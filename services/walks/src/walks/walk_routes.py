@@ -7,12 +7,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared import geo, idempotency
+from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
 from walks import participants, protocol, service
-from walks.access import AUTH_PROBLEMS, BODY_PROBLEMS, BaseUrl, Publisher, Reader, Writer
+from walks.access import (
+    BODY_PROBLEMS,
+    CREATED,
+    LISTED,
+    BaseUrl,
+    Publisher,
+    Reader,
+    Writer,
+)
 from walks.domain import WalkStatus
 from walks.errors import ParticipantNotFound, WalkNotFound, WalkStatusConflict
 from walks.fields import NO_NUL, Day
@@ -32,8 +41,6 @@ from walks.views import participant_read, walk_read
 
 router = APIRouter(tags=["walks"])
 
-LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
-CREATED = {**LISTED, **BODY_PROBLEMS}
 ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
 TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
 CHANGE = {**TRANSITION, **BODY_PROBLEMS}
