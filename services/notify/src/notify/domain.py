@@ -1,9 +1,10 @@
 """The notify vocabulary: topics, channels, statuses, stakeholder kinds, and their small rules."""
 
 import re
-from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from shared.columns import utcnow as utcnow  # one clock for models and use cases
 
 # Residents' quiet hours and the dates in messages are Swedish local time.
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
@@ -136,7 +137,3 @@ def mask_address(address: str | None) -> str | None:
     if address.startswith("+"):
         return f"{address[:4]}***{address[-2:]}"
     return address
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

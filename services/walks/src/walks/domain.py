@@ -1,9 +1,11 @@
 """The walks vocabulary and its rules: statuses and their transitions, the default taxonomy."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from shared.columns import utcnow as utcnow  # one clock for models and use cases
 
 # Walks happen in Sweden; "the date of a walk" and "overdue" are Swedish calendar days.
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
@@ -144,10 +146,6 @@ def normal_org_number(number: str) -> str:
     match = ORG_NUMBER.match(number)
     assert match is not None
     return f"{match[1]}-{match[2]}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_date(moment: datetime) -> date:
