@@ -61,6 +61,7 @@ def subscription_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "email": "anna@example.se",
         "language": "sv",
+        "municipality_code": HOME,
         "place": {"kind": "point", "center": point(), "radius_m": 200},
         "topics": {"action_plans": "email", "walk_invitations": "email"},
     }

@@ -77,7 +77,9 @@ async def resident(rig: Rig, **body: object) -> uuid.UUID:
     """A confirmed subscription, its confirmation message already out of the way."""
     async with rig.sessionmaker() as session, session.begin():
         parsed = SubscriptionCreate.model_validate(subscription_body(**body))
-        id_ = await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+        id_ = await subscriptions.subscribe(
+            session, parsed, rig.settings.dispatcher, rig.settings.public
+        )
         conn = await session.connection()
         await conn.execute(
             text("UPDATE subscription SET status = 'confirmed' WHERE id = :id"), {"id": id_}
@@ -138,7 +140,9 @@ class TestEmail:
     ) -> None:
         async with rig.sessionmaker() as session, session.begin():
             parsed = SubscriptionCreate.model_validate(subscription_body())
-            id_ = await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+            id_ = await subscriptions.subscribe(
+                session, parsed, rig.settings.dispatcher, rig.settings.public
+            )
         assert await rig.dispatcher.dispatch_batch() == 1
         [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
         assert envelope.rcpt_tos == ["anna@example.se"]
@@ -310,7 +314,9 @@ class TestHousekeeping:
         kept = await resident(rig, email="kept@example.se")
         async with rig.sessionmaker() as session, session.begin():
             parsed = SubscriptionCreate.model_validate(subscription_body(email="old@example.se"))
-            await subscriptions.subscribe(session, parsed, rig.settings.dispatcher)
+            await subscriptions.subscribe(
+                session, parsed, rig.settings.dispatcher, rig.settings.public
+            )
             conn = await session.connection()
             await conn.execute(
                 text(

@@ -5,7 +5,8 @@ import uuid
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links
@@ -67,6 +68,83 @@ class TestSubscribe:
         subscription = await _only_subscription(session)
         assert (subscription.locality, subscription.municipality_code) == ("Forsheda", "0683")
 
+    async def test_the_same_person_and_place_again_is_the_same_subscription(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """Pending: the confirmation goes again (capped). Confirmed: nothing new at all."""
+        for _ in range(3):
+            response = await client.post("/subscriptions", json=subscription_body())
+            assert response.status_code == 202
+        subscription = await _only_subscription(session)
+        assert subscription.status == "pending"
+        sent = (await session.exec(select(Notification))).all()
+        assert len(sent) == 2, "the confirmation again, then the daily cap per address"
+        assert {n.recipient_id for n in sent} == {subscription.id}
+        conn = await session.connection()
+        await conn.execute(text("UPDATE subscription SET status = 'confirmed'"))
+        await conn.execute(text("DELETE FROM notification"))
+        assert (await client.post("/subscriptions", json=subscription_body())).status_code == 202
+        await session.refresh(subscription)
+        assert subscription.status == "confirmed"
+        assert (await session.exec(select(Notification))).all() == []
+
+    async def test_a_second_identical_subscription_is_refused_by_the_database(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        copy = text(
+            "INSERT INTO subscription SELECT gen_random_uuid(), email, phone, language, "
+            "'confirmed', place_kind, place, radius_m, reach, locality, municipality_code, "
+            "channels, quiet_start, quiet_end, now() FROM subscription"
+        )
+        conn = await session.connection()
+        with pytest.raises(IntegrityError, match="uq_subscription_person_place"):
+            async with conn.begin_nested():
+                await conn.execute(copy)
+
+    async def test_an_unsubscribed_person_subscribing_again_starts_over(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        token = _token(links.Purpose.MANAGE, subscription.id)
+        await client.post(f"/subscriptions/unsubscribe/{token}")
+        conn = await session.connection()
+        await conn.execute(text("DELETE FROM notification"))
+        await client.post("/subscriptions", json=subscription_body(language="en"))
+        await session.refresh(subscription)
+        assert (subscription.status, subscription.language) == ("pending", "en")
+        assert len((await session.exec(select(Notification))).all()) == 1
+
+    async def test_confirmations_to_one_address_are_capped_however_many_ask(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """Four places: the address still gets two confirmations a day, whoever asked."""
+        for radius in (100, 200, 300, 400):
+            body = subscription_body(place={"kind": "point", "center": point(), "radius_m": radius})
+            assert (await client.post("/subscriptions", json=body)).is_success
+        assert len((await session.exec(select(Subscription))).all()) == 4
+        sent = (await session.exec(select(Notification))).all()
+        assert [n.address for n in sent] == ["anna@example.se"] * 2
+
+    @pytest.mark.parametrize(
+        ("overrides", "pointer"),
+        [
+            ({"municipality_code": None}, "#body/municipality_code"),
+            (
+                {"place": {"kind": "locality", "name": "Forsheda", "municipality_code": "0662"}},
+                "#body/place/municipality_code",
+            ),
+            ({"municipality_code": "683"}, "#body/municipality_code"),
+        ],
+    )
+    async def test_consent_is_given_to_one_named_municipality(
+        self, client: httpx.AsyncClient, overrides: dict[str, object], pointer: str
+    ) -> None:
+        response = await client.post("/subscriptions", json=subscription_body(**overrides))
+        assert response.status_code == 422, response.text
+        assert pointer in [e["pointer"] for e in response.json()["errors"]]
+
     @pytest.mark.parametrize(
         ("overrides", "pointer"),
         [
@@ -103,14 +181,35 @@ class TestConfirm:
         await client.post("/subscriptions", json=subscription_body(language="en"))
         subscription = await _only_subscription(session)
         url = f"/subscriptions/confirm/{_token(links.Purpose.CONFIRM, subscription.id)}"
-        first = await client.get(url)
+        first = await client.post(url)
         assert first.status_code == 200
         assert "confirmed" in first.text
         assert 'lang="en"' in first.text
         await session.refresh(subscription)
         assert subscription.status == "confirmed"
-        second = await client.get(url, params={"lang": "sv"})
+        second = await client.post(url, params={"lang": "sv"})
         assert "Redan klart" in second.text
+
+    async def test_opening_the_link_only_shows_a_page_whose_button_confirms(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """Mail systems' link scanners open every link: a GET must confirm nothing."""
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        url = f"/subscriptions/confirm/{_token(links.Purpose.CONFIRM, subscription.id)}"
+        for _ in range(2):
+            page = await client.get(url)
+            assert page.status_code == 200
+            assert (
+                f'<form method="post" action="https://trygg.example.se/notify{url}">' in page.text
+            )
+            assert "Inom 200 m från en punkt du valde (Värnamo)" in page.text
+        await session.refresh(subscription)
+        assert subscription.status == "pending"
+        assert (await client.post(url)).status_code == 200
+        await session.refresh(subscription)
+        assert subscription.status == "confirmed"
+        assert "Redan klart" in (await client.get(url)).text
 
     async def test_a_forged_or_misused_token_confirms_nothing(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -118,7 +217,7 @@ class TestConfirm:
         await client.post("/subscriptions", json=subscription_body())
         subscription = await _only_subscription(session)
         manage = _token(links.Purpose.MANAGE, subscription.id)
-        response = await client.get(f"/subscriptions/confirm/{manage}")
+        response = await client.post(f"/subscriptions/confirm/{manage}")
         assert response.status_code == 404
         assert "Länken fungerar inte" in response.text
         await session.refresh(subscription)
@@ -132,7 +231,7 @@ class TestConfirm:
         conn = await session.connection()
         await conn.execute(text("UPDATE subscription SET created_at = now() - interval '8 days'"))
         await session.refresh(subscription)
-        response = await client.get(
+        response = await client.post(
             f"/subscriptions/confirm/{_token(links.Purpose.CONFIRM, subscription.id)}"
         )
         assert "gått ut" in response.text
@@ -162,8 +261,67 @@ class TestUnsubscribe:
         queued = (await session.exec(select(Notification))).one()
         assert (queued.status, queued.next_attempt_at) == ("cancelled", None)
 
+    async def test_stopping_one_subscription_says_what_remains_and_offers_everything(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        home = subscription_body()
+        work = subscription_body(place={"kind": "locality", "name": "Forsheda"})
+        other_person = subscription_body(email="someone.else@example.se")
+        for body in (home, work, other_person):
+            assert (await client.post("/subscriptions", json=body)).status_code == 202
+        rows = (await session.exec(select(Subscription).order_by(col(Subscription.radius_m)))).all()
+        by_kind = {(s.email, s.place_kind): s for s in rows}
+        first = by_kind[("anna@example.se", "point")]
+        token = _token(links.Purpose.MANAGE, first.id)
+        page = await client.get(f"/subscriptions/unsubscribe/{token}")
+        assert "Inom 200 m från en punkt du valde" in page.text
+        assert f"/subscriptions/unsubscribe-everything/{token}" in page.text
+        stopped = await client.post(f"/subscriptions/unsubscribe/{token}")
+        assert stopped.status_code == 200
+        assert "Du får fortfarande meddelanden om" in stopped.text
+        assert "Forsheda (Värnamo)" in stopped.text
+        assert f"/subscriptions/unsubscribe-everything/{token}" in stopped.text
+        statuses = {key: await _status(session, s.id) for key, s in by_kind.items()}
+        assert statuses == {
+            ("anna@example.se", "point"): "unsubscribed",
+            ("anna@example.se", "locality"): "pending",
+            ("someone.else@example.se", "point"): "pending",
+        }
+        everything = await client.post(f"/subscriptions/unsubscribe-everything/{token}")
+        assert everything.status_code == 200
+        assert "inga fler meddelanden från Trygg" in everything.text
+        statuses = {key: await _status(session, s.id) for key, s in by_kind.items()}
+        assert statuses == {
+            ("anna@example.se", "point"): "unsubscribed",
+            ("anna@example.se", "locality"): "unsubscribed",
+            ("someone.else@example.se", "point"): "pending",
+        }
+        queued = await session.exec(
+            select(Notification.status).where(Notification.address == "anna@example.se")
+        )
+        assert set(queued) == {"cancelled"}
+
+
+async def _status(session: AsyncSession, id_: uuid.UUID) -> str:
+    conn = await session.connection()
+    query = text("SELECT status FROM subscription WHERE id = :id")
+    return str((await conn.execute(query, {"id": id_})).scalar_one())
+
 
 class TestErase:
+    async def test_opening_the_erase_link_erases_nothing(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        url = f"/subscriptions/erase/{_token(links.Purpose.MANAGE, subscription.id)}"
+        page = await client.get(url)
+        assert page.status_code == 200
+        assert 'method="post"' in page.text
+        assert (await session.exec(select(Subscription))).all() != []
+        assert (await client.post(url)).status_code == 200
+        assert (await session.exec(select(Subscription))).all() == []
+
     async def test_erasure_leaves_no_personal_data_in_any_table(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:

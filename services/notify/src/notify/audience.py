@@ -5,6 +5,12 @@ creates every notification, so a plan reaching 100,000 residents costs three sta
 100,000 round trips, and a redelivered event creates nothing twice (the unique key is event,
 recipient and channel).
 
+Every audience is bounded by the message's municipality: a resident's consent is given to one
+municipality, and a message from another never reaches them. One address hears once per
+channel: each statement keeps one row per channel and address (a person's oldest subscription
+or contact), and a unique index on event, channel and address keeps a resident who is also an
+organisation's contact from a second copy (residents are written first).
+
 - Residents: confirmed subscriptions to the topic whose place (point and radius, drawn area or
   locality) comes within the plan's buffer of its area. A spatial index on each
   subscription's reach (its place widened by its radius, as a box) finds the candidates; an
@@ -44,7 +50,7 @@ area AS MATERIALIZED (
 TOLD_BEFORE = """
   SELECT n.recipient_id FROM notification n JOIN message m ON m.id = n.message_id, p
   WHERE m.subject = p.subject AND m.id <> p.message_id AND n.recipient_kind = p.kind
-    AND n.recipient_id IS NOT NULL
+    AND m.municipality_code = p.municipality AND n.recipient_id IS NOT NULL
 """
 COLUMNS = """
 INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
@@ -53,16 +59,19 @@ INSERT INTO notification (id, message_id, event_id, municipality_code, recipient
 """
 RESIDENTS = """
 {columns}
-SELECT gen_random_uuid(), p.message_id, p.event_id, p.municipality, 'resident', s.id, NULL,
-  s.channels ->> p.topic, CASE s.channels ->> p.topic WHEN 'sms' THEN s.phone ELSE s.email END,
+SELECT DISTINCT ON (channel, address) gen_random_uuid(), p.message_id, p.event_id,
+  p.municipality, 'resident', s.id, NULL, s.channels ->> p.topic AS channel,
+  CASE s.channels ->> p.topic WHEN 'sms' THEN s.phone ELSE s.email END AS address,
   s.language, 'created', p.budget,
   CASE WHEN s.quiet_start IS NULL THEN now()
        ELSE notify_quiet_until(s.quiet_start, s.quiet_end, now()) END,
   now(), now()
 FROM subscription s, area, p
-WHERE s.status = 'confirmed' AND s.channels ->> p.topic IS NOT NULL
+WHERE s.status = 'confirmed' AND s.municipality_code = p.municipality
+  AND s.channels ->> p.topic IS NOT NULL
   AND CASE s.channels ->> p.topic WHEN 'sms' THEN s.phone ELSE s.email END IS NOT NULL
   AND {where}
+ORDER BY channel, address, s.created_at, s.id
 ON CONFLICT DO NOTHING
 """
 # Inside the area by plane geometry settles most residents at a fraction of the cost of the
@@ -71,8 +80,9 @@ WITHIN = """s.reach && area.box AND CASE WHEN ST_Intersects(s.place, area.g) THE
   ELSE ST_DWithin(s.place::geography, area.gg, p.buffer + s.radius_m) END"""
 CONTACTS = """
 {columns}
-SELECT gen_random_uuid(), p.message_id, p.event_id, p.municipality, 'contact', c.id, st.id,
-  c.channel, CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END, st.language,
+SELECT DISTINCT ON (c.channel, address) gen_random_uuid(), p.message_id, p.event_id,
+  p.municipality, 'contact', c.id, st.id, c.channel,
+  CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END AS address, st.language,
   'created', p.budget, now(), now(), now()
 FROM stakeholder st JOIN stakeholder_contact c ON c.stakeholder_id = st.id, area, p
 WHERE st.municipality_code = p.municipality AND c.opted_out_at IS NULL
@@ -83,6 +93,7 @@ WHERE st.municipality_code = p.municipality AND c.opted_out_at IS NULL
         AND (cardinality(p.categories) = 0 OR cardinality(st.categories) = 0
              OR st.categories && p.categories))
     {told_before})
+ORDER BY c.channel, address, c.created_at, c.id
 ON CONFLICT DO NOTHING
 """
 WEBHOOKS = """

@@ -72,6 +72,9 @@ class PublicSettings(BaseModel):
     rate_per_minute: int = 10
     max_body_bytes: int = 256 * 1024
     confirm_within_days: float = 7.0
+    # Confirmation messages one address may get in a day, however many clients ask: the
+    # subscribe form must not become a way to flood someone's inbox or phone.
+    confirmations_per_address_per_day: int = 2
 
 
 class CapSettings(BaseModel):

@@ -3,8 +3,14 @@
 A lane claims a batch of due notifications (`FOR UPDATE SKIP LOCKED`, so lanes and worker
 replicas never take the same row), marks them `sending` with a lease and commits; sends them
 outside any transaction; then records every outcome, attempt and event in one transaction.
-A crash between the send and the record leaves the rows `sending` until the lease runs out,
-and they go again with the same id: the receiver's key for dropping the duplicate.
+A crash between the send and the record leaves the rows `sending` until the lease runs out.
+Then an email or a webhook goes again with the same id (the Message-ID, the `webhook-id`):
+the receiver's key for dropping the duplicate. An SMS has no such key, so an SMS whose lease
+ran out is not sent again but given up as a technical failure that staff can resend.
+
+Nothing a lane needs is shared with another lane: each batch reads its own messages, so no
+lane can evict what another is still using. Outcomes are recorded however long the database
+takes to come back, and a failure to write the outcome events never loses the outcomes.
 
 Failures that may pass (SMTP 4xx, a receiver that is down, our own outages) are retried with
 exponential back-off and jitter until the attempt budget is spent; permanent ones are not.
@@ -30,6 +36,7 @@ from notify.domain import Status, utcnow
 from notify.ledger import Result
 from notify.outgoing import Claimed, Composer, MessageFacts
 from shared.db import Sessionmaker
+from shared.failures import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,7 @@ CLAIM = text(
     """
     WITH due AS (
       SELECT id FROM notification WHERE next_attempt_at <= now()
+        AND NOT (status = 'sending' AND channel = 'sms')
       ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
     UPDATE notification n SET status = 'sending', attempts = n.attempts + 1,
       next_attempt_at = now() + make_interval(secs => :lease), updated_at = now()
@@ -79,7 +87,6 @@ class Dispatcher:
         self._settings = settings
         self._composer = composer
         self._channels = channels
-        self._messages: dict[uuid.UUID, MessageFacts] = {}
         self.delivered_batches = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -107,41 +114,39 @@ class Dispatcher:
         claimed = await self._claim()
         if not claimed:
             return 0
-        await self._load_messages({c.message_id for c in claimed})
-        results = await asyncio.gather(*(self._deliver(c) for c in claimed))
-        await self._record(list(results))
+        messages = await self._load_messages({c.message_id for c in claimed})
+        results = await asyncio.gather(*(self._deliver(c, messages) for c in claimed))
+        await self._record(list(results), messages)
         return len(claimed)
 
     async def _claim(self) -> list[Claimed]:
         params = {"limit": self._settings.batch_size, "lease": self._settings.lease_s}
         async with self._sessionmaker() as session, session.begin():
+            await ledger.give_up_unsure_sms(session, emit_events=self._settings.emit_events)
             rows = (await (await session.connection()).execute(CLAIM, params)).mappings().all()
         return [Claimed(**row) for row in rows]
 
-    async def _load_messages(self, ids: set[uuid.UUID]) -> None:
-        missing = [i for i in ids if i not in self._messages]
-        if not missing:
-            return
-        if len(self._messages) > 1000:
-            self._messages.clear()
+    async def _load_messages(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:
+        """The batch's own copy of its messages: one query per batch, nothing shared."""
         async with self._sessionmaker() as session:
-            rows = await (await session.connection()).execute(MESSAGES, {"ids": missing})
-            for row in rows.mappings():
-                self._messages[row["id"]] = MessageFacts(**row)
+            rows = await (await session.connection()).execute(MESSAGES, {"ids": list(ids)})
+            return {row["id"]: MessageFacts(**row) for row in rows.mappings()}
 
-    async def _deliver(self, claimed: Claimed) -> Result:
+    async def _deliver(self, claimed: Claimed, messages: dict[uuid.UUID, MessageFacts]) -> Result:
         started = utcnow()
-        outcome = await self._send(claimed)
+        outcome = await self._send(claimed, messages.get(claimed.message_id))
         finished = utcnow()
         return Result(claimed, outcome, started, finished, self._next_attempt(claimed, outcome))
 
-    async def _send(self, claimed: Claimed) -> Outcome:
+    async def _send(self, claimed: Claimed, message: MessageFacts | None) -> Outcome:
         if claimed.address is None:
             return failed(Status.PERMANENT_FAILURE, "erased", "the recipient was erased")
         if claimed.channel == "webhook" and claimed.secret is None:
             return failed(Status.PERMANENT_FAILURE, "webhook-deleted", "the webhook was deleted")
+        if message is None:
+            return failed(Status.TECHNICAL_FAILURE, "compose", "the message is missing")
         try:
-            job = self._composer.job(claimed, self._messages[claimed.message_id])
+            job = self._composer.job(claimed, message)
         except Exception as exc:  # a template that cannot render this message: ours to fix
             log.exception("could not compose notification %s", claimed.id)
             return failed(Status.TECHNICAL_FAILURE, "compose", repr(exc))
@@ -162,12 +167,38 @@ class Dispatcher:
         ceiling = min(s.backoff_max_s, s.backoff_initial_s * 2 ** (claimed.attempts - 1))
         return utcnow() + timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
-    async def _record(self, results: list[Result]) -> None:
+    async def _record(self, results: list[Result], messages: dict[uuid.UUID, MessageFacts]) -> None:
+        """Record what was sent, whatever it takes: until the database answers (the sends
+        happened; letting their leases run out would send them again), and without the
+        outcome events if writing those fails for any other reason."""
+        backoff = 0.2
+        with_events = self._settings.emit_events
+        # Past the lease the rows are claimed again anyway; the record then serves no one.
+        deadline = asyncio.get_running_loop().time() + self._settings.lease_s
+        while True:
+            try:
+                await self._write(results, messages, with_events)
+                return
+            except Exception as exc:
+                transient = is_transient(exc)
+                if not transient and with_events:
+                    log.exception("could not write outcome events; recording without them")
+                    with_events = False
+                    continue
+                if not transient or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("recording outcomes failed (%s); trying again", exc)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _write(
+        self, results: list[Result], messages: dict[uuid.UUID, MessageFacts], with_events: bool
+    ) -> None:
         async with self._sessionmaker() as session, session.begin():
             await ledger.record(session, results)
-            if self._settings.emit_events:
+            if with_events:
                 finals = [r for r in results if r.final]
-                await ledger.emit_outcomes(session, finals, self._messages)
+                await ledger.emit_outcomes(session, finals, messages)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

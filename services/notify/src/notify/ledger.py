@@ -64,6 +64,21 @@ SETTLE_SMS = text(
     """
 )
 
+# An SMS whose lease ran out may have reached the gateway before the crash; SMS have no id a
+# phone could drop a duplicate by, so it is not sent again. Staff see it and may resend.
+GIVE_UP_UNSURE_SMS = text(
+    """
+    UPDATE notification n SET status = 'technical-failure', next_attempt_at = NULL,
+      last_error = 'the send may have happened; not sent again, to avoid a duplicate SMS',
+      updated_at = now()
+    FROM message m
+    WHERE n.channel = 'sms' AND n.status = 'sending' AND n.next_attempt_at <= now()
+      AND m.id = n.message_id
+    RETURNING n.id, n.message_id, n.channel, n.recipient_kind, n.attempts, m.event_id,
+      m.event_type, m.municipality_code
+    """
+)
+
 
 @dataclass(frozen=True)
 class Result:
@@ -164,7 +179,41 @@ async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivere
     row = (await conn.execute(SETTLE_SMS, params)).mappings().first()
     if row is None:
         return False
-    facts = {
+    now = utcnow()
+    event: Contract = (
+        NotificationDelivered(**_facts(row), delivered_at=now)
+        if delivered
+        else NotificationFailed(
+            **_facts(row), status=status.value, reason="sms-failed", failed_at=now
+        )
+    )
+    await conn.execute(insert(OUTBOX), [_outbox_row(event)])
+    return True
+
+
+async def give_up_unsure_sms(session: AsyncSession, *, emit_events: bool) -> int:
+    """Settle SMS whose send may have happened before a crash; returns how many."""
+    conn = await session.connection()
+    rows = (await conn.execute(GIVE_UP_UNSURE_SMS)).mappings().all()
+    now = utcnow()
+    events = [
+        _outbox_row(
+            NotificationFailed(
+                **_facts(row),
+                status=Status.TECHNICAL_FAILURE.value,
+                reason="unsure",
+                failed_at=now,
+            )
+        )
+        for row in rows
+    ]
+    if events and emit_events:
+        await conn.execute(insert(OUTBOX), events)
+    return len(rows)
+
+
+def _facts(row: Any) -> dict[str, Any]:
+    return {
         "notification_id": row["id"],
         "message_id": row["message_id"],
         "cause_event_id": row["event_id"],
@@ -174,11 +223,3 @@ async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivere
         "recipient_kind": row["recipient_kind"],
         "attempts": row["attempts"],
     }
-    now = utcnow()
-    event: Contract = (
-        NotificationDelivered(**facts, delivered_at=now)
-        if delivered
-        else NotificationFailed(**facts, status=status.value, reason="sms-failed", failed_at=now)
-    )
-    await conn.execute(insert(OUTBOX), [_outbox_row(event)])
-    return True

@@ -51,6 +51,26 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "body": "The link may be incomplete, or the details have already been erased.",
         },
     },
+    "confirm": {
+        "sv": {
+            "title": "Bekräfta prenumerationen",
+            "body": "Tryck på knappen för att börja få meddelanden från Trygg om området.",
+        },
+        "en": {
+            "title": "Confirm the subscription",
+            "body": "Press the button to start getting messages from Trygg about the area.",
+        },
+    },
+    "erase": {
+        "sv": {
+            "title": "Radera dina uppgifter",
+            "body": "Vill du att Trygg glömmer din e-postadress och ditt telefonnummer?",
+        },
+        "en": {
+            "title": "Erase your details",
+            "body": "Do you want Trygg to forget your email address and phone number?",
+        },
+    },
     "manage": {
         "sv": {
             "title": "Avsluta prenumerationen",
@@ -69,6 +89,16 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "title": "You have unsubscribed",
             "body": "You will get no more messages about this area.",
+        },
+    },
+    "unsubscribed_everything": {
+        "sv": {
+            "title": "Du har avslutat alla prenumerationer",
+            "body": "Du får inga fler meddelanden från Trygg.",
+        },
+        "en": {
+            "title": "You have unsubscribed from everything",
+            "body": "You will get no more messages from Trygg.",
         },
     },
     "erased": {
@@ -97,9 +127,17 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 ACTIONS = {
+    "confirm": {
+        "sv": ("Ja, jag vill ha meddelanden om området.", "Bekräfta"),
+        "en": ("Yes, I want messages about the area.", "Confirm"),
+    },
     "unsubscribe": {
         "sv": ("Avsluta alla meddelanden för den här prenumerationen.", "Avsluta"),
         "en": ("Stop every message of this subscription.", "Unsubscribe"),
+    },
+    "everything": {
+        "sv": ("Avsluta alla dina prenumerationer hos Trygg.", "Avsluta allt"),
+        "en": ("Stop all your subscriptions with Trygg.", "Stop everything"),
     },
     "erase": {
         "sv": (
@@ -113,6 +151,15 @@ ACTIONS = {
     },
 }
 OTHER = {"sv": "In English", "en": "På svenska"}
+# Headings of the lists of places a page may show.
+PLACES = {
+    "this": {"sv": "Prenumerationen gäller", "en": "This subscription is about"},
+    "remaining": {
+        "sv": "Du får fortfarande meddelanden om",
+        "en": "You still get messages about",
+    },
+}
+PRIMARY = ("confirm", "unsubscribe")
 
 
 @dataclass(frozen=True)
@@ -121,7 +168,22 @@ class Action:
     url: str
 
 
-def page(name: str, lang: str, *, actions: tuple[Action, ...] = (), url: str = "") -> HTMLResponse:
+@dataclass(frozen=True)
+class Places:
+    """Places to list on a page, under one of the PLACES headings."""
+
+    heading: str
+    names: tuple[str, ...]
+
+
+def page(
+    name: str,
+    lang: str,
+    *,
+    actions: tuple[Action, ...] = (),
+    url: str = "",
+    places: Places | None = None,
+) -> HTMLResponse:
     """A page; `url` is this page's own address, to offer it in the other language."""
     lang = lang if lang in ("sv", "en") else "sv"
     other = "en" if lang == "sv" else "sv"
@@ -133,11 +195,33 @@ def page(name: str, lang: str, *, actions: tuple[Action, ...] = (), url: str = "
                 "url": a.url,
                 "text": ACTIONS[a.kind][lang][0],
                 "button": ACTIONS[a.kind][lang][1],
-                "style": "primary" if a.kind == "unsubscribe" else "",
+                "style": "primary" if a.kind in PRIMARY else "",
             }
             for a in actions
         ],
+        places=(
+            {"heading": PLACES[places.heading][lang], "names": places.names}
+            if places and places.names
+            else None
+        ),
         other_language_url=f"{url}?lang={other}" if url else None,
         other_lang=other,
     )
     return HTMLResponse(rendered, status_code=404 if name == "unknown" else 200)
+
+
+POINT = {"sv": "Inom {r} m från en punkt du valde", "en": "Within {r} m of a point you chose"}
+AREA = {"sv": "Ett område du ritade på kartan", "en": "An area you drew on the map"}
+
+
+def place_name(
+    kind: str, locality: str | None, radius_m: int, municipality: str | None, lang: str
+) -> str:
+    """How a subscription's place reads on a page: a locality by name, the others by kind."""
+    lang = lang if lang in ("sv", "en") else "sv"
+    where = f" ({municipality})" if municipality else ""
+    if kind == "locality" and locality:
+        return f"{locality}{where}"
+    if kind == "point":
+        return POINT[lang].format(r=radius_m) + where
+    return AREA[lang] + where

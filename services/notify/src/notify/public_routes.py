@@ -1,13 +1,19 @@
-"""The routes residents use without a token: subscribe, confirm, unsubscribe, erase."""
+"""The routes residents use without a token: subscribe, confirm, unsubscribe, erase.
+
+Every link in a message opens a page; only the POST from the page's button changes anything,
+because mail systems' link scanners open (GET) every link they see.
+"""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links, localities, pages, subscriptions
 from notify.config import Settings
 from notify.domain import Language
+from notify.models import Subscription
 from notify.ratelimit import RateLimited
 from notify.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
 from notify.subscriptions import Confirmation
@@ -41,6 +47,24 @@ def _url(request: Request, name: str, token: str) -> str:
     return _settings(request).public.base_url.rstrip("/") + f"/subscriptions/{name}/{token}"
 
 
+def _action(request: Request, kind: str, token: str) -> pages.Action:
+    route = {"everything": "unsubscribe-everything"}.get(kind, kind)
+    return pages.Action(kind, _url(request, route, token))
+
+
+def _place_names(rows: list[Subscription], lang: str) -> tuple[str, ...]:
+    return tuple(
+        pages.place_name(
+            s.place_kind,
+            s.locality,
+            s.radius_m,
+            localities.municipality_name(s.municipality_code),
+            lang,
+        )
+        for s in rows
+    )
+
+
 @router.post(
     "/subscriptions",
     status_code=202,
@@ -51,8 +75,11 @@ def _url(request: Request, name: str, token: str) -> str:
 async def subscribe(
     body: SubscriptionCreate, session: SessionDep, request: Request, _: RateLimited
 ) -> SubscriptionAccepted:
-    """Start a subscription; it counts once the link sent to the resident is followed."""
-    await subscriptions.subscribe(session, body, _settings(request).dispatcher)
+    """Start a subscription; it counts once the link sent to the resident is followed. The
+    same person and place again is the same subscription (the answer does not say whether one
+    existed)."""
+    settings = _settings(request)
+    await subscriptions.subscribe(session, body, settings.dispatcher, settings.public)
     detail = {
         Language.SV: "Följ länken vi skickade för att bekräfta prenumerationen.",
         Language.EN: "Follow the link we sent to confirm the subscription.",
@@ -63,17 +90,57 @@ async def subscribe(
 @router.get(
     "/subscriptions/confirm/{token}",
     response_class=HTMLResponse,
+    summary="Show the confirmation page",
+    responses=PAGE,
+)
+async def confirm_page(
+    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+) -> HTMLResponse:
+    """The double opt-in link opens a page; its button confirms."""
+    public = _settings(request).public
+    subscription = await subscriptions.peek(session, public, links.Purpose.CONFIRM, token)
+    state = subscriptions.confirmation_state(subscription, public)
+    language = lang or (subscription.language if subscription else "sv")
+    url = _url(request, "confirm", token)
+    if state != Confirmation.CONFIRMED or subscription is None:
+        return pages.page(state.value, language, url=url)
+    places = pages.Places("this", _place_names([subscription], language))
+    actions = (_action(request, "confirm", token),)
+    return pages.page("confirm", language, actions=actions, url=url, places=places)
+
+
+@router.post(
+    "/subscriptions/confirm/{token}",
+    response_class=HTMLResponse,
     summary="Confirm a subscription",
     responses=PAGE,
 )
 async def confirm(
     token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
-    """The double opt-in link: the subscription starts counting from here."""
+    """The subscription starts counting from here."""
     outcome, subscription = await subscriptions.confirm(session, _settings(request).public, token)
     language = lang or (subscription.language if subscription else "sv")
-    name = "confirmed" if outcome == Confirmation.CONFIRMED else outcome.value
-    return pages.page(name, language, url=_url(request, "confirm", token))
+    return pages.page(outcome.value, language)
+
+
+async def _manage_page(
+    session: AsyncSession, request: Request, token: str, lang: str | None
+) -> HTMLResponse:
+    public = _settings(request).public
+    subscription = await subscriptions.peek(session, public, links.Purpose.MANAGE, token)
+    if subscription is None:
+        return pages.page("unknown", lang or "sv")
+    language = lang or subscription.language
+    others = await subscriptions.others(session, subscription)
+    kinds = ("unsubscribe", "everything", "erase") if others else ("unsubscribe", "erase")
+    return pages.page(
+        "manage",
+        language,
+        actions=tuple(_action(request, kind, token) for kind in kinds),
+        url=_url(request, "unsubscribe", token),
+        places=pages.Places("this", _place_names([subscription], language)),
+    )
 
 
 @router.get(
@@ -82,17 +149,12 @@ async def confirm(
     summary="Show the unsubscribe page",
     responses=PAGE,
 )
-async def unsubscribe_page(token: Token, request: Request, lang: Lang = None) -> HTMLResponse:
-    """The link in every message: a page with the buttons that stop messages or erase all."""
-    secret = _settings(request).public.link_secret.get_secret_value()
-    if links.read(secret, links.Purpose.MANAGE, token) is None:
-        return pages.page("unknown", lang or "sv")
-    actions = (
-        pages.Action("unsubscribe", _url(request, "unsubscribe", token)),
-        pages.Action("erase", _url(request, "erase", token)),
-    )
-    url = _url(request, "unsubscribe", token)
-    return pages.page("manage", lang or "sv", actions=actions, url=url)
+async def unsubscribe_page(
+    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+) -> HTMLResponse:
+    """The link in every message: a page that says what the subscription is about, with the
+    buttons that stop it, stop everything, or erase all."""
+    return await _manage_page(session, request, token, lang)
 
 
 @router.post(
@@ -104,12 +166,57 @@ async def unsubscribe_page(token: Token, request: Request, lang: Lang = None) ->
 async def unsubscribe(
     token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
-    """One POST stops every message of the subscription (RFC 8058 one-click unsubscribe)."""
+    """One POST stops every message of this subscription (RFC 8058 one-click unsubscribe);
+    the page lists the person's subscriptions that remain and offers to stop them too."""
     subscription = await subscriptions.unsubscribe(session, _settings(request).public, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
-    erase = (pages.Action("erase", _url(request, "erase", token)),)
-    return pages.page("unsubscribed", lang or subscription.language, actions=erase)
+    language = lang or subscription.language
+    remaining = await subscriptions.others(session, subscription)
+    kinds = ("everything", "erase") if remaining else ("erase",)
+    return pages.page(
+        "unsubscribed",
+        language,
+        actions=tuple(_action(request, kind, token) for kind in kinds),
+        places=pages.Places("remaining", _place_names(remaining, language)),
+    )
+
+
+@router.post(
+    "/subscriptions/unsubscribe-everything/{token}",
+    response_class=HTMLResponse,
+    summary="Stop every subscription of mine",
+    responses=PAGE,
+)
+async def unsubscribe_everything(
+    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+) -> HTMLResponse:
+    """Stops every subscription of the email address and phone number the link was sent to."""
+    public = _settings(request).public
+    subscription = await subscriptions.unsubscribe_everything(session, public, token)
+    if subscription is None:
+        return pages.page("unknown", lang or "sv")
+    erase = (_action(request, "erase", token),)
+    return pages.page("unsubscribed_everything", lang or subscription.language, actions=erase)
+
+
+@router.get(
+    "/subscriptions/erase/{token}",
+    response_class=HTMLResponse,
+    summary="Show the erasure page",
+    responses=PAGE,
+)
+async def erase_page(
+    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+) -> HTMLResponse:
+    """A page whose button erases; opening the link erases nothing."""
+    public = _settings(request).public
+    subscription = await subscriptions.peek(session, public, links.Purpose.MANAGE, token)
+    if subscription is None:
+        return pages.page("unknown", lang or "sv")
+    language = lang or subscription.language
+    actions = (_action(request, "erase", token),)
+    return pages.page("erase", language, actions=actions, url=_url(request, "erase", token))
 
 
 @router.post(

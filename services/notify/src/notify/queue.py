@@ -41,6 +41,21 @@ CANCEL_QUEUED = text(
     """
 )
 
+# Erasure keeps delivery statistics: the rows stay, with nothing that leads to the person.
+FORGET = text(
+    """
+    WITH forgotten AS (
+      UPDATE notification SET address = NULL, recipient_id = NULL, last_error = NULL,
+        status = CASE WHEN next_attempt_at IS NOT NULL AND status <> 'sending'
+                      THEN 'cancelled' ELSE status END,
+        next_attempt_at = NULL, updated_at = now()
+      WHERE recipient_id = ANY(CAST(:ids AS uuid[])) OR address = ANY(CAST(:addresses AS text[]))
+      RETURNING id)
+    UPDATE delivery_attempt SET detail = NULL, provider_ref = NULL
+    WHERE notification_id IN (SELECT id FROM forgotten)
+    """
+)
+
 
 @dataclass(frozen=True)
 class NewMessage:
@@ -109,3 +124,12 @@ async def add_notification(
 async def cancel_queued(session: AsyncSession, recipient_ids: list[uuid.UUID], reason: str) -> None:
     conn = await session.connection()
     await conn.execute(CANCEL_QUEUED, {"ids": recipient_ids, "reason": reason})
+
+
+async def forget_recipients(
+    session: AsyncSession, recipient_ids: list[uuid.UUID], addresses: list[str]
+) -> None:
+    """Clear these recipients (subscriptions, contacts) and addresses from the delivery log;
+    what was still queued for them is cancelled."""
+    conn = await session.connection()
+    await conn.execute(FORGET, {"ids": recipient_ids, "addresses": addresses})

@@ -105,6 +105,7 @@ class QuietHours(Input):
 
 EXAMPLE: dict[str, Any] = {
     "email": "anna@example.se",
+    "municipality_code": "0683",
     "language": "sv",
     "place": {
         "kind": "point",
@@ -124,6 +125,11 @@ class SubscriptionCreate(Input):
     email: Email | None = None
     phone: Phone | None = None
     language: Language = Language.SV
+    municipality_code: MunicipalityCode | None = Field(
+        default=None,
+        description="The municipality whose messages the resident consents to. Required for a "
+        "point or an area; a named locality gives its own.",
+    )
     place: Place
     topics: dict[Topic, PersonalChannel] = Field(
         min_length=1, description="The topics to hear about, each with its channel."

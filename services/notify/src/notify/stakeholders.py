@@ -128,7 +128,7 @@ async def change(
 async def delete(session: AsyncSession, principal: Principal, stakeholder_id: uuid.UUID) -> None:
     stakeholder = await get(session, principal, stakeholder_id, lock=True)
     contacts = await contacts_of(session, [stakeholder.id])
-    await queue.cancel_queued(session, [c.id for c in contacts[stakeholder.id]], "removed")
+    await _forget_contacts(session, contacts[stakeholder.id])
     await session.delete(stakeholder)
 
 
@@ -156,8 +156,14 @@ async def remove_contact(
     contact = (await session.exec(statement)).first()
     if contact is None:
         raise ContactNotFound(f"There is no contact {contact_id} of {stakeholder_id}.")
-    await queue.cancel_queued(session, [contact.id], "removed")
+    await _forget_contacts(session, [contact])
     await session.delete(contact)
+
+
+async def _forget_contacts(session: AsyncSession, contacts: list[StakeholderContact]) -> None:
+    """A removed contact leaves no address or name behind: not in the delivery log (what was
+    queued is cancelled), not in stored responses."""
+    await queue.forget_recipients(session, [c.id for c in contacts], addresses=[])
 
 
 async def contacts_of(

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -25,7 +26,10 @@ from notify.models import Subscription
 from notify.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
 from shared.geo import Geometry
 
-INSERT = text(
+# A second subscribe for the same person, place and municipality is the same subscription:
+# a pending or unsubscribed one starts over (and its confirmation is sent again), a confirmed
+# one is left as it is and returns no row. The conflict target is the unique identity index.
+UPSERT = text(
     """
     INSERT INTO subscription (id, email, phone, language, status, place_kind, place, radius_m,
       reach, locality, municipality_code, channels, quiet_start, quiet_end, created_at)
@@ -35,24 +39,26 @@ INSERT = text(
         THEN ST_Buffer(p.g::geography, :radius * 1.01)::geometry ELSE p.g END), 0.00001),
       :locality, :municipality_code, CAST(:channels AS jsonb), :quiet_start, :quiet_end, now()
     FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:place), 4326) AS g) AS p
+    ON CONFLICT (coalesce(municipality_code, ''), coalesce(email, ''), coalesce(phone, ''),
+                 place_kind, radius_m, md5(ST_AsEWKB(place)))
+    DO UPDATE SET status = 'pending', language = EXCLUDED.language,
+      channels = EXCLUDED.channels, quiet_start = EXCLUDED.quiet_start,
+      quiet_end = EXCLUDED.quiet_end, created_at = now(), confirmed_at = NULL,
+      unsubscribed_at = NULL
+    WHERE subscription.status <> 'confirmed'
+    RETURNING id
     """
 )
-# Erasure keeps delivery statistics: the rows stay, with nothing that leads to the person.
-FORGET_NOTIFICATIONS = text(
+# Confirmation messages one address got lately, whoever asked for them and from where.
+CONFIRMATIONS_SENT = text(
     """
-    WITH forgotten AS (
-      UPDATE notification SET address = NULL, recipient_id = NULL, last_error = NULL,
-        status = CASE WHEN next_attempt_at IS NOT NULL AND status <> 'sending'
-                      THEN 'cancelled' ELSE status END,
-        next_attempt_at = NULL, updated_at = now()
-      WHERE recipient_id = ANY(CAST(:ids AS uuid[])) OR address = ANY(CAST(:addresses AS text[]))
-      RETURNING id)
-    UPDATE delivery_attempt SET detail = NULL, provider_ref = NULL
-    WHERE notification_id IN (SELECT id FROM forgotten)
+    SELECT count(*) FROM notification n JOIN message m ON m.id = n.message_id
+    WHERE n.address = :address AND m.kind = 'confirmation'
+      AND n.created_at > now() - interval '1 day'
     """
 )
-
-
+# Subscribes for one address wait for each other, so the cap above cannot be raced.
+LOCK_ADDRESS = text("SELECT pg_advisory_xact_lock(hashtext('confirm:' || :address))")
 DELETE = text("DELETE FROM subscription WHERE id = ANY(CAST(:ids AS uuid[]))")
 
 
@@ -73,19 +79,36 @@ def _check_contacts(body: SubscriptionCreate) -> None:
             raise InvalidField(f"#body/topics/{topic}", "sms needs a phone number")
 
 
-def _place(body: SubscriptionCreate) -> dict[str, object]:
+def _municipality(body: SubscriptionCreate) -> str:
+    """The one municipality the resident gives consent to: named, or the locality's."""
+    place = body.place
+    if isinstance(place, LocalityPlace):
+        named = {c for c in (body.municipality_code, place.municipality_code) if c}
+        if len(named) > 1:
+            detail = "the place's municipality differs from the subscription's"
+            raise InvalidField("#body/place/municipality_code", detail)
+        found = localities.find(place.name, next(iter(named), None))
+        if found is None:
+            raise InvalidField("#body/place/name", f"there is no locality {place.name!r}")
+        return found.municipality_code
+    if body.municipality_code is None:
+        detail = "name the municipality whose messages you want (a four-digit code)"
+        raise InvalidField("#body/municipality_code", detail)
+    return body.municipality_code
+
+
+def _place(body: SubscriptionCreate, municipality: str) -> dict[str, object]:
     place = body.place
     geometry: Geometry
     if isinstance(place, PointPlace):
-        geometry, radius, name, municipality = place.center, place.radius_m, None, None
+        geometry, radius, name = place.center, place.radius_m, None
     elif isinstance(place, AreaPlace):
-        geometry, radius, name, municipality = place.polygon, 0, None, None
+        geometry, radius, name = place.polygon, 0, None
     else:
         assert isinstance(place, LocalityPlace)
-        found = localities.find(place.name, place.municipality_code)
-        if found is None:
-            raise InvalidField("#body/place/name", f"there is no locality {place.name!r}")
-        geometry, radius, name, municipality = found.area, 0, found.name, found.municipality_code
+        found = localities.find(place.name, municipality)
+        assert found is not None  # checked by _municipality
+        geometry, radius, name = found.area, 0, found.name
     return {
         "kind": place.kind,
         "place": geometry.model_dump_json(),
@@ -99,61 +122,80 @@ async def subscribe(
     session: AsyncSession,
     body: SubscriptionCreate,
     dispatch: DispatcherSettings,
-) -> uuid.UUID:
-    """A pending subscription, and its confirmation message on its way through the queue."""
+    public: PublicSettings,
+) -> uuid.UUID | None:
+    """A pending subscription, and its confirmation message on its way through the queue.
+
+    The same person and place again is the same subscription: still pending, its confirmation
+    goes again; confirmed, nothing changes (None). Confirmation messages to one address are
+    capped per day, whoever asks, so the form cannot be used to flood someone's inbox."""
     _check_contacts(body)
-    id_ = uuid.uuid4()
+    municipality = _municipality(body)
     email = normal_email(body.email) if body.email else None
     phone = normal_phone(body.phone) if body.phone else None
     quiet = body.quiet_hours.times() if body.quiet_hours else None
     conn = await session.connection()
-    await conn.execute(
-        INSERT,
-        {
-            "id": id_,
-            "email": email,
-            "phone": phone,
-            "language": body.language.value,
-            "channels": json.dumps({t.value: c.value for t, c in body.topics.items()}),
-            "quiet_start": quiet[0] if quiet else None,
-            "quiet_end": quiet[1] if quiet else None,
-            **_place(body),
-        },
-    )
-    await _send_confirmation(session, id_, email, phone, body.language.value, dispatch)
-    return id_
+    row = (
+        await conn.execute(
+            UPSERT,
+            {
+                "id": uuid.uuid4(),
+                "email": email,
+                "phone": phone,
+                "language": body.language.value,
+                "channels": json.dumps({t.value: c.value for t, c in body.topics.items()}),
+                "quiet_start": quiet[0] if quiet else None,
+                "quiet_end": quiet[1] if quiet else None,
+                **_place(body, municipality),
+            },
+        )
+    ).first()
+    if row is None:
+        return None
+    channel, address = (Channel.EMAIL, email) if email else (Channel.SMS, phone)
+    assert address is not None
+    await conn.execute(LOCK_ADDRESS, {"address": address})
+    sent = (await conn.execute(CONFIRMATIONS_SENT, {"address": address})).scalar_one()
+    if sent < public.confirmations_per_address_per_day:
+        recipient = _Recipient(row.id, municipality, channel, address, body.language.value)
+        await _send_confirmation(session, recipient, dispatch)
+    return uuid.UUID(str(row.id))
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    subscription_id: uuid.UUID
+    municipality_code: str
+    channel: Channel
+    address: str
+    language: str
 
 
 async def _send_confirmation(
-    session: AsyncSession,
-    id_: uuid.UUID,
-    email: str | None,
-    phone: str | None,
-    language: str,
-    dispatch: DispatcherSettings,
+    session: AsyncSession, recipient: _Recipient, dispatch: DispatcherSettings
 ) -> None:
     """The confirmation link goes out like any other message: queued, retried, logged."""
     message_id = await queue.add_message(
         session,
         queue.NewMessage(
-            event_id=f"confirmation:{id_}",
+            # One message per send: a confirmation sent again is a message of its own.
+            event_id=f"confirmation:{recipient.subscription_id}:{uuid.uuid4()}",
             event_type="confirmation",
             kind=MessageKind.CONFIRMATION,
-            subject=str(id_),
+            subject=str(recipient.subscription_id),
             payload={},
+            municipality_code=recipient.municipality_code,
         ),
     )
     assert message_id is not None
-    channel, address = (Channel.EMAIL, email) if email else (Channel.SMS, phone)
-    assert address is not None
     await queue.add_notification(
         session,
         message_id,
         recipient_kind=RecipientKind.RESIDENT,
-        recipient_id=id_,
-        channel=channel,
-        address=address,
-        language=language,
+        recipient_id=recipient.subscription_id,
+        channel=recipient.channel,
+        address=recipient.address,
+        language=recipient.language,
         budget=dispatch.max_attempts,
     )
 
@@ -177,12 +219,9 @@ async def confirm(
     session: AsyncSession, public: PublicSettings, token: str
 ) -> tuple[Confirmation, Subscription | None]:
     subscription = await _by_token(session, public, links.Purpose.CONFIRM, token)
-    if subscription is None:
-        return Confirmation.UNKNOWN, None
-    if subscription.status != SubscriptionStatus.PENDING:
-        return Confirmation.ALREADY, subscription
-    if utcnow() - subscription.created_at > timedelta(days=public.confirm_within_days):
-        return Confirmation.EXPIRED, subscription
+    state = confirmation_state(subscription, public)
+    if state != Confirmation.CONFIRMED or subscription is None:
+        return state, subscription
     subscription.status = SubscriptionStatus.CONFIRMED
     subscription.confirmed_at = utcnow()
     session.add(subscription)
@@ -192,16 +231,69 @@ async def confirm(
 async def unsubscribe(
     session: AsyncSession, public: PublicSettings, token: str
 ) -> Subscription | None:
-    """Stops every message of the subscription at once, queued ones included."""
+    """Stops every message of this one subscription at once, queued ones included; the
+    person's other subscriptions go on (the page after says which)."""
     subscription = await _by_token(session, public, links.Purpose.MANAGE, token)
     if subscription is None:
         return None
-    if subscription.status != SubscriptionStatus.UNSUBSCRIBED:
-        subscription.status = SubscriptionStatus.UNSUBSCRIBED
-        subscription.unsubscribed_at = utcnow()
-        session.add(subscription)
-    await queue.cancel_queued(session, [subscription.id], "unsubscribed")
+    await _stop(session, [subscription])
     return subscription
+
+
+async def unsubscribe_everything(
+    session: AsyncSession, public: PublicSettings, token: str
+) -> Subscription | None:
+    """Stops every subscription of the person the link was sent to (by email and phone)."""
+    subscription = await _by_token(session, public, links.Purpose.MANAGE, token)
+    if subscription is None:
+        return None
+    await _stop(session, [subscription, *await others(session, subscription)])
+    return subscription
+
+
+async def _stop(session: AsyncSession, stopping: list[Subscription]) -> None:
+    for subscription in stopping:
+        if subscription.status != SubscriptionStatus.UNSUBSCRIBED:
+            subscription.status = SubscriptionStatus.UNSUBSCRIBED
+            subscription.unsubscribed_at = utcnow()
+            session.add(subscription)
+    await queue.cancel_queued(session, [s.id for s in stopping], "unsubscribed")
+
+
+async def peek(
+    session: AsyncSession, public: PublicSettings, purpose: links.Purpose, token: str
+) -> Subscription | None:
+    """The subscription a link is for, read without changing anything (link scanners in
+    mail systems open every link; only a POST from the page's button acts)."""
+    id_ = links.read(public.link_secret.get_secret_value(), purpose, token)
+    return None if id_ is None else await session.get(Subscription, id_)
+
+
+def confirmation_state(subscription: Subscription | None, public: PublicSettings) -> Confirmation:
+    """What confirming would do now; CONFIRMED means it still can."""
+    if subscription is None:
+        return Confirmation.UNKNOWN
+    if subscription.status != SubscriptionStatus.PENDING:
+        return Confirmation.ALREADY
+    if utcnow() - subscription.created_at > timedelta(days=public.confirm_within_days):
+        return Confirmation.EXPIRED
+    return Confirmation.CONFIRMED
+
+
+async def others(session: AsyncSession, subscription: Subscription) -> list[Subscription]:
+    """The person's other subscriptions that still send (pending or confirmed), by the same
+    email address or phone number, oldest first."""
+    addresses = [a for a in (subscription.email, subscription.phone) if a is not None]
+    statement = (
+        select(Subscription)
+        .where(
+            or_(col(Subscription.email).in_(addresses), col(Subscription.phone).in_(addresses)),
+            Subscription.id != subscription.id,
+            Subscription.status != SubscriptionStatus.UNSUBSCRIBED,
+        )
+        .order_by(col(Subscription.created_at), col(Subscription.id))
+    )
+    return list(await session.exec(statement))
 
 
 async def erase(session: AsyncSession, public: PublicSettings, token: str) -> str | None:
@@ -226,7 +318,7 @@ async def erase_person(session: AsyncSession, email: str | None, phone: str | No
 
 async def forget(session: AsyncSession, ids: list[uuid.UUID], addresses: list[str]) -> int:
     """Delete the subscriptions, and these subscriptions and addresses from the delivery log."""
+    await queue.forget_recipients(session, ids, addresses)
     conn = await session.connection()
-    await conn.execute(FORGET_NOTIFICATIONS, {"ids": ids, "addresses": addresses})
     await conn.execute(DELETE, {"ids": ids})
     return len(ids)

@@ -1,0 +1,82 @@
+"""One subscription per person and place, every subscription given to one municipality, and one
+notification per address and channel for each event.
+
+- A resident who submits the subscribe form twice (same address, same place, same
+  municipality) has one subscription: the database refuses a second.
+- Consent is given to one municipality: point and area subscriptions made before the
+  municipality was asked for get the municipality of the named locality they lie in.
+- However many of a person's subscriptions or stakeholder contacts an event's audience meets,
+  one address gets one notification per channel.
+
+Rows written before these rules that break them are merged, not dropped: the delivery log of a
+duplicate subscription moves to the one that stays.
+
+Revision ID: notify0003
+Revises: notify0002
+"""
+
+from alembic import op
+from sqlalchemy import text
+
+from notify import localities
+
+revision = "notify0003"
+down_revision = "notify0002"
+branch_labels = None
+depends_on = None
+
+# What makes two subscriptions the same: who (email and phone), where, and to whom consent went.
+IDENTITY = (
+    "coalesce(municipality_code, ''), coalesce(email, ''), coalesce(phone, ''), place_kind, "
+    "radius_m, md5(ST_AsEWKB(place))"
+)
+# The subscription each duplicate merges into: a confirmed one first, then the oldest.
+MERGE = f"""
+WITH ranked AS (
+  SELECT id, first_value(id) OVER (
+    PARTITION BY {IDENTITY}
+    ORDER BY (status = 'confirmed') DESC, created_at, id) AS keeper
+  FROM subscription),
+moved AS (
+  UPDATE notification n SET recipient_id = r.keeper FROM ranked r
+  WHERE n.recipient_id = r.id AND r.id <> r.keeper AND n.recipient_kind = 'resident')
+DELETE FROM subscription s USING ranked r WHERE s.id = r.id AND r.id <> r.keeper
+"""
+# Before this rule, one address could hold several notifications of one event and channel; all
+# but the first keep their delivery record without the address.
+SPLIT_DUPLICATES = """
+UPDATE notification n SET address = NULL FROM (
+  SELECT id, row_number() OVER (
+    PARTITION BY event_id, channel, address ORDER BY created_at, id) AS nth
+  FROM notification WHERE address IS NOT NULL AND recipient_kind <> 'webhook') AS d
+WHERE n.id = d.id AND d.nth > 1
+"""
+LOCATE = text(
+    "UPDATE subscription SET municipality_code = :code WHERE municipality_code IS NULL "
+    "AND ST_Intersects(place, ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326))"
+)
+
+
+def _locate_old_subscriptions() -> None:
+    bind = op.get_bind()
+    for locality in localities.all_localities():
+        params = {"code": locality.municipality_code, "area": locality.area.model_dump_json()}
+        bind.execute(LOCATE, params)
+
+
+def upgrade() -> None:
+    _locate_old_subscriptions()
+    op.execute(MERGE)
+    op.execute(f"CREATE UNIQUE INDEX uq_subscription_person_place ON subscription ({IDENTITY})")
+    op.execute(SPLIT_DUPLICATES)
+    op.execute(
+        "CREATE UNIQUE INDEX uq_notification_event_channel_address "
+        "ON notification (event_id, channel, address) WHERE recipient_kind <> 'webhook'"
+    )
+    op.execute("CREATE INDEX ix_notification_address ON notification (address)")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX ix_notification_address")
+    op.execute("DROP INDEX uq_notification_event_channel_address")
+    op.execute("DROP INDEX uq_subscription_person_place")
