@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -166,6 +167,57 @@ class TestResidents:
         assert len(await told(session, meta.id)) == 1
         messages = await session.exec(select(Message).where(Message.event_id == meta.id))
         assert len(messages.all()) == 1
+
+
+class TestOnePersonOnce:
+    async def test_overlapping_subscriptions_and_a_contact_get_one_message_per_channel(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """Home by a point, the village by name, and by SMS too; and the person is also the
+        contact of the organisation named in the plan."""
+        person = "Anna@Example.se"
+        home = await resident(client, session, email=person, topics={"action_plans": "email"})
+        village = await resident(
+            client,
+            session,
+            email=person,
+            place={"kind": "locality", "name": "Forsheda"},
+            topics={"action_plans": "email"},
+        )
+        await resident(
+            client,
+            session,
+            email=person,
+            phone="070-111 22 33",
+            place={"kind": "area", "polygon": square()},
+            topics={"action_plans": "sms"},
+        )
+        contact = {"name": "Anna", "email": person, "channel": "email"}
+        body = stakeholder_body(contacts=[contact])
+        assert (await client.post("/stakeholders", json=body, headers=token())).status_code == 201
+        rows = await told(session, await handle_published(session))
+        assert sorted((n.channel, n.address, n.recipient_kind) for n in rows) == [
+            ("email", "anna@example.se", "resident"),
+            ("sms", "+46701112233", "resident"),
+        ]
+        [by_email] = [n for n in rows if n.channel == "email"]
+        assert by_email.recipient_id in (home, village)
+
+    async def test_the_database_refuses_a_second_notification_to_one_address(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await resident(client, session)
+        [row] = await told(session, await handle_published(session))
+        copy = text(
+            "INSERT INTO notification (id, message_id, event_id, recipient_kind, recipient_id, "
+            "channel, address, language, status, attempt_budget, created_at, updated_at) "
+            "SELECT gen_random_uuid(), message_id, event_id, 'contact', gen_random_uuid(), "
+            "channel, address, language, status, 1, now(), now() FROM notification WHERE id = :id"
+        )
+        conn = await session.connection()
+        with pytest.raises(IntegrityError, match="uq_notification_event_channel_address"):
+            async with conn.begin_nested():
+                await conn.execute(copy, {"id": row.id})
 
 
 class TestStakeholders:

@@ -1,5 +1,6 @@
 """The dispatcher against a real SMTP server, the SMS gateway stub and a webhook receiver."""
 
+import asyncio
 import email
 import email.policy
 import json
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, links, maintenance, subscriptions, worker
+from notify import handlers, ledger, links, maintenance, subscriptions, worker
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
 from notify.dispatcher import Dispatcher
@@ -338,3 +339,121 @@ class TestHousekeeping:
             assert list(remaining) == [kept]
         [row] = await notifications(rig)
         assert (row.status, row.address) == ("temporary-failure", None)
+
+
+# More messages than any per-lane cache could hold, each with one email.
+MANY_MESSAGES = """
+WITH m AS (
+  INSERT INTO message (id, event_id, event_type, kind, topic, municipality_code, subject,
+                       payload, created_at)
+  SELECT gen_random_uuid(), 'load:' || i, 'se.trygg.walks.action_plan.published.v1',
+    'plan_published', 'action_plans', '0683', 'load:' || i, CAST(:payload AS jsonb), now()
+  FROM generate_series(1, :n) AS i
+  RETURNING id, event_id)
+INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
+  recipient_id, channel, address, language, status, attempt_budget, next_attempt_at,
+  created_at, updated_at)
+SELECT gen_random_uuid(), m.id, m.event_id, '0683', 'resident', :resident, 'email',
+  'anna@example.se', 'sv', 'created', 3, now(), now(), now()
+FROM m
+"""
+
+
+def message_ids(rig: Rig) -> list[str]:
+    parsed = (
+        email.message_from_bytes(e.original_content, policy=email.policy.default)
+        for e in rig.inbox.messages  # type: ignore[attr-defined]
+    )
+    return [str(m["Message-ID"]) for m in parsed]
+
+
+class TestUnderLoad:
+    async def test_both_lanes_over_many_messages_send_each_exactly_once(self, rig: Rig) -> None:
+        """1,200 messages through two lanes with a short lease: were any outcome lost (and
+        its lease run out), the SMTP server would see that Message-ID twice."""
+        n = 1200
+        id_ = await resident(rig)
+        payload = consumed(published()).envelope.model_dump(mode="json")
+        async with rig.sessionmaker() as session, session.begin():
+            params = {"n": n, "payload": json.dumps(payload), "resident": id_}
+            await (await session.connection()).execute(text(MANY_MESSAGES), params)
+        dispatch = rig.settings.dispatcher.model_copy(
+            update={"lanes": 2, "batch_size": 100, "lease_s": 2.0, "maintenance_interval_s": 60}
+        )
+        configured = rig.settings.model_copy(update={"dispatcher": dispatch})
+        outbound = worker.channels(configured)
+        dispatcher = worker.dispatcher(configured, rig.sessionmaker, outbound)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+
+        async def all_delivered() -> bool:
+            counted = await rig.run("SELECT count(*) FROM notification WHERE status = 'delivered'")
+            return counted == [(n,)]
+
+        try:
+            await wait_until(all_delivered, 120, "every notification to be delivered")
+        finally:
+            stop.set()
+            await running
+            await outbound.aclose()
+        sent = message_ids(rig)
+        assert len(sent) == n
+        assert len(set(sent)) == n, "no Message-ID reached the SMTP server twice"
+        assert await rig.run("SELECT count(*) FROM delivery_attempt") == [(n,)]
+        assert await rig.run("SELECT count(*) FROM outbox") == [(n,)], "one outcome event each"
+
+
+class TestAfterACrash:
+    async def lost_lease(self, rig: Rig, channel: str) -> Notification:
+        """A notification claimed by a worker that died before it recorded the send."""
+        await resident(rig, phone="070-123 45 67", topics={"action_plans": channel})
+        await publish_plan(rig)
+        async with rig.sessionmaker() as session, session.begin():
+            await (await session.connection()).execute(
+                text(
+                    "UPDATE notification SET status = 'sending', attempts = 1, "
+                    "next_attempt_at = now() - interval '1 second'"
+                )
+            )
+        [row] = await notifications(rig)
+        return row
+
+    async def test_an_email_goes_again_under_the_same_message_id(self, rig: Rig) -> None:
+        row = await self.lost_lease(rig, "email")
+        assert await rig.dispatcher.dispatch_batch() == 1
+        assert message_ids(rig) == [f"<{row.id}@trygg.example>"]
+        [after] = await notifications(rig)
+        assert (after.status, after.attempts) == ("delivered", 2)
+
+    async def test_an_sms_is_not_sent_again_but_given_up_for_staff_to_resend(
+        self, rig: Rig
+    ) -> None:
+        row = await self.lost_lease(rig, "sms")
+        assert await rig.dispatcher.dispatch_batch() == 0
+        assert rig.sms.messages == []  # type: ignore[attr-defined]
+        [after] = await notifications(rig)
+        assert (after.id, after.status, after.next_attempt_at) == (
+            row.id,
+            "technical-failure",
+            None,
+        )
+        [event] = await events(rig)
+        assert event["type"] == "se.trygg.notify.notification.failed.v1"
+        assert event["data"]["reason"] == "unsure"  # type: ignore[index]
+
+
+class TestRecording:
+    async def test_outcomes_are_recorded_when_their_events_cannot_be_written(
+        self, rig: Rig, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await resident(rig)
+        await publish_plan(rig)
+
+        async def broken(*_: object) -> None:
+            raise KeyError("a fault after the send")
+
+        monkeypatch.setattr(ledger, "emit_outcomes", broken)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.next_attempt_at) == ("delivered", None)
+        assert len(rig.inbox.messages) == 1  # type: ignore[attr-defined]
