@@ -72,13 +72,13 @@ class TestSubscribe:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         """Pending: the confirmation goes again (capped). Confirmed: nothing new at all."""
-        for _ in range(3):
+        for _ in range(4):
             response = await client.post("/subscriptions", json=subscription_body())
             assert response.status_code == 202
         subscription = await _only_subscription(session)
         assert subscription.status == "pending"
         sent = (await session.exec(select(Notification))).all()
-        assert len(sent) == 2, "the confirmation again, then the daily cap per address"
+        assert len(sent) == 3, "the confirmation again, then the daily cap per address"
         assert {n.recipient_id for n in sent} == {subscription.id}
         conn = await session.connection()
         await conn.execute(text("UPDATE subscription SET status = 'confirmed'"))
@@ -119,13 +119,13 @@ class TestSubscribe:
     async def test_confirmations_to_one_address_are_capped_however_many_ask(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
-        """Four places: the address still gets two confirmations a day, whoever asked."""
-        for radius in (100, 200, 300, 400):
+        """Five places: the address still gets three confirmations a day, whoever asked."""
+        for radius in (100, 200, 300, 400, 500):
             body = subscription_body(place={"kind": "point", "center": point(), "radius_m": radius})
             assert (await client.post("/subscriptions", json=body)).is_success
-        assert len((await session.exec(select(Subscription))).all()) == 4
+        assert len((await session.exec(select(Subscription))).all()) == 5
         sent = (await session.exec(select(Notification))).all()
-        assert [n.address for n in sent] == ["anna@example.se"] * 2
+        assert [n.address for n in sent] == ["anna@example.se"] * 3
 
     @pytest.mark.parametrize(
         ("overrides", "pointer"),

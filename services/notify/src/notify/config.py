@@ -74,7 +74,7 @@ class PublicSettings(BaseModel):
     confirm_within_days: float = 7.0
     # Confirmation messages one address may get in a day, however many clients ask: the
     # subscribe form must not become a way to flood someone's inbox or phone.
-    confirmations_per_address_per_day: int = 2
+    confirmations_per_address_per_day: int = 3
 
 
 class CapSettings(BaseModel):

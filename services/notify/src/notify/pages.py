@@ -136,8 +136,8 @@ ACTIONS = {
         "en": ("Stop every message of this subscription.", "Unsubscribe"),
     },
     "everything": {
-        "sv": ("Avsluta alla dina prenumerationer hos Trygg.", "Avsluta allt"),
-        "en": ("Stop all your subscriptions with Trygg.", "Stop everything"),
+        "sv": ("Avsluta alla meddelanden från Trygg till dig.", "Avsluta allt"),
+        "en": ("Stop every message from Trygg to you.", "Stop everything"),
     },
     "erase": {
         "sv": (

@@ -132,8 +132,7 @@ async def _manage_page(
     if subscription is None:
         return pages.page("unknown", lang or "sv")
     language = lang or subscription.language
-    others = await subscriptions.others(session, subscription)
-    kinds = ("unsubscribe", "everything", "erase") if others else ("unsubscribe", "erase")
+    kinds = ("unsubscribe", "everything", "erase")
     return pages.page(
         "manage",
         language,
@@ -173,7 +172,7 @@ async def unsubscribe(
         return pages.page("unknown", lang or "sv")
     language = lang or subscription.language
     remaining = await subscriptions.others(session, subscription)
-    kinds = ("everything", "erase") if remaining else ("erase",)
+    kinds = ("everything", "erase")
     return pages.page(
         "unsubscribed",
         language,
@@ -191,7 +190,8 @@ async def unsubscribe(
 async def unsubscribe_everything(
     token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
-    """Stops every subscription of the email address and phone number the link was sent to."""
+    """Stops every message to the email address and phone number the link was sent to: every
+    subscription, and messages to them as an organisation's contact."""
     public = _settings(request).public
     subscription = await subscriptions.unsubscribe_everything(session, public, token)
     if subscription is None:

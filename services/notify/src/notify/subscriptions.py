@@ -59,6 +59,13 @@ CONFIRMATIONS_SENT = text(
 )
 # Subscribes for one address wait for each other, so the cap above cannot be raced.
 LOCK_ADDRESS = text("SELECT pg_advisory_xact_lock(hashtext('confirm:' || :address))")
+OPT_OUT_CONTACTS = text(
+    """
+    UPDATE stakeholder_contact SET opted_out_at = coalesce(opted_out_at, now())
+    WHERE email = ANY(CAST(:addresses AS text[])) OR phone = ANY(CAST(:addresses AS text[]))
+    RETURNING id
+    """
+)
 DELETE = text("DELETE FROM subscription WHERE id = ANY(CAST(:ids AS uuid[]))")
 
 
@@ -243,11 +250,16 @@ async def unsubscribe(
 async def unsubscribe_everything(
     session: AsyncSession, public: PublicSettings, token: str
 ) -> Subscription | None:
-    """Stops every subscription of the person the link was sent to (by email and phone)."""
+    """Stops every message to the person the link was sent to (by email and phone): all their
+    subscriptions, and the messages they get as an organisation's contact."""
     subscription = await _by_token(session, public, links.Purpose.MANAGE, token)
     if subscription is None:
         return None
     await _stop(session, [subscription, *await others(session, subscription)])
+    addresses = [a for a in (subscription.email, subscription.phone) if a is not None]
+    conn = await session.connection()
+    contacts = list((await conn.execute(OPT_OUT_CONTACTS, {"addresses": addresses})).scalars())
+    await queue.cancel_queued(session, contacts, "opted out")
     return subscription
 
 
