@@ -39,6 +39,7 @@ RESIDENTS: list[dict[str, Any]] = [
     {
         "email": "anna.andersson@example.se",
         "language": "sv",
+        "municipality_code": MUNICIPALITY,
         "place": {"kind": "point", "center": {"type": "Point", "coordinates": [13.8241, 57.1619]}},
         "topics": {"action_plans": "email", "walk_invitations": "email", "measures_done": "email"},
     },
@@ -51,6 +52,7 @@ RESIDENTS: list[dict[str, Any]] = [
     {
         "email": "sam.smith@example.se",
         "language": "en",
+        "municipality_code": MUNICIPALITY,
         "place": {"kind": "area", "polygon": AREA},
         "topics": {"action_plans": "email", "walk_invitations": "email"},
         "quiet_hours": {"start": "22:00", "end": "07:00"},
@@ -175,7 +177,8 @@ async def subscribe_residents(notify: httpx.AsyncClient, sinks: Sinks) -> None:
         if link is None:
             _ok(await notify.post("/subscriptions", json=body))
             link = await _wait_for(partial(sinks.confirm_link, address), f"a link to {address}")
-        page = await notify.get(link)
+        # The link opens a page; its button (a POST) confirms, as a resident's click would.
+        page = await notify.post(link)
         print(f"  {address}: subscribed and confirmed ({page.status_code})")  # noqa: T201
 
 
