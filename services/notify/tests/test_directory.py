@@ -4,8 +4,20 @@ import uuid
 
 import httpx
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify_testkit import HOME, OTHER, square, stakeholder_body, token
+from notify import handlers
+from notify.config import CapSettings
+from notify_testkit import (
+    HOME,
+    OTHER,
+    consumed,
+    published,
+    square,
+    stakeholder_body,
+    tables_holding,
+    token,
+)
 
 pytestmark = pytest.mark.service
 HOOK = {
@@ -95,6 +107,31 @@ class TestStakeholders:
         assert (first.status_code, again.status_code) == (201, 201)
         assert again.headers["Idempotency-Replay"] == "true"
         assert again.json() == first.json()
+
+
+class TestRemoval:
+    @pytest.mark.parametrize("removed", ["organisation", "contact"])
+    async def test_removing_leaves_no_address_or_name_in_any_table(
+        self, client: httpx.AsyncClient, session: AsyncSession, removed: str
+    ) -> None:
+        """The contact was told about a plan (a delivery log row with the address) and was
+        registered with an Idempotency-Key (a stored response with name and address)."""
+        headers = {**token(), "Idempotency-Key": str(uuid.uuid4())}
+        contact = {"name": "Greta Gatuchef", "email": "greta.g@varnamo.example.se"}
+        body = stakeholder_body(contacts=[{**contact, "channel": "email"}])
+        created = await client.post("/stakeholders", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        event = published()
+        meta = consumed(event)
+        config = handlers.HandlerConfig(5, 0, CapSettings())
+        await handlers.on_action_plan_published(event, session, meta=meta, config=config)
+        conn = await session.connection()
+        assert "notification.address" in await tables_holding(conn, "greta.g")
+        url = f"/stakeholders/{created.json()['id']}"
+        if removed == "contact":
+            url += f"/contacts/{created.json()['contacts'][0]['id']}"
+        assert (await client.delete(url, headers=token())).status_code == 204
+        assert await tables_holding(conn, "greta.g", "Greta Gatuchef") == []
 
 
 class TestAccess:

@@ -182,8 +182,8 @@ def probe_record(aggregate: str, n: int) -> bytes:
     return envelope(ProbeHappened(aggregate=aggregate, n=n)).model_dump_json().encode()
 
 
-async def migrate(service: str, url: str) -> None:
-    """Run a service's Alembic history against `url`, as a deployment would."""
+async def migrate(service: str, url: str, revision: str = "head") -> None:
+    """Run a service's Alembic history against `url` up to `revision`, as a deployment would."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -191,7 +191,7 @@ async def migrate(service: str, url: str) -> None:
         "-c",
         str(REPOSITORY / "services" / service / "alembic.ini"),
         "upgrade",
-        "head",
+        revision,
         env={**os.environ, f"{service.upper()}_DB__URL": url},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -30,16 +30,26 @@ IDENTITY = (
     "coalesce(municipality_code, ''), coalesce(email, ''), coalesce(phone, ''), place_kind, "
     "radius_m, md5(ST_AsEWKB(place))"
 )
-# The subscription each duplicate merges into: a confirmed one first, then the oldest.
+# The subscription each duplicate merges into: a confirmed one first, then the oldest. The
+# duplicates' delivery log moves to it; where the two were both told of one event, the second
+# row keeps its record with neither recipient nor address.
 MERGE = f"""
 WITH ranked AS (
   SELECT id, first_value(id) OVER (
     PARTITION BY {IDENTITY}
     ORDER BY (status = 'confirmed') DESC, created_at, id) AS keeper
   FROM subscription),
+told AS (
+  SELECT n.id, r.keeper, n.recipient_id, row_number() OVER (
+    PARTITION BY r.keeper, n.event_id, n.channel
+    ORDER BY (n.recipient_id = r.keeper) DESC, n.created_at, n.id) AS nth
+  FROM notification n JOIN ranked r ON n.recipient_id = r.id
+  WHERE n.recipient_kind = 'resident'),
 moved AS (
-  UPDATE notification n SET recipient_id = r.keeper FROM ranked r
-  WHERE n.recipient_id = r.id AND r.id <> r.keeper AND n.recipient_kind = 'resident')
+  UPDATE notification n
+  SET recipient_id = CASE WHEN t.nth = 1 THEN t.keeper END,
+      address = CASE WHEN t.nth = 1 THEN n.address END
+  FROM told t WHERE n.id = t.id AND t.recipient_id <> t.keeper)
 DELETE FROM subscription s USING ranked r WHERE s.id = r.id AND r.id <> r.keeper
 """
 # Before this rule, one address could hold several notifications of one event and channel; all
