@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 AREA = (13.80, 57.15, 13.85, 57.18)  # west, south, east, north: Forsheda and around
 SEED = """
 INSERT INTO subscription (id, email, language, status, place_kind, place, radius_m, reach,
-  channels, created_at, confirmed_at)
+  municipality_code, channels, created_at, confirmed_at)
 SELECT gen_random_uuid(), 'resident' || i || $4 || '@bench.example', 'sv', 'confirmed', 'point',
-  p, 100, ST_Expand(ST_Envelope(ST_Buffer(p::geography, 101)::geometry), 0.00001),
+  p, 100, ST_Expand(ST_Envelope(ST_Buffer(p::geography, 101)::geometry), 0.00001), '0683',
   '{"action_plans": "email"}', now(), now()
 FROM (SELECT i, ST_SetSRID(ST_MakePoint($2 + random() * 0.05, $3 + random() * 0.03), 4326) AS p
       FROM generate_series(1, $1) AS i) AS places

@@ -84,9 +84,15 @@ def upgrade() -> None:
         "ON notification (event_id, channel, address) WHERE recipient_kind <> 'webhook'"
     )
     op.execute("CREATE INDEX ix_notification_address ON notification (address)")
+    # Every claim looks for SMS whose lease ran out; they are few, the due rows may be many.
+    op.execute(
+        "CREATE INDEX ix_notification_sms_sending ON notification (next_attempt_at) "
+        "WHERE status = 'sending' AND channel = 'sms'"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX ix_notification_sms_sending")
     op.execute("DROP INDEX ix_notification_address")
     op.execute("DROP INDEX uq_notification_event_channel_address")
     op.execute("DROP INDEX uq_subscription_person_place")
