@@ -140,33 +140,47 @@ async def subscribe(
     municipality = _municipality(body)
     email = normal_email(body.email) if body.email else None
     phone = normal_phone(body.phone) if body.phone else None
-    quiet = body.quiet_hours.times() if body.quiet_hours else None
-    conn = await session.connection()
-    row = (
-        await conn.execute(
-            UPSERT,
-            {
-                "id": uuid.uuid4(),
-                "email": email,
-                "phone": phone,
-                "language": body.language.value,
-                "channels": json.dumps({t.value: c.value for t, c in body.topics.items()}),
-                "quiet_start": quiet[0] if quiet else None,
-                "quiet_end": quiet[1] if quiet else None,
-                **_place(body, municipality),
-            },
-        )
-    ).first()
-    if row is None:
+    id_ = await _upsert(session, body, municipality, email, phone)
+    if id_ is None:
         return None
     channel, address = (Channel.EMAIL, email) if email else (Channel.SMS, phone)
     assert address is not None
+    recipient = _Recipient(id_, municipality, channel, address, body.language.value)
+    if await _may_confirm(session, address, public):
+        await _send_confirmation(session, recipient, dispatch)
+    return id_
+
+
+async def _upsert(
+    session: AsyncSession,
+    body: SubscriptionCreate,
+    municipality: str,
+    email: str | None,
+    phone: str | None,
+) -> uuid.UUID | None:
+    """The subscription's id when it is new or waits for confirmation again; None when it
+    exists and is confirmed."""
+    quiet = body.quiet_hours.times() if body.quiet_hours else None
+    params = {
+        "id": uuid.uuid4(),
+        "email": email,
+        "phone": phone,
+        "language": body.language.value,
+        "channels": json.dumps({t.value: c.value for t, c in body.topics.items()}),
+        "quiet_start": quiet[0] if quiet else None,
+        "quiet_end": quiet[1] if quiet else None,
+        **_place(body, municipality),
+    }
+    conn = await session.connection()
+    row = (await conn.execute(UPSERT, params)).first()
+    return None if row is None else uuid.UUID(str(row.id))
+
+
+async def _may_confirm(session: AsyncSession, address: str, public: PublicSettings) -> bool:
+    conn = await session.connection()
     await conn.execute(LOCK_ADDRESS, {"address": address})
     sent = (await conn.execute(CONFIRMATIONS_SENT, {"address": address})).scalar_one()
-    if sent < public.confirmations_per_address_per_day:
-        recipient = _Recipient(row.id, municipality, channel, address, body.language.value)
-        await _send_confirmation(session, recipient, dispatch)
-    return uuid.UUID(str(row.id))
+    return int(sent) < public.confirmations_per_address_per_day
 
 
 @dataclass(frozen=True)
