@@ -11,6 +11,9 @@ PG_DURABLE=${TRYGG_PG_DURABLE:-1}
 KAFKA_PORT=${TRYGG_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${TRYGG_KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_PARTITIONS=${TRYGG_KAFKA_PARTITIONS:-3}
+# The local stack runs on development secrets, so it says it is development; outside it the
+# services refuse those secrets. Exported for everything started here (APIs, workers, demo).
+export TRYGG_ENVIRONMENT=${TRYGG_ENVIRONMENT:-development}
 # Development default only; deployments pass their own credentials.
 PG_USER=trygg
 PG_PASSWORD=${TRYGG_PG_PASSWORD:-trygg-dev-only}

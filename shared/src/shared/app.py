@@ -25,6 +25,7 @@ def create_service_app(
     openapi_tags: list[dict[str, str]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the database, auth, problem handlers, health routes and metrics."""
+    settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
     engine = create_engine(settings.db)
 

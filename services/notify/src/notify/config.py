@@ -3,7 +3,7 @@
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
 
 # Development default only: the key that signs confirmation and unsubscribe links.
 DEV_LINK_SECRET = "trygg-notify-development-link-key-not-for-production"
@@ -93,3 +93,9 @@ class Settings(ServiceSettings):
     cap: CapSettings = CapSettings()
     # Residents this many metres around a walk's area are invited to it.
     walk_invitation_buffer_m: int = 0
+
+    def development_defaults(self) -> list[str]:
+        found = super().development_defaults()
+        if holds(self.public.link_secret, DEV_LINK_SECRET):
+            found.append(self.variable("PUBLIC__LINK_SECRET"))
+        return found
