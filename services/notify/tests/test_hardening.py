@@ -1,5 +1,6 @@
 """notify's edges that face the world, and what each of them refuses."""
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -7,7 +8,7 @@ from notify import worker
 from notify.app import create_app
 from notify.config import PublicSettings, Settings
 from shared.settings import AuthSettings, DatabaseSettings, DevelopmentDefaultsRefused
-from shared.testing import api_client
+from shared.testing import ChunkedBody, api_client
 
 pytestmark = pytest.mark.service
 
@@ -43,3 +44,17 @@ class TestDevelopmentSecrets:
         async with api_client(app) as client:
             assert (await client.get("/livez")).status_code == 200
         await app.state.engine.dispose()
+
+
+class TestBodyLimit:
+    async def test_a_chunked_body_to_the_public_route_is_cut_off(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        body = ChunkedBody(8 * 1024 * 1024)
+        response = await client.post(
+            "/subscriptions", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 413, response.text[:300]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert str(settings.public.max_body_bytes) in response.json()["detail"]
+        assert body.read <= settings.public.max_body_bytes + body.chunk_bytes

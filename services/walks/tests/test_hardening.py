@@ -1,13 +1,15 @@
 """walks' edges that face the world, and what each of them refuses."""
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
 from shared.settings import AuthSettings, DatabaseSettings, DevelopmentDefaultsRefused
-from shared.testing import api_client
+from shared.testing import ChunkedBody, api_client
 from walks import worker
 from walks.app import create_app
 from walks.config import Settings
+from walks_testkit import token
 
 pytestmark = pytest.mark.service
 
@@ -41,3 +43,15 @@ class TestDevelopmentSecrets:
         async with api_client(app) as client:
             assert (await client.get("/livez")).status_code == 200
         await app.state.engine.dispose()
+
+
+class TestBodyLimit:
+    async def test_a_chunked_body_is_cut_off_at_the_limit(self, client: httpx.AsyncClient) -> None:
+        body = ChunkedBody(8 * 1024 * 1024)
+        response = await client.post(
+            "/walks", content=body, headers={**token(), "content-type": "application/json"}
+        )
+        assert response.status_code == 413, response.text[:300]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Payload too large"
+        assert body.read <= 1024 * 1024 + body.chunk_bytes

@@ -47,7 +47,8 @@ class RequestContext:
 
 
 class BodySizeLimit:
-    """Refuses request bodies over the limit with 413 before the route reads them."""
+    """Refuses request bodies over the limit with 413: at once when Content-Length says so,
+    otherwise as soon as the bytes received pass it, without reading the rest."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -61,7 +62,50 @@ class BodySizeLimit:
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await _too_large(scope, send, self.max_bytes)
             return
-        await self.app(scope, receive, send)
+        metered = _MeteredBody(receive, send, self.max_bytes)
+        try:
+            await self.app(scope, metered.receive, metered.send)
+        except Exception:
+            # Whatever the app made of a body cut short is no news; another limit's cut is.
+            if not metered.exceeded:
+                raise
+        if metered.exceeded and not metered.started:
+            await _too_large(scope, send, self.max_bytes)
+
+
+class BodyTooLarge(Exception):
+    """Raised into the app by `receive` once the body has passed the limit."""
+
+
+class _MeteredBody:
+    """Counts body bytes as the app receives them; past the limit the app reads no more and
+    what it answers is held back, so the 413 can take its place."""
+
+    def __init__(self, receive: Receive, send: Send, max_bytes: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.exceeded = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        if self.exceeded:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_bytes:
+                self.exceeded = True
+                raise BodyTooLarge(f"the body passed {self.max_bytes} bytes")
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.exceeded and not self.started:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:

@@ -231,6 +231,21 @@ def api_client(app: FastAPI, raise_app_exceptions: bool = True) -> httpx.AsyncCl
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
+class ChunkedBody:
+    """A request body sent in chunks, without Content-Length, that counts how much was read."""
+
+    def __init__(self, total_bytes: int, chunk_bytes: int = 64 * 1024) -> None:
+        self.total_bytes = total_bytes
+        self.chunk_bytes = chunk_bytes
+        self.read = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.read < self.total_bytes:
+            chunk = b"a" * min(self.chunk_bytes, self.total_bytes - self.read)
+            self.read += len(chunk)
+            yield chunk
+
+
 def bearer(
     scopes: list[str],
     municipalities: list[str],

@@ -1,0 +1,66 @@
+"""The HTTP plumbing every service shares, through a small app of its own."""
+
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, Body, FastAPI, Request
+
+from shared.app import create_service_app
+from shared.http import BodySizeLimit
+from shared.settings import DatabaseSettings, ServiceSettings
+from shared.testing import ChunkedBody, api_client
+
+pytestmark = pytest.mark.unit
+
+router = APIRouter()
+
+
+@router.post("/echo", summary="Count a JSON body")
+async def echo(body: Annotated[dict[str, str], Body()]) -> dict[str, int]:
+    return {"fields": len(body)}
+
+
+@router.post("/raw", summary="Count a body read by hand")
+async def raw(request: Request) -> dict[str, int]:
+    return {"bytes": len(await request.body())}
+
+
+def make_app(outer_limit: int | None = None) -> FastAPI:
+    settings = ServiceSettings(db=DatabaseSettings(url="postgresql+asyncpg://u:p@127.0.0.1:1/x"))
+    app = create_service_app(
+        service="test",
+        settings=settings,
+        routers=[router],
+        title="t",
+        description="d",
+    )
+    if outer_limit is not None:
+        app.add_middleware(BodySizeLimit, max_bytes=outer_limit)
+    return app
+
+
+class TestStreamedBodyLimit:
+    @pytest.mark.parametrize("path", ["/echo", "/raw"])
+    async def test_a_chunked_body_is_cut_off_at_the_limit(self, path: str) -> None:
+        body = ChunkedBody(8 * 1024 * 1024)
+        async with api_client(make_app()) as client:
+            response = await client.post(
+                path, content=body, headers={"content-type": "application/json"}
+            )
+        assert response.status_code == 413, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Payload too large"
+        assert body.read <= 1024 * 1024 + body.chunk_bytes, "the rest is never read"
+
+    async def test_the_tighter_of_two_limits_answers(self) -> None:
+        body = ChunkedBody(2 * 1024 * 1024)
+        async with api_client(make_app(outer_limit=256 * 1024)) as client:
+            response = await client.post("/raw", content=body)
+        assert response.status_code == 413
+        assert "262144 bytes" in response.json()["detail"]
+        assert body.read <= 256 * 1024 + body.chunk_bytes
+
+    async def test_a_body_within_the_limit_passes(self) -> None:
+        async with api_client(make_app()) as client:
+            response = await client.post("/raw", content=ChunkedBody(512 * 1024))
+        assert response.json() == {"bytes": 512 * 1024}
