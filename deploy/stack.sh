@@ -247,8 +247,10 @@ services_start() {
   for svc in "${SERVICES[@]}"; do
     env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
       upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
+    # --no-proxy-headers: only the proxies in <SERVICE>_TRUSTED_PROXIES are believed, in-app.
     start_process "$svc-api" uvicorn env $(service_env "$svc") "$ROOT/.venv/bin/uvicorn" \
-      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log
+      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log \
+      --no-proxy-headers
     start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") "$PY" -m "$svc.worker"
   done
   for svc in "${SERVICES[@]}"; do

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, FastAPI, Request
 from shared.app import create_service_app
 from shared.http import BodySizeLimit
 from shared.settings import DatabaseSettings, ServiceSettings
-from shared.testing import ChunkedBody, api_client
+from shared.testing import REPOSITORY, ChunkedBody, api_client
 
 pytestmark = pytest.mark.unit
 
@@ -25,8 +25,16 @@ async def raw(request: Request) -> dict[str, int]:
     return {"bytes": len(await request.body())}
 
 
-def make_app(outer_limit: int | None = None) -> FastAPI:
-    settings = ServiceSettings(db=DatabaseSettings(url="postgresql+asyncpg://u:p@127.0.0.1:1/x"))
+@router.get("/whoami", summary="The client address the app sees")
+async def whoami(request: Request) -> dict[str, str | None]:
+    return {"client": request.client.host if request.client else None}
+
+
+def make_app(outer_limit: int | None = None, proxies: tuple[str, ...] = ()) -> FastAPI:
+    settings = ServiceSettings(
+        db=DatabaseSettings(url="postgresql+asyncpg://u:p@127.0.0.1:1/x"),
+        trusted_proxies=list(proxies),
+    )
     app = create_service_app(
         service="test",
         settings=settings,
@@ -64,3 +72,24 @@ class TestStreamedBodyLimit:
         async with api_client(make_app()) as client:
             response = await client.post("/raw", content=ChunkedBody(512 * 1024))
         assert response.json() == {"bytes": 512 * 1024}
+
+
+class TestForwardedHeaders:
+    async def test_no_address_is_trusted_unless_configured(self) -> None:
+        async with api_client(make_app(), address="127.0.0.1") as client:
+            response = await client.get("/whoami", headers={"X-Forwarded-For": "192.0.2.1"})
+        assert response.json() == {"client": "127.0.0.1"}
+
+    async def test_a_configured_proxy_network_is_trusted(self) -> None:
+        async with api_client(make_app(proxies=("10.0.0.0/8",)), address="10.1.2.3") as client:
+            response = await client.get("/whoami", headers={"X-Forwarded-For": "192.0.2.1"})
+        assert response.json() == {"client": "192.0.2.1"}
+
+    @pytest.mark.parametrize("path", ["deploy/stack.sh", "deploy/Dockerfile"])
+    def test_uvicorn_is_never_left_to_trust_forwarded_headers_itself(self, path: str) -> None:
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to; the app decides.
+        lines = (REPOSITORY / path).read_text().replace("\\\n", " ").splitlines()
+        starts = [line for line in lines if "uvicorn" in line and "--factory" in line]
+        assert starts
+        for command in starts:
+            assert "--no-proxy-headers" in command, command

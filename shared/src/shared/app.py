@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared import health
 from shared.auth import TokenVerifier
@@ -52,4 +53,12 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContext, service=service)
+    _trust_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _trust_proxies(app: FastAPI, proxies: list[str]) -> None:
+    # The servers run with --no-proxy-headers; here, and only for the configured proxies,
+    # X-Forwarded-For becomes the client address the rate limits count.
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

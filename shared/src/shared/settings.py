@@ -86,6 +86,9 @@ class ServiceSettings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     problem_type_base: str = "https://trygg.se/problems/"
     log_level: str = "INFO"
+    # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. Empty: every client is the address that connected.
+    trusted_proxies: list[str] = []
 
     def variable(self, name: str) -> str:
         """The environment variable of a setting, e.g. `AUTH__SECRET` -> `WALKS_AUTH__SECRET`."""

@@ -226,8 +226,13 @@ def use_session(app: FastAPI, session: AsyncSession) -> None:
     app.dependency_overrides[get_session] = test_session
 
 
-def api_client(app: FastAPI, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+def api_client(
+    app: FastAPI, raise_app_exceptions: bool = True, address: str = "127.0.0.1"
+) -> httpx.AsyncClient:
+    """A client calling `app` in-process, connecting from `address`."""
+    transport = httpx.ASGITransport(
+        app=app, raise_app_exceptions=raise_app_exceptions, client=(address, 123)
+    )
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
