@@ -4,14 +4,16 @@ from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from shared.app import create_service_app
-from shared.http import BodySizeLimit
+from shared.http import BodySizeLimit, style_source
 from shared.settings import DatabaseSettings, ServiceSettings
 from shared.testing import REPOSITORY, ChunkedBody, api_client
 
 pytestmark = pytest.mark.unit
 
+STYLE = "body{margin:0}"
 router = APIRouter()
 
 
@@ -30,6 +32,11 @@ async def whoami(request: Request) -> dict[str, str | None]:
     return {"client": request.client.host if request.client else None}
 
 
+@router.get("/page", response_class=HTMLResponse, summary="A page")
+async def page() -> HTMLResponse:
+    return HTMLResponse(f"<!DOCTYPE html><html><head><style>{STYLE}</style></head></html>")
+
+
 def make_app(outer_limit: int | None = None, proxies: tuple[str, ...] = ()) -> FastAPI:
     settings = ServiceSettings(
         db=DatabaseSettings(url="postgresql+asyncpg://u:p@127.0.0.1:1/x"),
@@ -41,6 +48,7 @@ def make_app(outer_limit: int | None = None, proxies: tuple[str, ...] = ()) -> F
         routers=[router],
         title="t",
         description="d",
+        page_styles=[STYLE],
     )
     if outer_limit is not None:
         app.add_middleware(BodySizeLimit, max_bytes=outer_limit)
@@ -72,6 +80,33 @@ class TestStreamedBodyLimit:
         async with api_client(make_app()) as client:
             response = await client.post("/raw", content=ChunkedBody(512 * 1024))
         assert response.json() == {"bytes": 512 * 1024}
+
+
+class TestSecurityHeaders:
+    async def test_a_page_may_use_its_own_style_and_nothing_else(self) -> None:
+        async with api_client(make_app()) as client:
+            response = await client.get("/page")
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        assert f"style-src {style_source(STYLE)};" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+    async def test_the_api_documentation_keeps_its_cdn_and_inline_script(self) -> None:
+        async with api_client(make_app()) as client:
+            response = await client.get("/docs")
+        assert "cdn.jsdelivr.net" in response.text
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    async def test_json_is_never_a_document(self) -> None:
+        async with api_client(make_app()) as client:
+            response = await client.get("/livez")
+        assert response.headers["content-security-policy"] == (
+            "default-src 'none'; frame-ancestors 'none'"
+        )
 
 
 class TestForwardedHeaders:

@@ -1,10 +1,15 @@
 """notify's edges that face the world, and what each of them refuses."""
 
+import hashlib
+import re
+import uuid
+from base64 import b64encode
+
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from notify import worker
+from notify import links, worker
 from notify.app import create_app
 from notify.config import PublicSettings, Settings
 from shared.settings import AuthSettings, DatabaseSettings, DevelopmentDefaultsRefused
@@ -46,6 +51,10 @@ class TestDevelopmentSecrets:
         await app.state.engine.dispose()
 
 
+def _token(settings: Settings, purpose: links.Purpose) -> str:
+    return links.make(settings.public.link_secret.get_secret_value(), purpose, uuid.uuid4())
+
+
 class TestBodyLimit:
     async def test_a_chunked_body_to_the_public_route_is_cut_off(
         self, client: httpx.AsyncClient, settings: Settings
@@ -58,3 +67,23 @@ class TestBodyLimit:
         assert response.headers["content-type"] == "application/problem+json"
         assert str(settings.public.max_body_bytes) in response.json()["detail"]
         assert body.read <= settings.public.max_body_bytes + body.chunk_bytes
+
+
+class TestPageHeaders:
+    @pytest.mark.parametrize("token_purpose", [links.Purpose.CONTACT_OPT_OUT, None])
+    async def test_a_residents_page_gets_a_strict_policy_that_fits_its_style(
+        self, client: httpx.AsyncClient, settings: Settings, token_purpose: links.Purpose | None
+    ) -> None:
+        token = _token(settings, token_purpose) if token_purpose else "not-a-token"
+        page = await client.get(f"/contacts/opt-out/{token}")
+        assert page.headers["content-type"].startswith("text/html")
+        policy = page.headers["content-security-policy"]
+        style = re.search(r"<style>(.*?)</style>", page.text, re.S)
+        assert style is not None
+        digest = b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+        assert f"style-src 'sha256-{digest}';" in policy
+        for directive in ("default-src 'none'", "frame-ancestors 'none'", "form-action 'self'"):
+            assert directive in policy
+        assert "unsafe-inline" not in policy
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["referrer-policy"] == "no-referrer"

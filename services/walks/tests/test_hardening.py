@@ -1,5 +1,9 @@
 """walks' edges that face the world, and what each of them refuses."""
 
+import hashlib
+import re
+from base64 import b64encode
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -9,7 +13,7 @@ from shared.testing import ChunkedBody, api_client
 from walks import worker
 from walks.app import create_app
 from walks.config import Settings
-from walks_testkit import token
+from walks_testkit import Api, token
 
 pytestmark = pytest.mark.service
 
@@ -55,3 +59,24 @@ class TestBodyLimit:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["title"] == "Payload too large"
         assert body.read <= 1024 * 1024 + body.chunk_bytes
+
+
+class TestPageHeaders:
+    async def test_public_pages_get_a_strict_policy_that_fits_their_style(self, api: Api) -> None:
+        walk = await api.published_walk()
+        for path in (
+            f"/public/walks/{walk['id']}.html",
+            f"/public/walks/{walk['id']}/protocol.html",
+        ):
+            page = await api.client.get(path)
+            assert page.status_code == 200
+            policy = page.headers["content-security-policy"]
+            style = re.search(r"<style>(.*?)</style>", page.text, re.S)
+            assert style is not None
+            digest = b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+            assert f"style-src 'sha256-{digest}';" in policy
+            assert "default-src 'none'" in policy
+            assert "frame-ancestors 'none'" in policy
+            assert "unsafe-inline" not in policy
+            assert page.headers["x-content-type-options"] == "nosniff"
+            assert page.headers["referrer-policy"] == "no-referrer"

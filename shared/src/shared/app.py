@@ -9,7 +9,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from shared import health
 from shared.auth import TokenVerifier
 from shared.db import create_engine, create_sessionmaker
-from shared.http import BodySizeLimit, RequestContext
+from shared.http import BodySizeLimit, RequestContext, SecurityHeaders, page_policy
 from shared.logs import configure_logging
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -24,8 +24,13 @@ def create_service_app(
     description: str,
     version: str = "0.1.0",
     openapi_tags: list[dict[str, str]] | None = None,
+    page_styles: Sequence[str] = (),
 ) -> FastAPI:
-    """A FastAPI app with the database, auth, problem handlers, health routes and metrics."""
+    """A FastAPI app with the database, auth, problem handlers, health routes and metrics.
+
+    `page_styles` are the texts of the inline <style> elements of the service's HTML pages,
+    the only thing their Content-Security-Policy lets them use.
+    """
     settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
     engine = create_engine(settings.db)
@@ -53,6 +58,12 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContext, service=service)
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    app.add_middleware(
+        SecurityHeaders,
+        page_policy=page_policy(page_styles),
+        docs_paths=[path for path in docs if path],
+    )
     _trust_proxies(app, settings.trusted_proxies)
     return app
 
