@@ -4,19 +4,24 @@ import hashlib
 import re
 import uuid
 from base64 import b64encode
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links, worker
 from notify.app import create_app
 from notify.config import PublicSettings, Settings
 from shared.settings import AuthSettings, DatabaseSettings, DevelopmentDefaultsRefused
-from shared.testing import ChunkedBody, api_client
+from shared.testing import ChunkedBody, api_client, client_address, use_session
 
 pytestmark = pytest.mark.service
 
+PROXY = "10.9.8.7"
 REAL = {
     "db": DatabaseSettings(url="postgresql+asyncpg://trygg:a-real-password@db.internal/notify"),
     "auth": AuthSettings(secret=SecretStr("a-real-signing-key-of-enough-length")),
@@ -51,8 +56,91 @@ class TestDevelopmentSecrets:
         await app.state.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+async def limited_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """Two requests a minute per client on every limited route; one trusted proxy."""
+    public = settings.public.model_copy(
+        update={"rate_per_minute": 2, "feed_rate_per_minute": 2, "report_rate_per_minute": 2}
+    )
+    app = create_app(settings.model_copy(update={"public": public, "trusted_proxies": [PROXY]}))
+    # Held in the middle of a minute: the count cannot start over between two requests.
+    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    app.state.clock = lambda: now
+    yield app
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def limited(limited_app: FastAPI, session: AsyncSession) -> AsyncIterator[FastAPI]:
+    use_session(limited_app, session)
+    yield limited_app
+    limited_app.dependency_overrides.clear()
+
+
 def _token(settings: Settings, purpose: links.Purpose) -> str:
     return links.make(settings.public.link_secret.get_secret_value(), purpose, uuid.uuid4())
+
+
+async def _three_calls(
+    app: FastAPI, method: str, url: str, content: str | None = None
+) -> list[httpx.Response]:
+    headers = {"content-type": "application/x-www-form-urlencoded"} if content else {}
+    async with api_client(app, address=client_address()) as client:
+        return [await client.request(method, url, content=content, headers=headers) for _ in "123"]
+
+
+class TestRateLimits:
+    @pytest.mark.parametrize(
+        ("method", "path", "purpose", "first"),
+        [
+            ("GET", "/cap/0683/alerts.atom", None, 200),
+            ("GET", f"/cap/alerts/{uuid.uuid4()}", None, 404),
+            ("GET", "/contacts/opt-out/{token}", links.Purpose.CONTACT_OPT_OUT, 200),
+            ("POST", "/sms/delivery-reports/{token}", links.Purpose.DELIVERY_REPORT, 204),
+        ],
+    )
+    async def test_the_third_request_in_a_minute_is_refused(
+        self,
+        limited: FastAPI,
+        settings: Settings,
+        method: str,
+        path: str,
+        purpose: links.Purpose | None,
+        first: int,
+    ) -> None:
+        url = path.format(token=_token(settings, purpose)) if purpose else path
+        report = "id=s1&status=sent" if method == "POST" else None
+        responses = await _three_calls(limited, method, url, report)
+        assert [r.status_code for r in responses] == [first, first, 429]
+        assert responses[2].headers["content-type"] == "application/problem+json"
+        assert responses[2].headers["Retry-After"] == "30"
+
+
+class TestForwardedFor:
+    async def test_a_client_cannot_pass_for_another_address(
+        self, limited: FastAPI, settings: Settings
+    ) -> None:
+        url = f"/contacts/opt-out/{_token(settings, links.Purpose.CONTACT_OPT_OUT)}"
+        async with api_client(limited, address=client_address()) as client:
+            responses = [
+                await client.get(url, headers={"X-Forwarded-For": client_address()})
+                for _ in range(3)
+            ]
+        assert [r.status_code for r in responses] == [200, 200, 429]
+
+    async def test_a_configured_proxy_speaks_for_its_clients(
+        self, limited: FastAPI, settings: Settings
+    ) -> None:
+        url = f"/contacts/opt-out/{_token(settings, links.Purpose.CONTACT_OPT_OUT)}"
+        one = client_address()
+        async with api_client(limited, address=PROXY) as client:
+            many = [
+                await client.get(url, headers={"X-Forwarded-For": client_address()})
+                for _ in range(3)
+            ]
+            same = [await client.get(url, headers={"X-Forwarded-For": one}) for _ in range(3)]
+        assert [r.status_code for r in many] == [200, 200, 200]
+        assert [r.status_code for r in same] == [200, 200, 429]
 
 
 class TestBodyLimit:

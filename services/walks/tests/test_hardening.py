@@ -2,17 +2,22 @@
 
 import hashlib
 import re
+import uuid
 from base64 import b64encode
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.settings import AuthSettings, DatabaseSettings, DevelopmentDefaultsRefused
-from shared.testing import ChunkedBody, api_client
+from shared.testing import ChunkedBody, api_client, client_address, use_session
 from walks import worker
 from walks.app import create_app
-from walks.config import Settings
+from walks.config import PublicSettings, Settings
 from walks_testkit import Api, token
 
 pytestmark = pytest.mark.service
@@ -20,6 +25,7 @@ pytestmark = pytest.mark.service
 REAL = {
     "db": DatabaseSettings(url="postgresql+asyncpg://trygg:a-real-password@db.internal/walks"),
     "auth": AuthSettings(secret=SecretStr("a-real-signing-key-of-enough-length")),
+    "public": PublicSettings(rate_limit_secret=SecretStr("a-real-salt-of-enough-length")),
 }
 
 
@@ -29,6 +35,7 @@ class TestDevelopmentSecrets:
         [
             ("auth", "WALKS_AUTH__SECRET"),
             ("db", "WALKS_DB__URL"),
+            ("public", "WALKS_PUBLIC__RATE_LIMIT_SECRET"),
         ],
     )
     async def test_production_refuses_each_development_default(
@@ -47,6 +54,54 @@ class TestDevelopmentSecrets:
         async with api_client(app) as client:
             assert (await client.get("/livez")).status_code == 200
         await app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def limited_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """Two requests a minute per client and route."""
+    public = settings.public.model_copy(update={"rate_per_minute": 2})
+    app = create_app(settings.model_copy(update={"public": public}))
+    # Held in the middle of a minute: the count cannot start over between two requests.
+    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    app.state.clock = lambda: now
+    yield app
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def limited(limited_app: FastAPI, session: AsyncSession) -> AsyncIterator[FastAPI]:
+    use_session(limited_app, session)
+    yield limited_app
+    limited_app.dependency_overrides.clear()
+
+
+class TestRateLimits:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/public/walks/{id}.html",
+            "/public/walks/{id}",
+            "/public/walks/{id}/protocol.html",
+            "/public/walks/{id}/protocol",
+            "/public/action-plans/{id}.html",
+            "/public/action-plans/{id}",
+        ],
+    )
+    async def test_the_third_request_in_a_minute_is_refused(
+        self, limited: FastAPI, path: str
+    ) -> None:
+        url = path.format(id=uuid.uuid4())
+        async with api_client(limited, address=client_address()) as client:
+            responses = [await client.get(url) for _ in range(3)]
+        assert [r.status_code for r in responses] == [404, 404, 429]
+        assert responses[2].headers["content-type"] == "application/problem+json"
+        assert responses[2].headers["Retry-After"] == "30"
+
+    async def test_each_client_has_its_own_count(self, limited: FastAPI) -> None:
+        url = f"/public/walks/{uuid.uuid4()}"
+        for _ in range(2):
+            async with api_client(limited, address=client_address()) as client:
+                assert [(await client.get(url)).status_code for _ in range(2)] == [404, 404]
 
 
 class TestBodyLimit:

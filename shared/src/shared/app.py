@@ -8,6 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared import health
 from shared.auth import TokenVerifier
+from shared.columns import utcnow
 from shared.db import create_engine, create_sessionmaker
 from shared.http import BodySizeLimit, RequestContext, SecurityHeaders, page_policy
 from shared.logs import configure_logging
@@ -52,6 +53,8 @@ def create_service_app(
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.token_verifier = TokenVerifier(settings.auth)
+    # The time rate limits count in, in one place so that it can be held still.
+    app.state.clock = utcnow
     install_problem_handlers(app, settings.problem_type_base)
     app.include_router(health.router)
     for router in routers:

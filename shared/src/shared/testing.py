@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
+import ipaddress
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -249,6 +251,11 @@ class ChunkedBody:
             chunk = b"a" * min(self.chunk_bytes, self.total_bytes - self.read)
             self.read += len(chunk)
             yield chunk
+
+
+def client_address() -> str:
+    """An address no other test connects from, so its rate-limit counts are its own."""
+    return str(ipaddress.IPv4Address("100.64.0.0") + secrets.randbits(22))
 
 
 def bearer(

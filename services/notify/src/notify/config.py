@@ -70,6 +70,9 @@ class PublicSettings(BaseModel):
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
     # Per client (a salted hash of its IP address) and route, per minute.
     rate_per_minute: int = 10
+    # The CAP feed and alerts, and the SMS gateway's delivery reports (one gateway address).
+    feed_rate_per_minute: int = 120
+    report_rate_per_minute: int = 6000
     max_body_bytes: int = 256 * 1024
     confirm_within_days: float = 7.0
 
