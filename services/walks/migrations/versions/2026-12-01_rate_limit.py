@@ -7,7 +7,7 @@ Revises: walks0003
 from shared import ratelimit
 
 revision = "walks0004"
-down_revision = "walks0002"
+down_revision = "walks0003"
 branch_labels = None
 depends_on = None
 
