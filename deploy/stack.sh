@@ -11,6 +11,9 @@ PG_DURABLE=${TRYGG_PG_DURABLE:-1}
 KAFKA_PORT=${TRYGG_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${TRYGG_KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_PARTITIONS=${TRYGG_KAFKA_PARTITIONS:-3}
+# The local stack runs on development secrets, so it says it is development; outside it the
+# services refuse those secrets. Exported for everything started here (APIs, workers, demo).
+export TRYGG_ENVIRONMENT=${TRYGG_ENVIRONMENT:-development}
 # Development default only; deployments pass their own credentials.
 PG_USER=trygg
 PG_PASSWORD=${TRYGG_PG_PASSWORD:-trygg-dev-only}
@@ -244,8 +247,10 @@ services_start() {
   for svc in "${SERVICES[@]}"; do
     env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
       upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
+    # --no-proxy-headers: only the proxies in <SERVICE>_TRUSTED_PROXIES are believed, in-app.
     start_process "$svc-api" uvicorn env $(service_env "$svc") "$ROOT/.venv/bin/uvicorn" \
-      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log
+      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log \
+      --no-proxy-headers
     start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") "$PY" -m "$svc.worker"
   done
   for svc in "${SERVICES[@]}"; do

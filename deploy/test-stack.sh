@@ -8,6 +8,8 @@ export TRYGG_PG_DURABLE=0
 export TRYGG_KAFKA_PORT=${TRYGG_TEST_KAFKA_PORT:-19092}
 export TRYGG_KAFKA_CONTROLLER_PORT=${TRYGG_TEST_KAFKA_CONTROLLER_PORT:-19093}
 export TRYGG_KAFKA_PARTITIONS=3
+# The tests run on development secrets.
+export TRYGG_ENVIRONMENT=development
 STACK=$ROOT/deploy/stack.sh
 
 case "${1:-run}" in

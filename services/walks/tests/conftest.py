@@ -18,7 +18,7 @@ from shared.testing import (
     use_session,
 )
 from walks.app import create_app
-from walks.config import Settings
+from walks.config import PublicSettings, Settings
 from walks_testkit import Api
 
 
@@ -35,6 +35,7 @@ def settings(db_url: str, stack: TestStack) -> Settings:
         db=DatabaseSettings(url=db_url, pool_size=2, max_overflow=2),
         kafka=stack.kafka_settings(),
         public_base_url="https://trygg.example.se/walks",
+        public=PublicSettings(rate_per_minute=10_000),
     )
 
 

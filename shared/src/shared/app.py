@@ -4,11 +4,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared import health
 from shared.auth import TokenVerifier
+from shared.columns import utcnow
 from shared.db import create_engine, create_sessionmaker
-from shared.http import BodySizeLimit, RequestContext
+from shared.http import BodySizeLimit, RequestContext, SecurityHeaders, page_policy
 from shared.logs import configure_logging
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -23,8 +25,14 @@ def create_service_app(
     description: str,
     version: str = "0.1.0",
     openapi_tags: list[dict[str, str]] | None = None,
+    page_styles: Sequence[str] = (),
 ) -> FastAPI:
-    """A FastAPI app with the database, auth, problem handlers, health routes and metrics."""
+    """A FastAPI app with the database, auth, problem handlers, health routes and metrics.
+
+    `page_styles` are the texts of the inline <style> elements of the service's HTML pages,
+    the only thing their Content-Security-Policy lets them use.
+    """
+    settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
     engine = create_engine(settings.db)
 
@@ -45,10 +53,26 @@ def create_service_app(
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.token_verifier = TokenVerifier(settings.auth)
+    # The time rate limits count in, in one place so that it can be held still.
+    app.state.clock = utcnow
     install_problem_handlers(app, settings.problem_type_base)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContext, service=service)
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    app.add_middleware(
+        SecurityHeaders,
+        page_policy=page_policy(page_styles),
+        docs_paths=[path for path in docs if path],
+    )
+    _trust_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _trust_proxies(app: FastAPI, proxies: list[str]) -> None:
+    # The servers run with --no-proxy-headers; here, and only for the configured proxies,
+    # X-Forwarded-For becomes the client address the rate limits count.
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

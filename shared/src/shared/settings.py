@@ -1,11 +1,24 @@
 """Settings every service shares; each service builds them once at its composition root."""
 
-from pydantic import BaseModel, SecretStr
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # Development defaults only: they match the local stack that `make up` starts.
 DEV_DATABASE_PASSWORD = "trygg-dev-only"
 DEV_JWT_SECRET = "trygg-development-signing-key-not-for-production"
+ENVIRONMENT_VARIABLE = "TRYGG_ENVIRONMENT"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class DevelopmentDefaultsRefused(SystemExit):
+    """Ends the process with one line on stderr: which secrets still hold development values."""
 
 
 def dev_database_url(database: str, port: int = 55432) -> str:
@@ -59,8 +72,13 @@ class AuthSettings(BaseModel):
 class ServiceSettings(BaseSettings):
     """Base for each service's settings, read from `<SERVICE>_<SECTION>__<FIELD>` variables."""
 
-    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", extra="ignore", validate_by_name=True
+    )
 
+    # One variable for the whole deployment. Not development unless said so: a deployment that
+    # forgets it refuses to start on development secrets rather than run on them.
+    environment: Environment = Field(Environment.PRODUCTION, validation_alias=ENVIRONMENT_VARIABLE)
     db: DatabaseSettings
     kafka: KafkaSettings = KafkaSettings()
     relay: RelaySettings = RelaySettings()
@@ -68,6 +86,38 @@ class ServiceSettings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     problem_type_base: str = "https://trygg.se/problems/"
     log_level: str = "INFO"
+    # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. Empty: every client is the address that connected.
+    trusted_proxies: list[str] = []
+
+    def variable(self, name: str) -> str:
+        """The environment variable of a setting, e.g. `AUTH__SECRET` -> `WALKS_AUTH__SECRET`."""
+        return f"{self.model_config.get('env_prefix') or ''}{name}"
+
+    def development_defaults(self) -> list[str]:
+        """The variables of the secrets still holding their development value."""
+        found = []
+        if self.auth.jwks_url is None and holds(self.auth.secret, DEV_JWT_SECRET):
+            found.append(self.variable("AUTH__SECRET"))
+        if make_url(self.db.url).password == DEV_DATABASE_PASSWORD:
+            found.append(self.variable("DB__URL") + " (its password)")
+        return found
+
+    def refuse_development_defaults(self) -> None:
+        """Stop here, outside development, while any secret is still a development default."""
+        if self.environment is Environment.DEVELOPMENT:
+            return
+        found = self.development_defaults()
+        if found:
+            raise DevelopmentDefaultsRefused(
+                f"Refusing to start: {ENVIRONMENT_VARIABLE} is {self.environment.value}, but "
+                f"{', '.join(found)} still hold their development defaults; set them, or set "
+                f"{ENVIRONMENT_VARIABLE}=development on a development machine."
+            )
+
+
+def holds(secret: SecretStr | None, value: str) -> bool:
+    return secret is not None and secret.get_secret_value() == value
 
 
 def events_topic(service: str) -> str:

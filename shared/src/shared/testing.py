@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
+import ipaddress
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -226,9 +228,34 @@ def use_session(app: FastAPI, session: AsyncSession) -> None:
     app.dependency_overrides[get_session] = test_session
 
 
-def api_client(app: FastAPI, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+def api_client(
+    app: FastAPI, raise_app_exceptions: bool = True, address: str = "127.0.0.1"
+) -> httpx.AsyncClient:
+    """A client calling `app` in-process, connecting from `address`."""
+    transport = httpx.ASGITransport(
+        app=app, raise_app_exceptions=raise_app_exceptions, client=(address, 123)
+    )
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+class ChunkedBody:
+    """A request body sent in chunks, without Content-Length, that counts how much was read."""
+
+    def __init__(self, total_bytes: int, chunk_bytes: int = 64 * 1024) -> None:
+        self.total_bytes = total_bytes
+        self.chunk_bytes = chunk_bytes
+        self.read = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while self.read < self.total_bytes:
+            chunk = b"a" * min(self.chunk_bytes, self.total_bytes - self.read)
+            self.read += len(chunk)
+            yield chunk
+
+
+def client_address() -> str:
+    """An address no other test connects from, so its rate-limit counts are its own."""
+    return str(ipaddress.IPv4Address("100.64.0.0") + secrets.randbits(22))
 
 
 def bearer(

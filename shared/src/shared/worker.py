@@ -23,6 +23,7 @@ async def run_worker(
     deps: dict[str, Any] | None = None,
 ) -> None:
     """Run the relay (and the consumer, when there are routes) until SIGTERM or SIGINT."""
+    settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

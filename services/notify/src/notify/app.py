@@ -2,7 +2,14 @@
 
 from fastapi import FastAPI
 
-from notify import delivery_routes, feed_routes, public_routes, stakeholder_routes, webhook_routes
+from notify import (
+    delivery_routes,
+    feed_routes,
+    pages,
+    public_routes,
+    stakeholder_routes,
+    webhook_routes,
+)
 from notify.config import Settings
 from notify.ratelimit import PublicBodyLimit
 from shared.app import create_service_app
@@ -34,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "tell them what is being done."
         ),
         openapi_tags=TAGS,
+        page_styles=[pages.STYLE],
     )
     app.add_middleware(PublicBodyLimit, max_bytes=settings.public.max_body_bytes)
     return app

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
 
 # Development default only: the key that signs confirmation and unsubscribe links.
 DEV_LINK_SECRET = "trygg-notify-development-link-key-not-for-production"
@@ -70,6 +70,9 @@ class PublicSettings(BaseModel):
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
     # Per client (a salted hash of its IP address) and route, per minute.
     rate_per_minute: int = 10
+    # The CAP feed and alerts, and the SMS gateway's delivery reports (one gateway address).
+    feed_rate_per_minute: int = 120
+    report_rate_per_minute: int = 6000
     max_body_bytes: int = 256 * 1024
     confirm_within_days: float = 7.0
     # Confirmation messages one address may get in a day, however many clients ask: the
@@ -96,3 +99,9 @@ class Settings(ServiceSettings):
     cap: CapSettings = CapSettings()
     # Residents this many metres around a walk's area are invited to it.
     walk_invitation_buffer_m: int = 0
+
+    def development_defaults(self) -> list[str]:
+        found = super().development_defaults()
+        if holds(self.public.link_secret, DEV_LINK_SECRET):
+            found.append(self.variable("PUBLIC__LINK_SECRET"))
+        return found

@@ -12,7 +12,7 @@ from notify.config import Settings
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
 from notify.models import CapAlert
-from notify.ratelimit import RateLimited
+from notify.ratelimit import FeedRateLimited, RateLimited, ReportRateLimited
 from shared.db import SessionDep
 from shared.problems import (
     BadRequest,
@@ -46,10 +46,10 @@ def _settings(request: Request) -> Settings:
     "/cap/{municipality_code}/alerts.atom",
     response_class=Response,
     summary="The municipality's CAP alerts as an Atom feed",
-    responses={**XML, **problem_responses(InvalidInput)},
+    responses={**XML, **problem_responses(InvalidInput, TooManyRequests)},
 )
 async def cap_feed(
-    municipality_code: Municipality, session: SessionDep, request: Request
+    municipality_code: Municipality, session: SessionDep, request: Request, _: FeedRateLimited
 ) -> Response:
     """Published action plans as CAP 1.2 alerts (Alert, Update, Cancel), newest first."""
     alerts = await cap.latest(session, municipality_code)
@@ -63,10 +63,10 @@ async def cap_feed(
     summary="One CAP alert",
     responses={
         200: {"content": {cap.MEDIA_TYPE: {}}, "description": "A CAP 1.2 alert."},
-        **problem_responses(CapAlertNotFound, InvalidInput),
+        **problem_responses(CapAlertNotFound, InvalidInput, TooManyRequests),
     },
 )
-async def cap_alert(alert_id: uuid.UUID, session: SessionDep) -> Response:
+async def cap_alert(alert_id: uuid.UUID, session: SessionDep, _: FeedRateLimited) -> Response:
     """One alert as an OASIS CAP 1.2 XML document."""
     alert = await session.get(CapAlert, alert_id)
     if alert is None:
@@ -81,7 +81,10 @@ async def cap_alert(alert_id: uuid.UUID, session: SessionDep) -> Response:
     responses=PAGE,
 )
 async def opt_out_page(
-    token: Token, request: Request, lang: Annotated[Language | None, Query()] = None
+    token: Token,
+    request: Request,
+    _: RateLimited,
+    lang: Annotated[Language | None, Query()] = None,
 ) -> HTMLResponse:
     """The link in every message to an organisation's contact, with the button that stops them."""
     secret = _settings(request).public.link_secret.get_secret_value()
@@ -115,9 +118,13 @@ async def opt_out(
     "/sms/delivery-reports/{token}",
     status_code=204,
     summary="Receive an SMS delivery report",
-    responses=problem_responses(BadRequest, NotFound, InvalidInput, PayloadTooLarge),
+    responses=problem_responses(
+        BadRequest, NotFound, InvalidInput, PayloadTooLarge, TooManyRequests
+    ),
 )
-async def delivery_report(token: Token, session: SessionDep, request: Request) -> Response:
+async def delivery_report(
+    token: Token, session: SessionDep, request: Request, _: ReportRateLimited
+) -> Response:
     """46elks' `whendelivered` callback: form fields `id`, `status` and `delivered`."""
     secret = _settings(request).public.link_secret.get_secret_value()
     notification_id = links.read(secret, links.Purpose.DELIVERY_REPORT, token)

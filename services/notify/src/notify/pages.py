@@ -161,6 +161,16 @@ PLACES = {
 }
 PRIMARY = ("confirm", "unsubscribe")
 
+# The pages' one inline style; their Content-Security-Policy allows exactly this text.
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
+    "line-height:1.5;color:#1b1b1b}h1{font-size:1.5rem}h2{font-size:1.1rem}form{margin:1.5rem 0}"
+    "button{font-size:1rem;padding:.6rem 1.2rem;border-radius:.3rem;border:1px solid #444;"
+    "background:#fff;cursor:pointer}"
+    "button.primary{background:#0b5394;color:#fff;border-color:#0b5394}"
+    ".other{margin-top:2rem;font-size:.9rem}"
+)
+
 
 @dataclass(frozen=True)
 class Action:
@@ -189,6 +199,7 @@ def page(
     other = "en" if lang == "sv" else "sv"
     rendered = _ENV.get_template("page.html.j2").render(
         lang=lang,
+        style=STYLE,
         t={**TEXTS[name][lang], "other": OTHER[lang]},
         actions=[
             {

@@ -1,61 +1,49 @@
 """Rate and size limits of the public routes (OWASP API4: messages cost money and attention).
 
-Clients are counted by a hash of their IP address salted with the day, never by the address
-itself, in PostgreSQL, so every API process shares the count. The count commits on its own,
-so requests that fail count too. Bodies are capped before they are read or validated.
+The counting is `shared.ratelimit`'s; here is what notify limits and by which settings. Bodies
+are capped before they are read or validated.
 """
 
-import hashlib
-import hmac
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from notify.config import PublicSettings
 from shared.http import BodySizeLimit
-from shared.problems import TooManyRequests
+from shared.ratelimit import COUNT, PURGE, client_bucket, hit, rate_limit
 
-COUNT = text(
-    """
-    INSERT INTO rate_limit (bucket, window_start, hits) VALUES (:bucket, :window, 1)
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit.hits + 1
-    RETURNING hits
-    """
-)
-PURGE = text("DELETE FROM rate_limit WHERE window_start < now() - interval '1 day'")
-
-
-def client_bucket(secret: str, client: str, route: str, now: datetime) -> str:
-    """A bucket per client and route that no one can turn back into the IP address."""
-    salt = f"{secret}:{now.date().isoformat()}".encode()
-    return hmac.new(salt, f"{client}|{route}".encode(), hashlib.sha256).hexdigest()[:32]
+__all__ = [
+    "COUNT",
+    "PURGE",
+    "FeedRateLimited",
+    "PublicBodyLimit",
+    "RateLimited",
+    "ReportRateLimited",
+    "client_bucket",
+    "hit",
+    "limit_public",
+]
 
 
-async def hit(engine: AsyncEngine, bucket: str, now: datetime) -> int:
-    window = now.replace(second=0, microsecond=0)
-    async with engine.begin() as conn:
-        return int((await conn.execute(COUNT, {"bucket": bucket, "window": window})).scalar_one())
-
-
-async def limit_public(request: Request) -> None:
-    """Refuse a client that asks too often."""
+def _public(request: Request) -> PublicSettings:
     settings: PublicSettings = request.app.state.settings.public
-    now = datetime.now(UTC)
-    client = request.client.host if request.client else "unknown"
-    route = getattr(request.scope.get("route"), "path", request.url.path)
-    bucket = client_bucket(settings.link_secret.get_secret_value(), client, route, now)
-    if await hit(request.app.state.engine, bucket, now) > settings.rate_per_minute:
-        raise TooManyRequests(
-            "Too many requests from this address; try again in a minute.",
-            headers={"Retry-After": str(60 - now.second)},
-        )
+    return settings
 
+
+def _salt(request: Request) -> SecretStr:
+    return _public(request).link_secret
+
+
+limit_public = rate_limit(lambda request: _public(request).rate_per_minute, _salt)
+# Feed readers and the SMS gateway call more often than a resident clicks, and from one address.
+limit_feeds = rate_limit(lambda request: _public(request).feed_rate_per_minute, _salt)
+limit_reports = rate_limit(lambda request: _public(request).report_rate_per_minute, _salt)
 
 RateLimited = Annotated[None, Depends(limit_public)]
+FeedRateLimited = Annotated[None, Depends(limit_feeds)]
+ReportRateLimited = Annotated[None, Depends(limit_reports)]
 
 
 PUBLIC_PREFIXES = ("/subscriptions", "/contacts/", "/sms/")

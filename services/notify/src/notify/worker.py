@@ -77,6 +77,7 @@ def consumer(
 
 async def run(settings: Settings) -> None:
     """Relay, consumer and dispatcher until SIGTERM or SIGINT."""
+    settings.refuse_development_defaults()
     configure_logging(SERVICE, settings.log_level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,7 +3,14 @@
 from fastapi import FastAPI
 
 from shared.app import create_service_app
-from walks import measure_routes, observation_routes, plan_routes, public_routes, walk_routes
+from walks import (
+    measure_routes,
+    observation_routes,
+    pages,
+    plan_routes,
+    public_routes,
+    walk_routes,
+)
 from walks.config import Settings
 
 DESCRIPTION = """Safety walks (trygghetsvandringar), their observations and protocols, and the
@@ -49,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Trygg walks",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        page_styles=[pages.STYLE],
     )

@@ -1,8 +1,20 @@
 """Settings of the walks service, read from WALKS_* environment variables."""
 
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
+
+# Development default only: salts the hashes that stand for clients' IP addresses.
+DEV_RATE_LIMIT_SECRET = "trygg-walks-development-rate-limit-key-not-for-production"
+
+
+class PublicSettings(BaseModel):
+    """The /public/... routes residents read without a token."""
+
+    # Per client (a salted hash of its IP address) and route, per minute.
+    rate_per_minute: int = 120
+    rate_limit_secret: SecretStr = SecretStr(DEV_RATE_LIMIT_SECRET)
 
 
 class Settings(ServiceSettings):
@@ -13,3 +25,10 @@ class Settings(ServiceSettings):
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("walks"))
     # Where residents reach the public pages; events carry links under it.
     public_base_url: str = "http://127.0.0.1:8001"
+    public: PublicSettings = PublicSettings()
+
+    def development_defaults(self) -> list[str]:
+        found = super().development_defaults()
+        if holds(self.public.rate_limit_secret, DEV_RATE_LIMIT_SECRET):
+            found.append(self.variable("PUBLIC__RATE_LIMIT_SECRET"))
+        return found

@@ -1,25 +1,46 @@
 """Public routes residents follow from an invitation or a notification: no token, no personal data.
 
 Only what is meant for the public is reachable: walks (they are invitations), published
-protocols, and published or withdrawn action plans; drafts do not exist here.
+protocols, and published or withdrawn action plans; drafts do not exist here. Every route is
+rate-limited per client.
 """
 
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from pydantic import SecretStr
 
 from shared.db import SessionDep
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import InvalidInput, TooManyRequests, problem_responses
+from shared.ratelimit import rate_limit
 from walks import pages, plans, protocol
 from walks.access import BaseUrl
+from walks.config import PublicSettings
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
 from walks.observation_schemas import PublicProtocol
 from walks.plan_schemas import PublicPlan
 from walks.schemas import PublicWalk
 
-router = APIRouter(prefix="/public", tags=["public"])
+
+def _public(request: Request) -> PublicSettings:
+    settings: PublicSettings = request.app.state.settings.public
+    return settings
+
+
+def _salt(request: Request) -> SecretStr:
+    return _public(request).rate_limit_secret
+
+
+limit_public = rate_limit(lambda request: _public(request).rate_per_minute, _salt)
+
+router = APIRouter(
+    prefix="/public",
+    tags=["public"],
+    dependencies=[Depends(limit_public)],
+    responses=problem_responses(TooManyRequests),
+)
 
 # Each `.html` route comes before its JSON twin: `{id}` would otherwise match `id.html`.
 HTML: dict[int | str, dict[str, Any]] = {

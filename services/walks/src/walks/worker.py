@@ -1,10 +1,11 @@
-"""The walks worker: its outbox relay, and the purge of expired idempotency keys."""
+"""The walks worker: its outbox relay, and the purge of expired idempotency keys and
+rate-limit counts."""
 
 import asyncio
 import contextlib
 import logging
 
-from shared import idempotency
+from shared import idempotency, ratelimit
 from shared.db import create_engine, create_sessionmaker
 from shared.worker import run_worker
 from walks.config import Settings
@@ -14,13 +15,15 @@ PURGE_INTERVAL_S = 3600.0
 
 
 async def purge_idempotency_keys(settings: Settings, interval_s: float = PURGE_INTERVAL_S) -> None:
-    """Deletes expired keys in bounded batches, hourly, for as long as the worker runs."""
+    """Deletes expired keys in bounded batches, and yesterday's rate-limit counts, hourly, for
+    as long as the worker runs."""
     engine = create_engine(settings.db)
     sessionmaker = create_sessionmaker(engine)
     try:
         while True:
             try:
                 async with sessionmaker() as session, session.begin():
+                    await (await session.connection()).execute(ratelimit.PURGE)
                     purged = await idempotency.purge(session)
                 if purged:
                     log.info("purged %d expired idempotency keys", purged)
