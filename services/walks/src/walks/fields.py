@@ -44,12 +44,24 @@ def _iso(kind: str, pattern: str) -> Any:
 
 
 def no_default(schema: dict[str, Any]) -> None:
-    """Keeps `default: null` out of a schema whose type does not allow null."""
+    """Keeps null and `default: null` out of the schema of a field that may not be null."""
     schema.pop("default", None)
+    options = schema.pop("anyOf", None)
+    if options is None:
+        return
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    else:
+        schema["anyOf"] = kept
 
 
 def absent() -> Any:
-    """A field that may be left out but, when given, may not be null (see `refuse_null`)."""
+    """A field that may be left out but, when given, may not be null (see `refuse_null`).
+
+    Typed `X | None` rather than a union with `SkipJsonSchema[None]`: pydantic then reports a
+    bad value at the field itself, not under a union member's name.
+    """
     return Field(default=None, json_schema_extra=no_default)
 
 
