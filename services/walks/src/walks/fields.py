@@ -1,14 +1,9 @@
-"""Field types of the request models: checked text, ISO dates, places, nullable rules."""
+"""Field types of the request models: checked text, bounded dates, places, nullable rules."""
 
-import re
-from datetime import UTC, date
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -18,6 +13,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared import geo
+from shared.dates import Day as Day
+from shared.dates import Moment as Moment
 from walks.domain import (
     CATEGORY_CODE,
 )
@@ -30,17 +27,6 @@ def text(max_length: int) -> Any:
     return StringConstraints(
         strip_whitespace=True, min_length=1, max_length=max_length, pattern=NO_NUL
     )
-
-
-def _iso(kind: str, pattern: str) -> Any:
-    """Dates as ISO 8601 text only: pydantic would also take 0 as 1970-01-01."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, date) or (isinstance(value, str) and re.match(pattern, value)):
-            return value
-        raise ValueError(f"expected an ISO 8601 {kind}")
-
-    return BeforeValidator(check)
 
 
 def no_default(schema: dict[str, Any]) -> None:
@@ -80,13 +66,6 @@ def located(field: str, message: str) -> ValidationError:
     return ValidationError.from_exception_data("Input", [error])
 
 
-Day = Annotated[date, _iso("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
-# Stored and returned in UTC, so a created walk reads back exactly as it was answered.
-Moment = Annotated[
-    AwareDatetime,
-    _iso("date-time", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
-    AfterValidator(lambda d: d.astimezone(UTC)),
-]
 Flag = Annotated[bool, Strict()]
 ShortText = Annotated[str, text(200)]
 LongText = Annotated[str, text(5000)]
