@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import geo
+from shared import geo, idempotency
 from shared.auth import Principal
 from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import emit
@@ -168,6 +168,7 @@ async def delete_plan(session: AsyncSession, principal: Principal, plan_id: uuid
     if plan.status != PlanStatus.DRAFT:
         raise PlanStatusConflict("Only a draft is deleted; withdraw a published plan instead.")
     await session.delete(plan)
+    await idempotency.forget(session, [plan.id])
 
 
 async def publish_plan(
