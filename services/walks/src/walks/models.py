@@ -114,6 +114,9 @@ class ActionPlan(SQLModel, table=True):
     status: str = PlanStatus.DRAFT
     revision: int = 0
     revision_note: str | None = Field(default=None, sa_column=Column(Text))
+    # What the last published or revised event told those affected, as a digest: a revision
+    # that would tell them the same again is refused.
+    announced_digest: str | None = None
     published_at: datetime | None = moment_field()
     revised_at: datetime | None = moment_field()
     withdrawn_at: datetime | None = moment_field()

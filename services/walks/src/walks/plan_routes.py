@@ -223,7 +223,7 @@ async def publish_plan(
 async def revise_plan(
     plan_id: uuid.UUID, body: PlanRevise, session: SessionDep, principal: Publisher, base: BaseUrl
 ) -> PlanRead:
-    """Publish the plan's changes as a new revision; emits action_plan.revised."""
+    """Publish the plan's changes as a new revision (none: 409); emits action_plan.revised."""
     plan = await plans.revise_plan(session, principal, plan_id, body, base)
     return await _read(session, plan, base)
 
