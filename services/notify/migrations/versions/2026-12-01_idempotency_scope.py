@@ -1,13 +1,13 @@
 """Stored responses record whose they are and what they hold, so replays stay within both.
 
 Revision ID: notify0004
-Revises: notify0002
+Revises: notify0003
 """
 
 from shared import idempotency
 
 revision = "notify0004"
-down_revision = "notify0002"
+down_revision = "notify0003"
 branch_labels = None
 depends_on = None
 
