@@ -198,6 +198,50 @@ class TestReviseAndWithdraw:
         assert (data["revision"], data["buffer_m"], data["revision_note"]) == (2, 400, "Ny åtgärd.")
         assert [m["title"] for m in data["measures"]][-1] == "Röj buskar"
 
+    async def _refused_revision(self, api: Api, plan_id: str) -> None:
+        before = await api.client.get(f"/action-plans/{plan_id}", headers=token())
+        events = len(await api.events(plan_id))
+        response = await api.client.post(
+            f"/action-plans/{plan_id}/revise", json={"revision_note": "x"}, headers=token()
+        )
+        assert response.status_code == 409, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == (
+            "Nothing in the action plan has changed since it was last published"
+        )
+        assert len(await api.events(plan_id)) == events
+        after = await api.client.get(f"/action-plans/{plan_id}", headers=token())
+        assert after.json() == before.json()
+
+    async def test_a_revision_that_changes_nothing_is_refused(self, api: Api) -> None:
+        plan = await api.published_plan()
+        await self._refused_revision(api, plan["id"])
+
+    async def test_a_second_revision_without_news_is_refused(self, api: Api) -> None:
+        plan = await api.published_plan()
+        await api.client.patch(
+            f"/action-plans/{plan['id']}", json={"buffer_m": 400}, headers=token()
+        )
+        await api.post(f"/action-plans/{plan['id']}/revise", {"revision_note": "Större område."})
+        await self._refused_revision(api, plan["id"])
+
+    async def test_a_change_undone_is_no_news(self, api: Api) -> None:
+        plan = await api.published_plan()
+        for title in ("Annan rubrik", plan["title"]):
+            await api.client.patch(
+                f"/action-plans/{plan['id']}", json={"title": title}, headers=token()
+            )
+        await self._refused_revision(api, plan["id"])
+
+    async def test_a_measure_moved_on_is_news(self, api: Api) -> None:
+        plan = await api.published_plan()
+        measure = plan["measures"][0]["id"]
+        await api.post(
+            f"/action-plans/{plan['id']}/measures/{measure}/status", {"status": "accepted"}
+        )
+        revised = await api.post(f"/action-plans/{plan['id']}/revise", {"revision_note": "Beslut."})
+        assert revised["revision"] == 2
+
     async def test_a_draft_is_not_revised(self, api: Api) -> None:
         plan = await api.plan()
         response = await api.client.post(

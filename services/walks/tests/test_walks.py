@@ -231,6 +231,17 @@ class TestChangeWalk:
         response = await client.patch(f"/walks/{walk['id']}", json={"area": None}, headers=token())
         assert pointers(response) == ["#body/area"]
 
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("title", ""), ("area", 5), ("light_condition", "dusk"), ("stops", 1)],
+    )
+    async def test_a_bad_value_is_named_by_its_field_alone(
+        self, api: Api, client: httpx.AsyncClient, field: str, value: object
+    ) -> None:
+        walk = await api.walk()
+        response = await client.patch(f"/walks/{walk['id']}", json={field: value}, headers=token())
+        assert pointers(response) == [f"#body/{field}"]
+
     async def test_a_conducted_walk_cannot_change(
         self, api: Api, client: httpx.AsyncClient
     ) -> None:

@@ -4,13 +4,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, Dialect, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """`timestamptz` that always reads back timezone-aware.
+
+    asyncpg reads `-infinity` and `infinity` as naive `datetime.min` and `datetime.max`; left
+    naive, they would be rendered as local times and answered without a time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def geometry_field(kind: str, nullable: bool = False) -> Any:
@@ -24,8 +40,8 @@ def geometry_field(kind: str, nullable: bool = False) -> Any:
 def moment_field(nullable: bool = True) -> Any:
     """A timezone-aware timestamp; a required one defaults to now."""
     if nullable:
-        return Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+        return Field(default=None, sa_column=Column(AwareDateTime()))
+    return Field(default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False))
 
 
 def texts_field() -> Any:

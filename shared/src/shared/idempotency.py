@@ -1,9 +1,14 @@
 """`Idempotency-Key` for POST routes that create things: a retried request creates nothing twice.
 
-The first request with a key stores its response in the same transaction as what it created.
-A retry with the same key and the same body gets that response again, marked with
-`Idempotency-Replay: true`; the same key with another body is refused (422). Keys belong to the
-caller (token subject) and the request path, and expire after `TTL_HOURS`.
+The first request with a key stores its response in the same transaction as what it created,
+with the municipality that created thing belongs to and the ids of the resources the response
+holds. A retry with the same key and the same body gets that response again, marked
+`Idempotency-Replay: true`, if the caller's token covers that municipality: a replay is a read,
+bounded like any other (403 otherwise). The same key with another body is refused (422). Keys
+belong to the caller (token subject) and the request path, and expire after `TTL_HOURS`.
+
+An erasure `forget`s every stored response holding what it erased. The key stays claimed until
+it expires, so a retry is refused (409) rather than creating again what was just erased.
 
 A second request racing the first blocks on the key's row until the first commits, then replays.
 A request that fails stores nothing, so its key can be retried.
@@ -11,17 +16,21 @@ A request that fails stores nothing, so its key can be retried.
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from alembic import op
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.problems import Conflict, InvalidInput
+from shared.auth import Principal
+from shared.problems import Conflict, Forbidden, InvalidInput, problem_responses
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotency-Replay"
@@ -50,6 +59,27 @@ class IdempotentRequestInProgress(Conflict):
     title = "A request with this idempotency key is still in progress"
 
 
+class IdempotentReplayForbidden(Forbidden):
+    title = "The response stored for this idempotency key is outside the token's municipalities"
+
+
+class IdempotentResponseErased(Conflict):
+    title = "The response stored for this idempotency key was erased"
+
+
+# What a keyed route may answer besides its own problems; merge it first, so the route's win.
+PROBLEMS = problem_responses(IdempotencyKeyReused, IdempotentResponseErased)
+
+
+@dataclass(frozen=True)
+class Created:
+    """What a create made: its response, the municipality it belongs to, the ids it holds."""
+
+    response: BaseModel
+    municipality_code: str
+    resource_ids: Sequence[uuid.UUID | str]
+
+
 EXPIRE = text(
     "DELETE FROM idempotency_key WHERE subject = :subject AND route = :route AND key = :key "
     "AND created_at < now() - make_interval(secs => :ttl_s)"
@@ -59,13 +89,18 @@ CLAIM = text(
     "VALUES (:subject, :route, :key, :hash) ON CONFLICT DO NOTHING RETURNING key"
 )
 STORED = text(
-    "SELECT request_hash, response_status, response_body FROM idempotency_key "
-    "WHERE subject = :subject AND route = :route AND key = :key"
+    "SELECT request_hash, response_status, response_body, municipality_code, erased_at "
+    "FROM idempotency_key WHERE subject = :subject AND route = :route AND key = :key"
 )
 STORE = text(
-    "UPDATE idempotency_key SET response_status = :status, response_body = CAST(:body AS jsonb) "
+    "UPDATE idempotency_key SET response_status = :status, response_body = CAST(:body AS jsonb), "
+    "municipality_code = :municipality, resource_ids = :resources "
     "WHERE subject = :subject AND route = :route AND key = :key"
-)
+).bindparams(bindparam("resources", type_=ARRAY(Text)))
+FORGET = text(
+    "UPDATE idempotency_key SET response_body = NULL, erased_at = now() "
+    "WHERE resource_ids && :ids AND erased_at IS NULL"
+).bindparams(bindparam("ids", type_=ARRAY(Text)))
 PURGE = text(
     "DELETE FROM idempotency_key WHERE ctid IN (SELECT ctid FROM idempotency_key "
     "WHERE created_at < now() - make_interval(secs => :ttl_s) LIMIT :batch)"
@@ -83,37 +118,72 @@ async def respond(
     request: Request,
     *,
     key: str | None,
-    subject: str,
+    principal: Principal,
     body: BaseModel,
-    create: Callable[[], Awaitable[BaseModel]],
+    create: Callable[[], Awaitable[Created]],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run `create` once per key, or replay what the first run answered."""
+    """Run `create` once per key, or replay what the first run answered to whoever may read it."""
     if key is None:
-        return JSONResponse((await create()).model_dump(mode="json"), status_code=status_code)
-    ids = {"subject": subject, "route": f"{request.method} {request.url.path}", "key": key}
+        payload = (await create()).response.model_dump(mode="json")
+        return JSONResponse(payload, status_code=status_code)
+    ids = {
+        "subject": principal.subject,
+        "route": f"{request.method} {request.url.path}",
+        "key": key,
+    }
     digest = request_hash(body)
     conn = await session.connection()
     await conn.execute(EXPIRE, {**ids, "ttl_s": TTL_HOURS * 3600.0})
     if (await conn.execute(CLAIM, {**ids, "hash": digest})).first() is None:
-        return await _replay(session, ids, digest)
-    payload = (await create()).model_dump(mode="json")
-    await conn.execute(STORE, {**ids, "status": status_code, "body": json.dumps(payload)})
+        return await _replay(session, principal, ids, digest)
+    created = await create()
+    payload = created.response.model_dump(mode="json")
+    scope = {
+        "municipality": created.municipality_code,
+        "resources": [str(i) for i in created.resource_ids],
+    }
+    await conn.execute(STORE, {**ids, **scope, "status": status_code, "body": json.dumps(payload)})
     return JSONResponse(payload, status_code=status_code)
 
 
-async def _replay(session: AsyncSession, ids: dict[str, str], digest: str) -> JSONResponse:
+async def _replay(
+    session: AsyncSession, principal: Principal, ids: dict[str, str], digest: str
+) -> JSONResponse:
     conn = await session.connection()
     stored = (await conn.execute(STORED, ids)).one()
+    if stored.response_status is None:
+        raise IdempotentRequestInProgress()
+    # Before the body is compared: a caller who may not read the response learns nothing of it.
+    # A response stored before municipalities were recorded has none, and is shown to no one.
+    if stored.municipality_code is None or not principal.may_access(stored.municipality_code):
+        raise IdempotentReplayForbidden(
+            f"The {HEADER} was used for a request this token may not read; use a new key."
+        )
     if stored.request_hash != digest:
         raise IdempotencyKeyReused(
             f"The {HEADER} was already used for a request with a different body.",
             errors=[{"detail": "use a new key for a new request", "pointer": f"#header/{HEADER}"}],
         )
-    if stored.response_status is None:
-        raise IdempotentRequestInProgress()
+    if stored.erased_at is not None:
+        raise IdempotentResponseErased(
+            "What the first request created was erased since; it is not created again."
+        )
     body: Any = stored.response_body
     return JSONResponse(body, status_code=stored.response_status, headers={REPLAY_HEADER: "true"})
+
+
+async def forget(session: AsyncSession, resource_ids: Sequence[uuid.UUID | str]) -> int:
+    """Erase every stored response holding any of these resources; returns how many went.
+
+    Call it in the transaction of the erasure. The keys stay, without their responses, until
+    they expire: a retry is refused instead of creating again what was erased.
+    """
+    if not resource_ids:
+        return 0
+    conn = await session.connection()
+    result = await conn.execute(FORGET, {"ids": [str(i) for i in resource_ids]})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def purge(session: AsyncSession, ttl_hours: float = TTL_HOURS, batch: int = 5000) -> int:
@@ -147,3 +217,25 @@ def create_table() -> None:
 
 def drop_table() -> None:
     op.execute("DROP TABLE idempotency_key")
+
+
+def add_scope_columns() -> None:
+    """Whose a stored response is and what it holds, for a service's Alembic migration.
+
+    Responses stored before have no municipality: they are replayed to no one (see `_replay`).
+    """
+    op.execute(
+        "ALTER TABLE idempotency_key ADD COLUMN municipality_code text, "
+        "ADD COLUMN resource_ids text[] NOT NULL DEFAULT '{}', ADD COLUMN erased_at timestamptz"
+    )
+    op.execute(
+        "CREATE INDEX ix_idempotency_key_resource_ids ON idempotency_key USING gin (resource_ids)"
+    )
+
+
+def drop_scope_columns() -> None:
+    op.execute("DROP INDEX ix_idempotency_key_resource_ids")
+    op.execute(
+        "ALTER TABLE idempotency_key DROP COLUMN erased_at, DROP COLUMN resource_ids, "
+        "DROP COLUMN municipality_code"
+    )

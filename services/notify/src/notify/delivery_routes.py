@@ -142,12 +142,13 @@ async def send_message(
 ) -> JSONResponse:
     """Tell the residents and organisations of an area, or named organisations, something."""
 
-    async def create() -> MessageRead:
+    async def create() -> idempotency.Created:
         message = await sending.send(session, principal, body, _budget(request))
-        return (await sending.reads(session, [message]))[0]
+        read = (await sending.reads(session, [message]))[0]
+        return idempotency.Created(read, body.municipality_code, [message.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 

@@ -59,12 +59,14 @@ async def create_stakeholder(
 ) -> JSONResponse:
     """Register an organisation, its area of responsibility and its contacts."""
 
-    async def create() -> StakeholderRead:
+    async def create() -> idempotency.Created:
         stakeholder = await stakeholders.create(session, principal, body)
-        return (await stakeholders.reads(session, [stakeholder]))[0]
+        read = (await stakeholders.reads(session, [stakeholder]))[0]
+        held = [read.id, *(contact.id for contact in read.contacts)]
+        return idempotency.Created(read, read.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 

@@ -40,12 +40,13 @@ async def register_webhook(
     """Have events of the given types POSTed, signed, to a public URL; returns the secret."""
     settings: Settings = request.app.state.settings
 
-    async def create() -> WebhookCreated:
+    async def create() -> idempotency.Created:
         webhook = await webhooks.register(session, principal, body, settings.webhooks)
-        return WebhookCreated.model_validate(webhook.model_dump())
+        created = WebhookCreated.model_validate(webhook.model_dump())
+        return idempotency.Created(created, webhook.municipality_code, [webhook.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 

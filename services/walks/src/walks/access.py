@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 
+from shared import idempotency
 from shared.auth import AUTH_PROBLEMS, Principal, authenticate
 from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 
@@ -35,4 +36,4 @@ BaseUrl = Annotated[str, Depends(public_base_url)]
 # Routes with a body: malformed JSON (400), or a body over the size limit (413).
 BODY_PROBLEMS = problem_responses(BadRequest, PayloadTooLarge)
 LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
-CREATED = {**LISTED, **BODY_PROBLEMS}
+CREATED = {**idempotency.PROBLEMS, **LISTED, **BODY_PROBLEMS}

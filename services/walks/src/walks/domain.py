@@ -1,7 +1,7 @@
 """The walks vocabulary and its rules: statuses and their transitions, the default taxonomy."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -148,8 +148,17 @@ def normal_org_number(number: str) -> str:
     return f"{match[1]}-{match[2]}"
 
 
+def local_time(moment: datetime) -> datetime:
+    """The moment in Swedish time; one at the calendar's edge (stored year 1 or 9999) stays UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(LOCAL_TIME)
+    except (OverflowError, ValueError):
+        return aware
+
+
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TIME).date()
+    return local_time(moment).date()
 
 
 def today() -> date:

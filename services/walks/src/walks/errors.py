@@ -37,6 +37,10 @@ class PlanStatusConflict(Conflict):
     title = "Not allowed in the action plan's status"
 
 
+class PlanUnchanged(Conflict):
+    title = "Nothing in the action plan has changed since it was last published"
+
+
 class MeasureTransitionNotAllowed(Conflict):
     title = "Measure status change not allowed"
 

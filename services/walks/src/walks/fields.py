@@ -1,14 +1,9 @@
-"""Field types of the request models: checked text, ISO dates, places, nullable rules."""
+"""Field types of the request models: checked text, bounded dates, places, nullable rules."""
 
-import re
-from datetime import UTC, date
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -18,6 +13,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared import geo
+from shared.dates import Day as Day
+from shared.dates import Moment as Moment
 from walks.domain import (
     CATEGORY_CODE,
 )
@@ -32,24 +29,25 @@ def text(max_length: int) -> Any:
     )
 
 
-def _iso(kind: str, pattern: str) -> Any:
-    """Dates as ISO 8601 text only: pydantic would also take 0 as 1970-01-01."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, date) or (isinstance(value, str) and re.match(pattern, value)):
-            return value
-        raise ValueError(f"expected an ISO 8601 {kind}")
-
-    return BeforeValidator(check)
-
-
 def no_default(schema: dict[str, Any]) -> None:
-    """Keeps `default: null` out of a schema whose type does not allow null."""
+    """Keeps null and `default: null` out of the schema of a field that may not be null."""
     schema.pop("default", None)
+    options = schema.pop("anyOf", None)
+    if options is None:
+        return
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    else:
+        schema["anyOf"] = kept
 
 
 def absent() -> Any:
-    """A field that may be left out but, when given, may not be null (see `refuse_null`)."""
+    """A field that may be left out but, when given, may not be null (see `refuse_null`).
+
+    Typed `X | None` rather than a union with `SkipJsonSchema[None]`: pydantic then reports a
+    bad value at the field itself, not under a union member's name.
+    """
     return Field(default=None, json_schema_extra=no_default)
 
 
@@ -68,13 +66,6 @@ def located(field: str, message: str) -> ValidationError:
     return ValidationError.from_exception_data("Input", [error])
 
 
-Day = Annotated[date, _iso("date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
-# Stored and returned in UTC, so a created walk reads back exactly as it was answered.
-Moment = Annotated[
-    AwareDatetime,
-    _iso("date-time", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"),
-    AfterValidator(lambda d: d.astimezone(UTC)),
-]
 Flag = Annotated[bool, Strict()]
 ShortText = Annotated[str, text(200)]
 LongText = Annotated[str, text(5000)]

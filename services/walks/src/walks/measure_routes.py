@@ -54,11 +54,13 @@ async def add_measure(
 ) -> JSONResponse:
     """Add a measure with its responsible organisation, priority and deadline."""
 
-    async def create() -> MeasureRead:
-        return measure_read(await measures.add_measure(session, principal, plan_id, body))
+    async def create() -> idempotency.Created:
+        measure, plan = await measures.add_measure(session, principal, plan_id, body)
+        held = [measure.id, plan.id]
+        return idempotency.Created(measure_read(measure), plan.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 

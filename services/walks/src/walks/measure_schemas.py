@@ -11,7 +11,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from shared.pagination import Page
 from walks import examples
@@ -46,12 +45,11 @@ class Organisation(BaseModel):
 
     name: ShortText = Field(examples=["Värnamo kommun, gatuavdelningen"])
     org_number: (
-        Annotated[str, Field(pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"])]
-        | SkipJsonSchema[None]
+        Annotated[str, Field(pattern=r"^[0-9]{6}-?[0-9]{4}$", examples=["212000-0605"])] | None
     ) = absent()
     department_code: (
         Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", examples=["GATA"])]
-        | SkipJsonSchema[None]
+        | None
     ) = absent()
 
     _not_null = field_validator("org_number", "department_code", mode="before")(refuse_null)
@@ -103,15 +101,13 @@ class MeasureChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"due_date": "2028-01-31"}]})
 
-    title: ShortText | SkipJsonSchema[None] = absent()
+    title: ShortText | None = absent()
     description: LongText | None = None
-    responsible: Organisation | SkipJsonSchema[None] = absent()
-    priority: Priority | SkipJsonSchema[None] = absent()
+    responsible: Organisation | None = absent()
+    priority: Priority | None = absent()
     due_date: Day | None = None
     category: CategoryCode | None = None
-    observation_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | SkipJsonSchema[None] = (
-        absent()
-    )
+    observation_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | None = absent()
 
     _not_null = field_validator("title", "responsible", "priority", "observation_ids")(refuse_null)
 
@@ -131,7 +127,7 @@ class MeasureStatusChange(Input):
     )
 
     status: MeasureStatus
-    reason: LongText | SkipJsonSchema[None] = absent()
+    reason: LongText | None = absent()
     _not_null = field_validator("reason")(refuse_null)
 
     @model_validator(mode="after")

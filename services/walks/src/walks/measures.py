@@ -23,11 +23,11 @@ async def _measure(session: AsyncSession, plan: ActionPlan, measure_id: uuid.UUI
 
 async def add_measure(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: MeasureCreate
-) -> Measure:
+) -> tuple[Measure, ActionPlan]:
     plan = await plans.editable_plan(session, principal, plan_id)
     measure = await plans.new_measure(session, plan, body, "#body")
     await session.flush()
-    return measure
+    return measure, plan
 
 
 async def change_measure(

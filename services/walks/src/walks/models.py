@@ -4,11 +4,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Text
+from sqlalchemy import Column, ForeignKey, Text
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
-from shared.columns import geometry_field, json_field, moment_field
+from shared.columns import AwareDateTime, geometry_field, json_field, moment_field
 from walks.domain import MeasureStatus, PlanStatus, WalkStatus
 
 
@@ -25,7 +25,7 @@ class Walk(SQLModel, table=True):
     stops: list[dict[str, Any]] = json_field(list)
     meeting_place: str
     meeting_point: Any = geometry_field("POINT")
-    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     light_condition: str
     pre_meeting_date: date | None = None
     closing_meeting_date: date | None = None
@@ -114,6 +114,9 @@ class ActionPlan(SQLModel, table=True):
     status: str = PlanStatus.DRAFT
     revision: int = 0
     revision_note: str | None = Field(default=None, sa_column=Column(Text))
+    # What the last published or revised event told those affected, as a digest: a revision
+    # that would tell them the same again is refused.
+    announced_digest: str | None = None
     published_at: datetime | None = moment_field()
     revised_at: datetime | None = moment_field()
     withdrawn_at: datetime | None = moment_field()

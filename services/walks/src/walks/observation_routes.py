@@ -83,13 +83,14 @@ async def add_observation(
 ) -> JSONResponse:
     """Record one observation made during the walk."""
 
-    async def create() -> ObservationFeature:
+    async def create() -> idempotency.Created:
         observation, walk = await observations.add_observation(session, principal, walk_id, body)
         labels = await observations.labels(session, [walk.municipality_code])
-        return observation_feature(observation, labels[walk.municipality_code])
+        feature = observation_feature(observation, labels[walk.municipality_code])
+        return idempotency.Created(feature, walk.municipality_code, [observation.id, walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
@@ -109,14 +110,17 @@ async def upload_observations(
 ) -> JSONResponse:
     """Store observations with client-chosen ids; a retried upload stores nothing twice."""
 
-    async def create() -> BatchResult:
-        return await observations.upload_batch(session, principal, walk_id, body.observations)
+    async def create() -> idempotency.Created:
+        result = await observations.upload_batch(session, principal, walk_id, body.observations)
+        walk = await service.get_walk(session, principal, walk_id)
+        held = [walk.id, *result.created, *result.already_stored]
+        return idempotency.Created(result, walk.municipality_code, held)
 
     return await idempotency.respond(
         session,
         request,
         key=idempotency_key,
-        subject=principal.subject,
+        principal=principal,
         body=body,
         create=create,
         status_code=200,

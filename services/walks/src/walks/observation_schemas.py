@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from shared import geo
+from shared.dates import StoredMoment
 from walks import examples
 from walks.domain import (
     LightCondition,
@@ -157,7 +158,7 @@ class ProtocolObservation(BaseModel):
     description: str
     light: ObservedLight | None
     perspectives: list[Perspective]
-    observed_at: datetime | None
+    observed_at: StoredMoment | None
 
 
 class PublicProtocol(BaseModel):
@@ -167,8 +168,8 @@ class PublicProtocol(BaseModel):
     municipality_code: str
     locality: str
     title: str
-    starts_at: datetime
-    conducted_at: datetime
+    starts_at: StoredMoment
+    conducted_at: StoredMoment
     light_condition: LightCondition
     area: geo.Polygon
     route: geo.LineString | None
@@ -177,7 +178,7 @@ class PublicProtocol(BaseModel):
     observations: list[ProtocolObservation]
     summary: str | None
     closing_meeting_notes: str | None
-    published_at: datetime | None
+    published_at: StoredMoment | None
     follows_up_walk_id: uuid.UUID | None
     public_url: str
     data_url: str

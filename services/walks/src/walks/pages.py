@@ -8,7 +8,7 @@ from datetime import date, datetime
 from html import escape
 
 from shared import geo
-from walks.domain import LOCAL_TIME, ParticipantRole
+from walks.domain import ParticipantRole, local_time
 from walks.fields import NamedPlace
 from walks.observation_schemas import PublicProtocol
 from walks.plan_schemas import PublicPlan
@@ -77,7 +77,7 @@ def day(value: date) -> str:
 
 
 def moment(value: datetime) -> str:
-    local = value.astimezone(LOCAL_TIME)
+    local = local_time(value)
     return f"{day(local.date())} kl. {local:%H:%M}"
 
 

@@ -5,18 +5,19 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared import idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 from walks import service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ParticipantNotFound, WalkStatusConflict
-from walks.models import Participant
+from walks.models import Participant, Walk
 from walks.schemas import ParticipantCreate
 
 
 async def add_participant(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: ParticipantCreate
-) -> Participant:
+) -> tuple[Participant, Walk]:
     walk = await service.get_walk(session, principal, walk_id)
     if walk.status not in (WalkStatus.PLANNED, WalkStatus.CONDUCTED):
         raise WalkStatusConflict("The protocol is published; its participants are final.")
@@ -31,7 +32,7 @@ async def add_participant(
     )
     session.add(participant)
     await session.flush()
-    return participant
+    return participant, walk
 
 
 async def list_participants(
@@ -67,6 +68,7 @@ async def withdraw_consent(
     participant.email = None
     participant.phone = None
     session.add(participant)
+    await idempotency.forget(session, [participant.id])
 
 
 async def remove_participant(
@@ -75,3 +77,4 @@ async def remove_participant(
     """Erases a participant entirely (a published protocol keeps only counts by role)."""
     participant = await _participant(session, principal, walk_id, participant_id)
     await session.delete(participant)
+    await idempotency.forget(session, [participant.id])

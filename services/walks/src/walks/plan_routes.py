@@ -71,6 +71,12 @@ async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
     return plan_read(plan, await plans.measures_of(session, plan.id), base)
 
 
+async def _created(session: AsyncSession, plan: ActionPlan, base: str) -> idempotency.Created:
+    read = await _read(session, plan, base)
+    held = [plan.id, *(m.id for m in read.measures)]
+    return idempotency.Created(read, plan.municipality_code, held)
+
+
 @router.post(
     "/action-plans",
     status_code=201,
@@ -88,11 +94,11 @@ async def create_plan(
 ) -> JSONResponse:
     """Draft a plan from the situational picture rather than a walk."""
 
-    async def create() -> PlanRead:
-        return await _read(session, await plans.create_plan(session, principal, body), base)
+    async def create() -> idempotency.Created:
+        return await _created(session, await plans.create_plan(session, principal, body), base)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
@@ -114,12 +120,12 @@ async def create_plan_from_walk(
 ) -> JSONResponse:
     """Draft a plan answering a conducted walk; its area defaults to the walk's."""
 
-    async def create() -> PlanRead:
+    async def create() -> idempotency.Created:
         plan = await plans.create_plan_from_walk(session, principal, walk_id, body)
-        return await _read(session, plan, base)
+        return await _created(session, plan, base)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
@@ -217,7 +223,7 @@ async def publish_plan(
 async def revise_plan(
     plan_id: uuid.UUID, body: PlanRevise, session: SessionDep, principal: Publisher, base: BaseUrl
 ) -> PlanRead:
-    """Publish the plan's changes as a new revision; emits action_plan.revised."""
+    """Publish the plan's changes as a new revision (none: 409); emits action_plan.revised."""
     plan = await plans.revise_plan(session, principal, plan_id, body, base)
     return await _read(session, plan, base)
 

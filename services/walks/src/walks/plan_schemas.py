@@ -11,7 +11,6 @@ from pydantic import (
     Strict,
     field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from shared import geo
 from shared.pagination import Page
@@ -73,11 +72,11 @@ class PlanChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"buffer_m": 300}]})
 
-    title: ShortText | SkipJsonSchema[None] = absent()
-    public_summary: LongText | SkipJsonSchema[None] = absent()
-    locality: ShortText | SkipJsonSchema[None] = absent()
-    affected_area: geo.Area | SkipJsonSchema[None] = absent()
-    buffer_m: BufferMetres | SkipJsonSchema[None] = absent()
+    title: ShortText | None = absent()
+    public_summary: LongText | None = absent()
+    locality: ShortText | None = absent()
+    affected_area: geo.Area | None = absent()
+    buffer_m: BufferMetres | None = absent()
 
     _not_null = field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")(
         refuse_null

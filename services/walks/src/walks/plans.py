@@ -1,18 +1,26 @@
 """Use cases of action plans: draft, publish, revise, withdraw; and what their events carry."""
 
+import hashlib
+import json
 import uuid
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import geo
+from shared import geo, idempotency
 from shared.auth import Principal
 from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import emit
 from walks import observations, service
 from walks.domain import PlanStatus, WalkStatus, utcnow
-from walks.errors import InvalidField, PlanNotFound, PlanStatusConflict, WalkStatusConflict
+from walks.errors import (
+    InvalidField,
+    PlanNotFound,
+    PlanStatusConflict,
+    PlanUnchanged,
+    WalkStatusConflict,
+)
 from walks.measure_schemas import MeasureCreate, Organisation
 from walks.models import ActionPlan, Measure, Observation, Walk
 from walks.plan_schemas import (
@@ -168,6 +176,7 @@ async def delete_plan(session: AsyncSession, principal: Principal, plan_id: uuid
     if plan.status != PlanStatus.DRAFT:
         raise PlanStatusConflict("Only a draft is deleted; withdraw a published plan instead.")
     await session.delete(plan)
+    await idempotency.forget(session, [plan.id])
 
 
 async def publish_plan(
@@ -186,13 +195,10 @@ async def publish_plan(
         now,
         now,
     )
+    state = plan_state(plan, measures, base)
+    plan.announced_digest = announced(state)
     session.add(plan)
-    emit(
-        session,
-        ActionPlanPublished.model_validate(
-            {**plan_state(plan, measures, base), "published_at": now}
-        ),
-    )
+    emit(session, ActionPlanPublished.model_validate({**state, "published_at": now}))
     return plan
 
 
@@ -203,17 +209,17 @@ async def revise_plan(
     plan = await get_plan(session, principal, plan_id, lock=True)
     if plan.status != PlanStatus.PUBLISHED:
         raise PlanStatusConflict(f"The plan is {plan.status}; only a published plan is revised.")
+    state = plan_state(plan, await measures_of(session, plan.id), base)
+    digest = announced(state)
+    if digest == plan.announced_digest:
+        raise PlanUnchanged("Change the plan or its measures first: a revision tells what is new.")
     now = utcnow()
     plan.revision += 1
     plan.revision_note, plan.revised_at, plan.updated_at = body.revision_note, now, now
+    plan.announced_digest = digest
     session.add(plan)
-    state = plan_state(plan, await measures_of(session, plan.id), base)
-    emit(
-        session,
-        ActionPlanRevised.model_validate(
-            {**state, "revised_at": now, "revision_note": body.revision_note}
-        ),
-    )
+    revised = {"revision": plan.revision, "revised_at": now, "revision_note": body.revision_note}
+    emit(session, ActionPlanRevised.model_validate({**state, **revised}))
     return plan
 
 
@@ -278,6 +284,12 @@ def plan_state(plan: ActionPlan, measures: list[Measure], base: str) -> dict[str
         "measures": [plan_measure(m) for m in measures],
         "public_url": plan_url(base, plan.id),
     }
+
+
+def announced(state: dict[str, Any]) -> str:
+    """A digest of what an event about the plan tells, its revision number aside."""
+    news = {name: value for name, value in state.items() if name != "revision"}
+    return hashlib.sha256(json.dumps(news, sort_keys=True, default=str).encode()).hexdigest()
 
 
 async def find_public_plan(session: AsyncSession, plan_id: uuid.UUID, base: str) -> PublicPlan:

@@ -12,7 +12,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from shared import geo
 from shared.pagination import Page
@@ -89,15 +88,15 @@ class WalkChange(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.WALK_CHANGE]})
 
-    locality: ShortText | SkipJsonSchema[None] = absent()
-    title: ShortText | SkipJsonSchema[None] = absent()
+    locality: ShortText | None = absent()
+    title: ShortText | None = absent()
     public_description: LongText | None = None
-    area: geo.Polygon | SkipJsonSchema[None] = absent()
+    area: geo.Polygon | None = absent()
     route: geo.LineString | None = None
-    stops: Annotated[list[NamedPlace], Field(max_length=50)] | SkipJsonSchema[None] = absent()
-    meeting_point: NamedPlace | SkipJsonSchema[None] = absent()
-    starts_at: Moment | SkipJsonSchema[None] = absent()
-    light_condition: LightCondition | SkipJsonSchema[None] = absent()
+    stops: Annotated[list[NamedPlace], Field(max_length=50)] | None = absent()
+    meeting_point: NamedPlace | None = absent()
+    starts_at: Moment | None = absent()
+    light_condition: LightCondition | None = absent()
     pre_meeting_date: Day | None = None
     closing_meeting_date: Day | None = None
 
@@ -149,8 +148,8 @@ class ContactCreate(BaseModel):
     consent: Literal[True] = Field(
         description="The participant agreed to be contacted about this walk and its follow-up."
     )
-    email: Email | SkipJsonSchema[None] = absent()
-    phone: Phone | SkipJsonSchema[None] = absent()
+    email: Email | None = absent()
+    phone: Phone | None = absent()
     _not_null = field_validator("email", "phone")(refuse_null)
 
     @model_validator(mode="after")

@@ -76,11 +76,12 @@ async def schedule_walk(
 ) -> JSONResponse:
     """Schedule a safety walk; residents are invited through the walk.scheduled event."""
 
-    async def create() -> WalkRead:
-        return walk_read(await service.schedule_walk(session, principal, body, base), base)
+    async def create() -> idempotency.Created:
+        walk = await service.schedule_walk(session, principal, body, base)
+        return idempotency.Created(walk_read(walk, base), walk.municipality_code, [walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
@@ -149,12 +150,12 @@ async def schedule_follow_up(
 ) -> JSONResponse:
     """Schedule a repeat walk that follows up a walk whose protocol is published."""
 
-    async def create() -> WalkRead:
+    async def create() -> idempotency.Created:
         walk = await service.schedule_follow_up(session, principal, walk_id, body, base)
-        return walk_read(walk, base)
+        return idempotency.Created(walk_read(walk, base), walk.municipality_code, [walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
@@ -175,12 +176,14 @@ async def add_participant(
 ) -> JSONResponse:
     """Add someone to the walk's roster, by role; contact details only with their consent."""
 
-    async def create() -> ParticipantRead:
-        participant = await participants.add_participant(session, principal, walk_id, body)
-        return participant_read(participant)
+    async def create() -> idempotency.Created:
+        participant, walk = await participants.add_participant(session, principal, walk_id, body)
+        # Held by the participant's id, so withdrawing their consent forgets their contact here.
+        held = [participant.id, walk.id]
+        return idempotency.Created(participant_read(participant), walk.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, subject=principal.subject, body=body, create=create
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
     )
 
 
