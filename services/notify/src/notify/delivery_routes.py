@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from notify import deliveries, sending
-from notify.access import LISTED, Reader, Writer
+from notify.access import KEYED, LISTED, Reader, Writer
 from notify.config import Settings
 from notify.delivery_schemas import (
     MessageCreate,
@@ -131,7 +131,7 @@ async def resend_notification(
     status_code=201,
     response_model=MessageRead,
     summary="Send a message to an audience",
-    responses=LISTED,
+    responses=KEYED,
 )
 async def send_message(
     body: MessageCreate,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from notify import stakeholders
-from notify.access import LISTED, Reader, Writer
+from notify.access import KEYED, LISTED, Reader, Writer
 from notify.domain import StakeholderKind
 from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
 from notify.staff_schemas import (
@@ -29,7 +29,7 @@ from shared.problems import problem_responses
 router = APIRouter(tags=["stakeholders"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
-CREATED = {**LISTED, **problem_responses(StakeholderKeyTaken)}
+CREATED = {**KEYED, **problem_responses(StakeholderKeyTaken)}
 ON_ONE = {**LISTED, **problem_responses(StakeholderNotFound)}
 ON_CONTACT = {**ON_ONE, **problem_responses(ContactNotFound)}
 

@@ -19,7 +19,7 @@ from notify.staff_schemas import (
     StakeholderCreate,
     StakeholderRead,
 )
-from shared import geo
+from shared import geo, idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 
@@ -129,6 +129,7 @@ async def delete(session: AsyncSession, principal: Principal, stakeholder_id: uu
     stakeholder = await get(session, principal, stakeholder_id, lock=True)
     contacts = await contacts_of(session, [stakeholder.id])
     await _forget_contacts(session, contacts[stakeholder.id])
+    await idempotency.forget(session, [stakeholder.id])
     await session.delete(stakeholder)
 
 
@@ -163,7 +164,9 @@ async def remove_contact(
 async def _forget_contacts(session: AsyncSession, contacts: list[StakeholderContact]) -> None:
     """A removed contact leaves no address or name behind: not in the delivery log (what was
     queued is cancelled), not in stored responses."""
-    await queue.forget_recipients(session, [c.id for c in contacts], addresses=[])
+    ids = [c.id for c in contacts]
+    await queue.forget_recipients(session, ids, addresses=[])
+    await idempotency.forget(session, ids)
 
 
 async def contacts_of(

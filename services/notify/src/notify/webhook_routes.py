@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from notify import webhooks
-from notify.access import LISTED, Reader, Writer
+from notify.access import KEYED, LISTED, Reader, Writer
 from notify.config import Settings
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.staff_schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
@@ -28,7 +28,7 @@ ON_ONE = {**LISTED, **problem_responses(WebhookNotFound)}
     status_code=201,
     response_model=WebhookCreated,
     summary="Register a webhook",
-    responses={**LISTED, **problem_responses(WebhookTargetRefused)},
+    responses={**KEYED, **problem_responses(WebhookTargetRefused)},
 )
 async def register_webhook(
     body: WebhookCreate,

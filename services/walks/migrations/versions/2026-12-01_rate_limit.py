@@ -1,13 +1,13 @@
 """The rate_limit table: per-client counts of requests to the public routes.
 
-Revision ID: walks0004
-Revises: walks0003
+Revision ID: walks0005
+Revises: walks0004
 """
 
 from shared import ratelimit
 
-revision = "walks0004"
-down_revision = "walks0003"
+revision = "walks0005"
+down_revision = "walks0004"
 branch_labels = None
 depends_on = None
 
