@@ -152,6 +152,12 @@ class TestWebhooks:
             "http://localhost/hook",
             "http://192.168.1.10/hook",
             "http://0.0.0.0/hook",
+            "http://localhost./hook",
+            "http://192.0.0.192/hook",
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+            "http://[::a9fe:a9fe]/latest/meta-data/",
+            "http://[2002:a9fe:a9fe::1]/latest/meta-data/",
+            "http://[fec0::1]/hook",
         ],
     )
     async def test_private_loopback_and_link_local_targets_are_refused(
@@ -161,6 +167,14 @@ class TestWebhooks:
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["pointer"] == "#body/url"
         assert "not a public address" in response.json()["detail"]
+
+    async def test_a_host_name_no_resolver_can_encode_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        url = f"https://{'x' * 70}.se/hook"
+        response = await client.post("/webhooks", json={**HOOK, "url": url}, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/url"
 
     async def test_credentials_in_the_url_and_unknown_event_types_are_refused(
         self, client: httpx.AsyncClient

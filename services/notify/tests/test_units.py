@@ -83,25 +83,92 @@ class TestNetguard:
             "10.0.0.1",
             "169.254.169.254",
             "192.168.0.1",
-            "::1",
-            "::ffff:10.0.0.1",
+            "100.64.0.1",
+            "192.0.0.192",
+            "198.18.0.1",
+            "203.0.113.5",
+            "224.0.0.1",
+            "255.255.255.255",
             "0.0.0.0",
+            "::",
+            "::1",
+            "fec0::1",
+            "fe80::1",
+            "fc00::1",
+            "ff02::1",
+            "2001:db8::1",
+            "100::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
+            "::127.0.0.1",
+            "::5db8:d70e",  # IPv4-compatible even with a public IPv4: deprecated, unroutable
+            "64:ff9b::a9fe:a9fe",  # NAT64 169.254.169.254
+            "64:ff9b::7f00:1",  # NAT64 127.0.0.1
+            "64:ff9b::c000:c0",  # NAT64 192.0.0.192
+            "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+            "2002:a9fe:a9fe::1",  # 6to4 169.254.169.254
+            "2002:7f00:1::1",  # 6to4 127.0.0.1
+            "2002:a00:1::1",  # 6to4 10.0.0.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+            "2001:0:a9fe:a9fe::1",  # Teredo, server 169.254.169.254
         ],
     )
     def test_non_public_addresses_are_not_allowed(self, address: str) -> None:
         assert not netguard.is_allowed(ipaddress.ip_address(address))
 
+    @pytest.mark.parametrize(
+        ("address", "carried"),
+        [
+            ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+            ("::127.0.0.1", "127.0.0.1"),
+            ("2002:a9fe:a9fe::1", "169.254.169.254"),
+            ("::ffff:10.0.0.1", "10.0.0.1"),
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),
+        ],
+    )
+    def test_the_ipv4_inside_an_ipv6_address_is_read_out(self, address: str, carried: str) -> None:
+        v6 = ipaddress.IPv6Address(address)
+        assert ipaddress.IPv4Address(carried) in netguard.embedded_ipv4(v6)
+
     def test_an_allowed_network_is_for_local_testing(self) -> None:
         loopback = netguard.parse_networks(["127.0.0.0/8"])
         assert netguard.is_allowed(ipaddress.ip_address("127.0.0.1"), loopback)
+        assert netguard.is_allowed(ipaddress.ip_address("::ffff:127.0.0.1"), loopback)
         assert not netguard.is_allowed(ipaddress.ip_address("10.0.0.1"), loopback)
+        assert not netguard.is_allowed(ipaddress.ip_address("64:ff9b::7f00:1"), loopback)
 
-    def test_public_addresses_are_allowed(self) -> None:
-        assert netguard.is_allowed(ipaddress.ip_address("93.184.215.14"))
+    @pytest.mark.parametrize(
+        "address",
+        [
+            "93.184.215.14",
+            "1.1.1.1",
+            "192.0.3.1",  # just past the special blocks around it
+            "2a00:1450:4001:82b::200e",
+            "2606:4700:4700::1111",
+            "::ffff:93.184.215.14",
+            "64:ff9b::5db8:d70e",  # NAT64 93.184.215.14, as DNS64 answers on IPv6-only hosts
+            "2002:5db8:d70e::1",  # 6to4 93.184.215.14
+        ],
+    )
+    def test_public_addresses_are_allowed(self, address: str) -> None:
+        assert netguard.is_allowed(ipaddress.ip_address(address))
 
     async def test_the_vetted_address_is_what_is_connected_to(self) -> None:
         target = await netguard.vet("https://93.184.215.14:8443/hook?x=1", ["https"])
         assert target.connect_url() == "https://93.184.215.14:8443/hook?x=1"
+
+    @pytest.mark.parametrize("url", ["http://localhost./hook", "http://127.0.0.1./hook"])
+    async def test_a_name_with_a_trailing_dot_is_resolved_and_checked(self, url: str) -> None:
+        with pytest.raises(netguard.TargetRefused, match="not a public address"):
+            await netguard.vet(url, ["http"])
+        loopback = netguard.parse_networks(["127.0.0.0/8", "::1/128"])
+        target = await netguard.vet(url, ["http"], loopback)
+        assert target.address.is_loopback
+
+    async def test_a_name_no_resolver_can_encode_is_refused(self) -> None:
+        with pytest.raises(netguard.TargetRefused, match="does not resolve"):
+            await netguard.vet(f"https://{'x' * 70}.se/hook", ["https"])
 
 
 class TestSignature:
