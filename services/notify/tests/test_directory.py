@@ -5,7 +5,7 @@ import uuid
 import httpx
 import pytest
 
-from notify_testkit import HOME, OTHER, square, stakeholder_body, token
+from notify_testkit import HOME, OTHER, square, stakeholder_body, token, world
 
 pytestmark = pytest.mark.service
 HOOK = {
@@ -62,6 +62,19 @@ class TestStakeholders:
         response = await client.post("/stakeholders", json=body, headers=token())
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#body/key"
+
+    async def test_an_area_larger_than_a_municipality_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = stakeholder_body(area=world())
+        response = await client.post("/stakeholders", json=body, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/area"
+        created = await _stakeholder(client)
+        url = f"/stakeholders/{created['id']}"
+        changed = await client.patch(url, json={"area": world()}, headers=token())
+        assert changed.status_code == 422, changed.text
+        assert changed.json()["errors"][0]["pointer"] == "#body/area"
 
     async def test_a_department_of_another_municipality_is_refused(
         self, client: httpx.AsyncClient

@@ -11,7 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify import links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Message, Notification, Subscription
-from notify_testkit import FORSHEDA, KM_LON, point, square, subscription_body, tables_holding
+from notify_testkit import (
+    FORSHEDA,
+    KM_LON,
+    point,
+    square,
+    subscription_body,
+    tables_holding,
+    world,
+)
 
 pytestmark = pytest.mark.service
 
@@ -83,6 +91,7 @@ class TestSubscribe:
                 {"place": {"kind": "point", "center": point(200, 0)}},
                 "#body/place/center/coordinates/0",
             ),
+            ({"place": {"kind": "area", "polygon": world()}}, "#body/place/polygon"),
             ({"email": "not-an-address"}, "#body/email"),
             ({"extra": 1}, "#body/extra"),
         ],

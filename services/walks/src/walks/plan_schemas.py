@@ -76,7 +76,9 @@ class PlanChange(Input):
     title: ShortText | SkipJsonSchema[None] = absent()
     public_summary: LongText | SkipJsonSchema[None] = absent()
     locality: ShortText | SkipJsonSchema[None] = absent()
-    affected_area: geo.Area | SkipJsonSchema[None] = absent()
+    affected_area: Annotated[geo.Area | SkipJsonSchema[None], geo.errors_at_the_given_field()] = (
+        absent()
+    )
     buffer_m: BufferMetres | SkipJsonSchema[None] = absent()
 
     _not_null = field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")(

@@ -44,7 +44,7 @@ class WalkDetails(Input):
     public_description: LongText | None = Field(
         default=None, description="Shown to residents in the invitation."
     )
-    area: geo.Polygon = Field(description="The area the walk covers.")
+    area: geo.AreaPolygon = Field(description="The area the walk covers.")
     route: geo.LineString | None = Field(default=None, description="The planned route.")
     stops: list[NamedPlace] = Field(default_factory=list, max_length=50)
     meeting_point: NamedPlace
@@ -92,7 +92,9 @@ class WalkChange(Input):
     locality: ShortText | SkipJsonSchema[None] = absent()
     title: ShortText | SkipJsonSchema[None] = absent()
     public_description: LongText | None = None
-    area: geo.Polygon | SkipJsonSchema[None] = absent()
+    area: Annotated[geo.AreaPolygon | SkipJsonSchema[None], geo.errors_at_the_given_field()] = (
+        absent()
+    )
     route: geo.LineString | None = None
     stops: Annotated[list[NamedPlace], Field(max_length=50)] | SkipJsonSchema[None] = absent()
     meeting_point: NamedPlace | SkipJsonSchema[None] = absent()
