@@ -74,6 +74,16 @@ class TestLog:
             "by_channel": {"email": {"created": 2}},
         }
 
+    @pytest.mark.parametrize("path", ["/notifications", "/notifications/counts"])
+    @pytest.mark.parametrize("address", [f"a@{'x' * 70}.se", "a@x..se", "a@\u202ex.se"])
+    async def test_an_address_with_no_internet_domain_names_the_parameter(
+        self, client: httpx.AsyncClient, path: str, address: str
+    ) -> None:
+        response = await client.get(path, params={"address": address}, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["pointer"] for e in response.json()["errors"]] == ["#query/address"]
+
     async def test_another_municipality_sees_nothing(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:

@@ -92,6 +92,22 @@ class TestStakeholders:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#body/contacts/0/phone"
 
+    async def test_a_contact_address_with_no_internet_domain_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        contact = {"name": "X", "email": f"x@{'x' * 70}.se", "channel": "email"}
+        response = await client.post(
+            "/stakeholders", json=stakeholder_body(contacts=[contact]), headers=token()
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/contacts/0/email"
+        created = await _stakeholder(client)
+        added = await client.post(
+            f"/stakeholders/{created['id']}/contacts", json=contact, headers=token()
+        )
+        assert added.status_code == 422, added.text
+        assert added.json()["errors"][0]["pointer"] == "#body/email"
+
     async def test_the_same_key_twice_in_a_municipality_conflicts(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -93,6 +93,7 @@ class TestSubscribe:
             ),
             ({"place": {"kind": "area", "polygon": world()}}, "#body/place/polygon"),
             ({"email": "not-an-address"}, "#body/email"),
+            ({"email": f"a@{'x' * 70}.se"}, "#body/email"),
             ({"extra": 1}, "#body/extra"),
         ],
     )

@@ -70,6 +70,12 @@ class TestDomain:
     def test_an_internationalised_domain_is_kept_in_ascii(self) -> None:
         assert normal_email("Anna@Åäö.SE") == "anna@xn--4cab6c.se"
 
+    @pytest.mark.parametrize("domain", ["x" * 70 + ".se", "x..se", "\u202ex.se"])
+    def test_a_domain_without_an_idna_form_is_a_unicode_error(self, domain: str) -> None:
+        # What callers catch: the routes turn it into a problem naming the field.
+        with pytest.raises(UnicodeError):
+            normal_email(f"a@{domain}")
+
     def test_staff_see_masked_addresses(self) -> None:
         assert mask_address("anna@example.se") == "a***@example.se"
         assert mask_address("+46701234567") == "+467***67"
