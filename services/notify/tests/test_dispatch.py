@@ -23,12 +23,15 @@ from notify_testkit import (
     Receiver,
     consumed,
     load_sink,
+    point,
     published,
     serving,
     smtp_server,
+    square,
     subscription_body,
     tables_holding,
 )
+from shared.contracts.walks import WalkScheduled
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
 from shared.testing import wait_until
@@ -171,6 +174,37 @@ class TestEmail:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert message["Subject"].startswith("Action plan for Forsheda")
         assert message["Content-Language"] == "en"
+
+    @pytest.mark.parametrize(
+        ("starts_at", "pre_meeting_date"),
+        [("9999-12-31T23:59:59+00:00", "0001-01-01"), ("0001-01-01T00:30:00+01:00", "9999-12-31")],
+    )
+    async def test_an_invitation_with_dates_out_of_the_calendar_is_delivered(
+        self, rig: Rig, starts_at: str, pre_meeting_date: str
+    ) -> None:
+        await resident(rig, topics={"walk_invitations": "email"})
+        event = WalkScheduled.model_validate(
+            {
+                "walk_id": str(uuid.uuid4()),
+                "municipality_code": "0683",
+                "locality": "Forsheda",
+                "title": "Trygghetsvandring",
+                "area": square(),
+                "meeting_point": {"name": "Skolan", "location": point()},
+                "starts_at": starts_at,
+                "pre_meeting_date": pre_meeting_date,
+                "light_condition": "after_dark",
+                "public_url": "https://trygg.example.se/walks/w",
+            }
+        )
+        config = handlers.HandlerConfig(5, 0, rig.settings.cap)
+        async with rig.sessionmaker() as session, session.begin():
+            await handlers.on_walk_scheduled(event, session, meta=consumed(event), config=config)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.last_error) == ("delivered", None)
+        [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+        assert starts_at[:19].encode() in envelope.original_content  # shown as given
 
     async def test_smtp_4xx_then_accepting_is_delivered_after_a_retry(self, rig: Rig) -> None:
         await resident(rig)

@@ -297,6 +297,45 @@ class TestTemplates:
         assert message["Subject"].startswith("Åtgärdsplan för Forsheda")
         assert b"@@" not in filled
 
+    @pytest.mark.parametrize(
+        ("moment", "shown"),
+        [
+            ("-infinity", "-infinity"),
+            ("infinity", "infinity"),
+            # Past the last and before the first local time a datetime can hold.
+            ("9999-12-31T23:59:59.999999+00:00", "9999-12-31T23:59:59.999999+00:00"),
+            ("0001-01-01T00:30:00+01:00", "0001-01-01T00:30:00+01:00"),
+            ("0001-01-01T00:00:00+00:00", "1 januari 1 kl."),
+            ("not a date", "not a date"),
+        ],
+    )
+    def test_dates_out_of_any_calendar_render_as_given(self, moment: str, shown: str) -> None:
+        walk = {
+            **EXAMPLES["walk_scheduled"],
+            "starts_at": moment,
+            "pre_meeting_date": "0001-01-01",
+            "closing_meeting_date": "9999-12-31",
+        }
+        plan = {**EXAMPLES["plan_published"], "measures": [measure(due_date=moment)]}
+        for kind, data in (
+            ("walk_scheduled", walk),
+            ("walk_rescheduled", walk),
+            ("plan_published", plan),
+        ):
+            for lang in ("sv", "en"):
+                Renderer().render(kind, lang, data)
+        content = Renderer().render("walk_scheduled", "sv", walk)
+        assert shown in content.text
+        assert shown.split(" kl.")[0] in content.subject
+        assert "1 januari 1." in content.text
+        assert "31 december 9999." in content.text
+        plan_text = Renderer().render("plan_published", "sv", plan).text
+        assert f"klart senast {shown.split(' kl.')[0]}" in plan_text
+
+    def test_a_time_without_a_time_of_day_shows_its_day(self) -> None:
+        walk = {**EXAMPLES["walk_scheduled"], "starts_at": "2027-10-14"}
+        assert "14 oktober 2027" in Renderer().render("walk_scheduled", "sv", walk).sms
+
 
 class TestCap:
     def test_an_alert_is_cap_1_2_with_both_languages_and_the_area(self) -> None:

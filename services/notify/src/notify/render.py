@@ -41,28 +41,38 @@ class Content:
     sms: str
 
 
-def _day(value: str | date | datetime, lang: str) -> str:
+def _parse(value: object) -> date | None:
+    """A payload's date, or its moment in local time; None for what no calendar here shows.
+
+    Stored data can hold dates such as -infinity, or year 1 and 9999, whose local time is out
+    of range: a message about them is still sent, with the date as it was given.
+    """
+    try:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        if isinstance(value, datetime):
+            return value.astimezone(LOCAL_TIME)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return value if isinstance(value, date) else None
+
+
+def _day(value: object, lang: str) -> str:
     moment = _parse(value)
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(LOCAL_TIME).date()
+    if moment is None:
+        return str(value)
     month = MONTHS[lang].split()[moment.month - 1]
     return f"{moment.day} {month} {moment.year}"
 
 
-def _moment(value: str | datetime, lang: str) -> str:
-    moment = _parse(value)
-    assert isinstance(moment, datetime)
-    local = moment.astimezone(LOCAL_TIME)
+def _moment(value: object, lang: str) -> str:
+    local = _parse(value)
+    if not isinstance(local, datetime):
+        return _day(value, lang)
     weekday = WEEKDAYS[lang].split()[local.weekday()]
     if lang == "sv":
         return f"{weekday} {_day(local, lang)} kl. {local:%H.%M}"
     return f"{weekday} {_day(local, lang)} at {local:%H:%M}"
-
-
-def _parse(value: str | date | datetime) -> date | datetime:
-    if isinstance(value, str):
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    return value
 
 
 def _municipality(name: str | None, lang: str) -> str:
@@ -72,12 +82,12 @@ def _municipality(name: str | None, lang: str) -> str:
 
 
 @jinja2.pass_context
-def _day_filter(ctx: jinja2.runtime.Context, value: str | date | datetime) -> str:
+def _day_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _day(value, ctx["lang"])
 
 
 @jinja2.pass_context
-def _moment_filter(ctx: jinja2.runtime.Context, value: str | datetime) -> str:
+def _moment_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _moment(value, ctx["lang"])
 
 
