@@ -1,6 +1,7 @@
 """The dispatcher against a real SMTP server, the SMS gateway stub and a webhook receiver."""
 
 import email
+import email.message
 import email.policy
 import json
 import uuid
@@ -13,9 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, links, maintenance, subscriptions, worker
+from notify import handlers, links, maintenance, sending, subscriptions, worker
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
+from notify.delivery_schemas import MessageCreate
 from notify.dispatcher import Dispatcher
 from notify.models import DeliveryAttempt, Notification
 from notify.schemas import SubscriptionCreate
@@ -31,6 +33,7 @@ from notify_testkit import (
     subscription_body,
     tables_holding,
 )
+from shared.auth import Principal
 from shared.contracts.walks import WalkScheduled
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
@@ -89,13 +92,40 @@ async def resident(rig: Rig, **body: object) -> uuid.UUID:
     return id_
 
 
-async def publish_plan(rig: Rig) -> str:
-    event = published()
+async def publish_plan(rig: Rig, **facts: object) -> str:
+    event = published(**facts)
     meta = consumed(event)
     config = handlers.HandlerConfig(5, 0, rig.settings.cap)
     async with rig.sessionmaker() as session, session.begin():
         await handlers.on_action_plan_published(event, session, meta=meta, config=config)
     return meta.id
+
+
+async def send_message(rig: Rig, text: str) -> None:
+    """What staff send through POST /messages, to the residents of Forsheda."""
+    body = MessageCreate.model_validate(
+        {
+            "municipality_code": "0683",
+            "topic": "action_plans",
+            "subject": {"sv": text[:200]},
+            "body": {"sv": text},
+            "audience": {"locality": "Forsheda"},
+        }
+    )
+    staff = Principal("staff", frozenset({"notify:write"}), frozenset({"0683"}))
+    async with rig.sessionmaker() as session, session.begin():
+        await sending.send(session, staff, body, 4)
+
+
+def received(rig: Rig) -> tuple[email.message.EmailMessage, str, str]:
+    """The one email the SMTP server took: the message, its text and its HTML."""
+    [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    text, html = (message.get_body((kind,)) for kind in ("plain", "html"))
+    assert text is not None
+    assert html is not None
+    return message, text.get_content(), html.get_content()
 
 
 async def notifications(rig: Rig) -> list[Notification]:
@@ -206,6 +236,49 @@ class TestEmail:
         [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
         assert starts_at[:19].encode() in envelope.original_content  # shown as given
 
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_a_text_of_one_4000_character_line_is_delivered_and_reads_back(
+        self, rig: Rig, kind: str
+    ) -> None:
+        await resident(rig)
+        long = "Belysningen i gångtunneln = ny; " + "armaturerna byts ut " * 199 + "i år."
+        assert len(long) > 4000
+        assert "\n" not in long
+        if kind == "plan":
+            await publish_plan(rig, public_summary=long)
+        else:
+            await send_message(rig, long)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.last_error) == ("delivered", None)
+        _, text, html = received(rig)
+        assert long in text
+        assert long in html
+
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_placeholders_written_in_staff_or_event_text_arrive_as_written(
+        self, rig: Rig, kind: str
+    ) -> None:
+        id_ = await resident(rig)
+        written = "Avsluta via @@UNSUBSCRIBE_URL@@ eller bekräfta via @@CONFIRM_URL@@."
+        if kind == "plan":
+            await publish_plan(rig, title=written, public_summary=written)
+        else:
+            await send_message(rig, written)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        message, text, html = received(rig)
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        unsubscribe = f"https://trygg.example.se/notify/subscriptions/unsubscribe/{manage}"
+        assert written in text
+        assert written in message["Subject"]
+        # The recipient's link only where the template puts it: the footer (and the header).
+        assert text.count(unsubscribe) == 1
+        assert text.rstrip().endswith(unsubscribe)
+        assert html.count(unsubscribe) == 2
+        assert f'href="{unsubscribe}"' in html
+        assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+        assert "/subscriptions/confirm/" not in text + html
+
     async def test_smtp_4xx_then_accepting_is_delivered_after_a_retry(self, rig: Rig) -> None:
         await resident(rig)
         await publish_plan(rig)
@@ -267,6 +340,24 @@ class TestSms:
         assert sms["message"].endswith(f"/subscriptions/unsubscribe/{manage}")
         [row] = await notifications(rig)
         assert (row.status, row.provider_ref) == ("delivered", sms["id"])
+
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_placeholders_written_in_staff_or_event_text_arrive_as_written(
+        self, rig: Rig, kind: str
+    ) -> None:
+        id_ = await resident(rig, email=None, phone="0701234567", topics={"action_plans": "sms"})
+        written = "Avsluta via @@UNSUBSCRIBE_URL@@ eller bekräfta via @@CONFIRM_URL@@."
+        if kind == "plan":
+            await publish_plan(rig, title=written)
+        else:
+            await send_message(rig, written)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [sms] = rig.sms.messages  # type: ignore[attr-defined]
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        unsubscribe = f"https://trygg.example.se/notify/subscriptions/unsubscribe/{manage}"
+        assert written in sms["message"]
+        assert sms["message"].count(unsubscribe) == 1
+        assert sms["message"].endswith(unsubscribe)
 
 
 class TestWebhooks:

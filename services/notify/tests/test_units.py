@@ -16,7 +16,7 @@ from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
 from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
-from notify.render import UNSUBSCRIBE, Renderer
+from notify.render import Renderer
 from notify.staff_schemas import EventType
 from notify_testkit import measure, plan_facts, point, square
 from shared.contracts.walks import (
@@ -260,9 +260,9 @@ class TestTemplates:
     ) -> None:
         content = Renderer().render(kind, lang, EXAMPLES[kind], municipality_code="0683")
         assert content.subject
-        assert UNSUBSCRIBE in content.text
-        assert UNSUBSCRIBE in content.sms
-        assert f'href="{UNSUBSCRIBE}"' in content.html
+        assert content.unsubscribe in content.text
+        assert content.unsubscribe in content.sms
+        assert f'href="{content.unsubscribe}"' in content.html
 
     def test_a_plan_says_what_where_by_whom_by_when_and_links_the_plan(self) -> None:
         facts = plan_facts()
@@ -295,7 +295,40 @@ class TestTemplates:
         assert message["Message-ID"] == f"<{id_}@trygg.example>"
         assert message["List-Unsubscribe"] == "<https://x/u/T>"
         assert message["Subject"].startswith("Åtgärdsplan för Forsheda")
-        assert b"@@" not in filled
+        assert content.unsubscribe.encode() not in filled
+        assert content.confirm.encode() not in filled
+        assert "Avsluta prenumerationen eller radera dina uppgifter: https://x/u/T\n" in _text(
+            message
+        )
+
+    @pytest.mark.parametrize("kind", ["plan_published", "direct"])
+    def test_an_email_of_any_text_has_short_lines_and_decodes_to_the_text(self, kind: str) -> None:
+        # One line of 4,000 characters (walks takes up to 5,000), with what QP must escape.
+        long = "Gångtunneln = mörk; " + "lampor byts ut " * 265 + "\tslut. "
+        data = {**EXAMPLES[kind], "public_summary": long, "body": {"sv": long}}
+        content = Renderer().render(kind, "sv", data)
+        url = "https://trygg.example.se/notify/subscriptions/unsubscribe/" + "T=x" * 40
+        filled = fill(template(content, "Trygg <a@b.se>", "sv"), uuid.uuid4(), "b@c.se", "d", url)
+        body = filled.split(b"\r\n\r\n", 1)[1]
+        assert max(len(line) for line in body.split(b"\r\n")) <= 76
+        assert max(len(line) for line in filled.split(b"\r\n")) <= 998
+        assert filled.isascii()
+        message = email.message_from_bytes(filled, policy=email.policy.default)
+        assert _text(message) == content.filled(content.text, url, "")
+        html = message.get_body(("html",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+        assert html.rstrip("\n") == content.filled(content.html, url, "").rstrip("\n")
+        assert message["List-Unsubscribe"] == f"<{url}>"
+
+    def test_placeholders_written_in_the_text_stay_as_written(self) -> None:
+        written = "Skriv @@UNSUBSCRIBE_URL@@ eller @@CONFIRM_URL@@ för att avsluta."
+        facts = plan_facts(title=written, public_summary=written)
+        content = Renderer().render("plan_published", "sv", facts)
+        for text in (content.text, content.sms, content.html):
+            filled = content.filled(text, "https://x/u/T", "https://x/c/T")
+            assert "@@UNSUBSCRIBE_URL@@" in filled
+            assert filled.count("https://x/u/T") == (2 if text is content.html else 1)
+            assert "https://x/c/T" not in filled
+        assert Renderer().render("plan_published", "sv", facts).unsubscribe != content.unsubscribe
 
     @pytest.mark.parametrize(
         ("moment", "shown"),
@@ -335,6 +368,12 @@ class TestTemplates:
     def test_a_time_without_a_time_of_day_shows_its_day(self) -> None:
         walk = {**EXAMPLES["walk_scheduled"], "starts_at": "2027-10-14"}
         assert "14 oktober 2027" in Renderer().render("walk_scheduled", "sv", walk).sms
+
+
+def _text(message: email.message.EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
 
 
 class TestCap:

@@ -2,10 +2,13 @@
 
 A message is rendered once per kind of recipient and language, with placeholders for the links
 that differ per recipient (unsubscribe, confirm); the dispatcher fills them in per send, so a
-plan told to 100,000 residents is rendered a handful of times, not 100,000.
+plan told to 100,000 residents is rendered a handful of times, not 100,000. The placeholders are
+new random strings at every rendering: a fixed one could be written into staff text, a title or
+a summary, and would then be filled in with each recipient's own link.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,8 +20,6 @@ from markupsafe import Markup, escape
 from notify.domain import LOCAL_TIME
 from notify.localities import municipality_name
 
-UNSUBSCRIBE = "@@UNSUBSCRIBE_URL@@"
-CONFIRM = "@@CONFIRM_URL@@"
 TEMPLATES = Path(__file__).parent / "templates" / "messages"
 MONTHS = {
     "sv": "januari februari mars april maj juni juli augusti september oktober november december",
@@ -28,17 +29,29 @@ WEEKDAYS = {
     "sv": "måndag tisdag onsdag torsdag fredag lördag söndag",
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
 }
-URL = re.compile(r"(https?://[^\s<>\"]+|@@[A-Z_]+@@)")
+URL = r"https?://[^\s<>\"]+"
 
 
 @dataclass(frozen=True)
 class Content:
-    """One rendering of a message: the email's subject, text and HTML, and the SMS text."""
+    """One rendering of a message: the email's subject, text and HTML, and the SMS text, with
+    this rendering's placeholders for the recipient's unsubscribe and confirmation links."""
 
     subject: str
     text: str
     html: str
     sms: str
+    unsubscribe: str
+    confirm: str
+
+    def filled(self, text: str, unsubscribe_url: str, confirm_url: str) -> str:
+        """Text of this rendering with one recipient's links in place of the placeholders."""
+        return text.replace(self.unsubscribe, unsubscribe_url).replace(self.confirm, confirm_url)
+
+
+def _placeholder(name: str) -> str:
+    # Letters and digits only: HTML escaping, header folding and encodings leave it whole.
+    return f"TRYGG{name}{secrets.token_hex(16).upper()}"
 
 
 def _parse(value: object) -> date | None:
@@ -95,13 +108,14 @@ def _lower_first(value: str) -> str:
     return value[:1].lower() + value[1:] if value[1:2].islower() else value
 
 
-def _paragraphs(text: str) -> list[Markup]:
-    """Plain text as HTML paragraphs, with its links made clickable."""
+def _paragraphs(text: str, placeholders: tuple[str, ...]) -> list[Markup]:
+    """Plain text as HTML paragraphs, with its links (and link placeholders) made clickable."""
+    links = re.compile("(" + "|".join([URL, *map(re.escape, placeholders)]) + ")")
     out = []
     for block in re.split(r"\n\s*\n", text.strip()):
         parts = [
-            Markup(f'<a href="{escape(p)}">{escape(p)}</a>') if URL.fullmatch(p) else escape(p)
-            for p in URL.split(block)
+            Markup(f'<a href="{escape(p)}">{escape(p)}</a>') if links.fullmatch(p) else escape(p)
+            for p in links.split(block)
         ]
         out.append(Markup("").join(parts).replace("\n", Markup("<br>\n")))
     return out
@@ -134,6 +148,7 @@ class Renderer:
     ) -> Content:
         lang = lang if lang in ("sv", "en") else "sv"
         name = municipality_name(municipality_code)
+        unsubscribe, confirm = _placeholder("UNSUBSCRIBE"), _placeholder("CONFIRM")
         context = {
             "lang": lang,
             "kind": kind,
@@ -146,19 +161,25 @@ class Renderer:
                 for m in data.get("measures", [])
                 if stakeholder_key and m["responsible"]["key"] == stakeholder_key
             ],
-            "unsubscribe_url": UNSUBSCRIBE,
-            "confirm_url": CONFIRM,
+            "unsubscribe_url": unsubscribe,
+            "confirm_url": confirm,
         }
         subject, body, sms = self._blocks(f"{kind}.{lang}.j2", context, "subject", "body", "sms")
         footer, sms_footer = self._blocks(f"footer.{lang}.j2", context, "body", "sms")
+        placeholders = (unsubscribe, confirm)
         html = self._html.get_template("email.html.j2").render(
-            lang=lang, subject=subject, body=_paragraphs(body), footer=_paragraphs(footer)
+            lang=lang,
+            subject=subject,
+            body=_paragraphs(body, placeholders),
+            footer=_paragraphs(footer, placeholders),
         )
         return Content(
             subject=" ".join(subject.split()),
             text=f"{body.strip()}\n\n-- \n{footer.strip()}\n",
             html=html,
             sms=" ".join(sms.split()) + sms_footer.rstrip(),
+            unsubscribe=unsubscribe,
+            confirm=confirm,
         )
 
     def _blocks(self, name: str, context: dict[str, Any], *blocks: str) -> list[str]:
