@@ -57,6 +57,16 @@ def square(
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
+def box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def world() -> dict[str, Any]:
+    """The whole earth, edges 180° long: more than any municipality's safety work covers."""
+    return box(-180, -90, 180, 90)
+
+
 def subscription_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "email": "anna@example.se",

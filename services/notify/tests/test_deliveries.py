@@ -13,7 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify import cap, handlers, links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Notification, StakeholderContact
-from notify_testkit import OTHER, consumed, plan_facts, published, stakeholder_body, token
+from notify_testkit import (
+    OTHER,
+    box,
+    consumed,
+    plan_facts,
+    published,
+    stakeholder_body,
+    token,
+    world,
+)
 from shared.contracts.walks import ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import OutboxMessage
 from test_audience import CONFIG, resident
@@ -65,6 +74,16 @@ class TestLog:
             "by_channel": {"email": {"created": 2}},
         }
 
+    @pytest.mark.parametrize("path", ["/notifications", "/notifications/counts"])
+    @pytest.mark.parametrize("address", [f"a@{'x' * 70}.se", "a@x..se", "a@\u202ex.se"])
+    async def test_an_address_with_no_internet_domain_names_the_parameter(
+        self, client: httpx.AsyncClient, path: str, address: str
+    ) -> None:
+        response = await client.get(path, params={"address": address}, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["pointer"] for e in response.json()["errors"]] == ["#query/address"]
+
     async def test_another_municipality_sees_nothing(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
@@ -108,6 +127,16 @@ class TestLog:
         assert response.status_code == 409
 
 
+def _message(audience: dict[str, object]) -> dict[str, object]:
+    return {
+        "municipality_code": "0683",
+        "topic": "action_plans",
+        "subject": {"sv": "Hej"},
+        "body": {"sv": "Text."},
+        "audience": audience,
+    }
+
+
 class TestTransactionalSend:
     async def test_a_message_to_a_locality_and_a_named_organisation_once_per_key(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -130,6 +159,46 @@ class TestTransactionalSend:
         assert len((await session.exec(select(Notification))).all()) == 2
         read = await client.get(f"/messages/{first.json()['id']}", headers=token())
         assert read.json()["counts"]["by_channel"] == {"email": {"created": 2}}
+
+    @pytest.mark.parametrize(
+        "area",
+        [
+            world(),
+            {
+                "type": "MultiPolygon",
+                "coordinates": [
+                    box(13, 57, 14, 58)["coordinates"],
+                    box(20, 57, 22, 58)["coordinates"],
+                ],
+            },
+        ],
+    )
+    async def test_an_area_larger_than_a_municipality_is_refused(
+        self, client: httpx.AsyncClient, area: dict[str, object]
+    ) -> None:
+        body = _message({"area": area, "buffer_m": 5000})
+        response = await client.post("/messages", json=body, headers=token())
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["pointer"] == "#body/audience/area"
+        assert "a municipality's size" in error["detail"]
+
+    @pytest.mark.parametrize(
+        "area",
+        [
+            box(18.0, 66.0, 26.0, 70.0),  # as large as may be, in the north of Sweden
+            box(172.0, 86.0, 180.0, 90.0),  # at the pole and the antimeridian
+            box(-180.0, -2.0, -172.0, 2.0),
+        ],
+    )
+    async def test_the_largest_areas_with_the_largest_buffer_reach_their_audience(
+        self, client: httpx.AsyncClient, session: AsyncSession, area: dict[str, object]
+    ) -> None:
+        await resident(client, session, topics={"action_plans": "email"})
+        body = _message({"area": area, "buffer_m": 5000})
+        response = await client.post("/messages", json=body, headers=token())
+        assert response.status_code == 201, response.text
+        assert response.json()["counts"]["total"] == 0
 
     async def test_an_audience_is_needed(self, client: httpx.AsyncClient) -> None:
         body = {

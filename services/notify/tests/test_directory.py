@@ -17,6 +17,7 @@ from notify_testkit import (
     stakeholder_body,
     tables_holding,
     token,
+    world,
 )
 
 pytestmark = pytest.mark.service
@@ -75,6 +76,19 @@ class TestStakeholders:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#body/key"
 
+    async def test_an_area_larger_than_a_municipality_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = stakeholder_body(area=world())
+        response = await client.post("/stakeholders", json=body, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/area"
+        created = await _stakeholder(client)
+        url = f"/stakeholders/{created['id']}"
+        changed = await client.patch(url, json={"area": world()}, headers=token())
+        assert changed.status_code == 422, changed.text
+        assert changed.json()["errors"][0]["pointer"] == "#body/area"
+
     async def test_a_department_of_another_municipality_is_refused(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -90,6 +104,22 @@ class TestStakeholders:
         response = await client.post("/stakeholders", json=body, headers=token())
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#body/contacts/0/phone"
+
+    async def test_a_contact_address_with_no_internet_domain_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        contact = {"name": "X", "email": f"x@{'x' * 70}.se", "channel": "email"}
+        response = await client.post(
+            "/stakeholders", json=stakeholder_body(contacts=[contact]), headers=token()
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/contacts/0/email"
+        created = await _stakeholder(client)
+        added = await client.post(
+            f"/stakeholders/{created['id']}/contacts", json=contact, headers=token()
+        )
+        assert added.status_code == 422, added.text
+        assert added.json()["errors"][0]["pointer"] == "#body/email"
 
     async def test_the_same_key_twice_in_a_municipality_conflicts(
         self, client: httpx.AsyncClient
@@ -189,6 +219,12 @@ class TestWebhooks:
             "http://localhost/hook",
             "http://192.168.1.10/hook",
             "http://0.0.0.0/hook",
+            "http://localhost./hook",
+            "http://192.0.0.192/hook",
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+            "http://[::a9fe:a9fe]/latest/meta-data/",
+            "http://[2002:a9fe:a9fe::1]/latest/meta-data/",
+            "http://[fec0::1]/hook",
         ],
     )
     async def test_private_loopback_and_link_local_targets_are_refused(
@@ -198,6 +234,14 @@ class TestWebhooks:
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["pointer"] == "#body/url"
         assert "not a public address" in response.json()["detail"]
+
+    async def test_a_host_name_no_resolver_can_encode_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        url = f"https://{'x' * 70}.se/hook"
+        response = await client.post("/webhooks", json={**HOOK, "url": url}, headers=token())
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "#body/url"
 
     async def test_credentials_in_the_url_and_unknown_event_types_are_refused(
         self, client: httpx.AsyncClient

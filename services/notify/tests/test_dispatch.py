@@ -2,6 +2,7 @@
 
 import asyncio
 import email
+import email.message
 import email.policy
 import json
 import uuid
@@ -14,9 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, ledger, links, maintenance, subscriptions, worker
+from notify import handlers, ledger, links, maintenance, sending, subscriptions, worker
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
+from notify.delivery_schemas import MessageCreate
 from notify.dispatcher import Dispatcher
 from notify.models import DeliveryAttempt, Notification
 from notify.schemas import SubscriptionCreate
@@ -24,12 +26,16 @@ from notify_testkit import (
     Receiver,
     consumed,
     load_sink,
+    point,
     published,
     serving,
     smtp_server,
+    square,
     subscription_body,
     tables_holding,
 )
+from shared.auth import Principal
+from shared.contracts.walks import WalkScheduled
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
 from shared.testing import wait_until
@@ -89,13 +95,40 @@ async def resident(rig: Rig, **body: object) -> uuid.UUID:
     return id_
 
 
-async def publish_plan(rig: Rig) -> str:
-    event = published()
+async def publish_plan(rig: Rig, **facts: object) -> str:
+    event = published(**facts)
     meta = consumed(event)
     config = handlers.HandlerConfig(5, 0, rig.settings.cap)
     async with rig.sessionmaker() as session, session.begin():
         await handlers.on_action_plan_published(event, session, meta=meta, config=config)
     return meta.id
+
+
+async def send_message(rig: Rig, text: str) -> None:
+    """What staff send through POST /messages, to the residents of Forsheda."""
+    body = MessageCreate.model_validate(
+        {
+            "municipality_code": "0683",
+            "topic": "action_plans",
+            "subject": {"sv": text[:200]},
+            "body": {"sv": text},
+            "audience": {"locality": "Forsheda"},
+        }
+    )
+    staff = Principal("staff", frozenset({"notify:write"}), frozenset({"0683"}))
+    async with rig.sessionmaker() as session, session.begin():
+        await sending.send(session, staff, body, 4)
+
+
+def received(rig: Rig) -> tuple[email.message.EmailMessage, str, str]:
+    """The one email the SMTP server took: the message, its text and its HTML."""
+    [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    text, html = (message.get_body((kind,)) for kind in ("plain", "html"))
+    assert text is not None
+    assert html is not None
+    return message, text.get_content(), html.get_content()
 
 
 async def notifications(rig: Rig) -> list[Notification]:
@@ -177,6 +210,80 @@ class TestEmail:
         assert message["Subject"].startswith("Action plan for Forsheda")
         assert message["Content-Language"] == "en"
 
+    @pytest.mark.parametrize(
+        ("starts_at", "pre_meeting_date"),
+        [("9999-12-31T23:59:59+00:00", "0001-01-01"), ("0001-01-01T00:30:00+01:00", "9999-12-31")],
+    )
+    async def test_an_invitation_with_dates_out_of_the_calendar_is_delivered(
+        self, rig: Rig, starts_at: str, pre_meeting_date: str
+    ) -> None:
+        await resident(rig, topics={"walk_invitations": "email"})
+        event = WalkScheduled.model_validate(
+            {
+                "walk_id": str(uuid.uuid4()),
+                "municipality_code": "0683",
+                "locality": "Forsheda",
+                "title": "Trygghetsvandring",
+                "area": square(),
+                "meeting_point": {"name": "Skolan", "location": point()},
+                "starts_at": starts_at,
+                "pre_meeting_date": pre_meeting_date,
+                "light_condition": "after_dark",
+                "public_url": "https://trygg.example.se/walks/w",
+            }
+        )
+        config = handlers.HandlerConfig(5, 0, rig.settings.cap)
+        async with rig.sessionmaker() as session, session.begin():
+            await handlers.on_walk_scheduled(event, session, meta=consumed(event), config=config)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.last_error) == ("delivered", None)
+        [envelope] = rig.inbox.messages  # type: ignore[attr-defined]
+        assert starts_at[:19].encode() in envelope.original_content  # shown as given
+
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_a_text_of_one_4000_character_line_is_delivered_and_reads_back(
+        self, rig: Rig, kind: str
+    ) -> None:
+        await resident(rig)
+        long = "Belysningen i gångtunneln = ny; " + "armaturerna byts ut " * 199 + "i år."
+        assert len(long) > 4000
+        assert "\n" not in long
+        if kind == "plan":
+            await publish_plan(rig, public_summary=long)
+        else:
+            await send_message(rig, long)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.last_error) == ("delivered", None)
+        _, text, html = received(rig)
+        assert long in text
+        assert long in html
+
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_placeholders_written_in_staff_or_event_text_arrive_as_written(
+        self, rig: Rig, kind: str
+    ) -> None:
+        id_ = await resident(rig)
+        written = "Avsluta via @@UNSUBSCRIBE_URL@@ eller bekräfta via @@CONFIRM_URL@@."
+        if kind == "plan":
+            await publish_plan(rig, title=written, public_summary=written)
+        else:
+            await send_message(rig, written)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        message, text, html = received(rig)
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        unsubscribe = f"https://trygg.example.se/notify/subscriptions/unsubscribe/{manage}"
+        assert written in text
+        assert written in message["Subject"]
+        # The recipient's link only where the template puts it: the footer (and the header).
+        assert text.count(unsubscribe) == 1
+        assert text.rstrip().endswith(unsubscribe)
+        assert html.count(unsubscribe) == 2
+        assert f'href="{unsubscribe}"' in html
+        assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+        assert "/subscriptions/confirm/" not in text + html
+
     async def test_smtp_4xx_then_accepting_is_delivered_after_a_retry(self, rig: Rig) -> None:
         await resident(rig)
         await publish_plan(rig)
@@ -238,6 +345,24 @@ class TestSms:
         assert sms["message"].endswith(f"/subscriptions/unsubscribe/{manage}")
         [row] = await notifications(rig)
         assert (row.status, row.provider_ref) == ("delivered", sms["id"])
+
+    @pytest.mark.parametrize("kind", ["plan", "message"])
+    async def test_placeholders_written_in_staff_or_event_text_arrive_as_written(
+        self, rig: Rig, kind: str
+    ) -> None:
+        id_ = await resident(rig, email=None, phone="0701234567", topics={"action_plans": "sms"})
+        written = "Avsluta via @@UNSUBSCRIBE_URL@@ eller bekräfta via @@CONFIRM_URL@@."
+        if kind == "plan":
+            await publish_plan(rig, title=written)
+        else:
+            await send_message(rig, written)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [sms] = rig.sms.messages  # type: ignore[attr-defined]
+        manage = links.make(DEV_LINK_SECRET, links.Purpose.MANAGE, id_)
+        unsubscribe = f"https://trygg.example.se/notify/subscriptions/unsubscribe/{manage}"
+        assert written in sms["message"]
+        assert sms["message"].count(unsubscribe) == 1
+        assert sms["message"].endswith(unsubscribe)
 
 
 class TestWebhooks:

@@ -12,7 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify import links
 from notify.config import DEV_LINK_SECRET
 from notify.models import Message, Notification, Subscription
-from notify_testkit import FORSHEDA, KM_LON, point, square, subscription_body, tables_holding
+from notify_testkit import (
+    FORSHEDA,
+    KM_LON,
+    point,
+    square,
+    subscription_body,
+    tables_holding,
+    world,
+)
 
 pytestmark = pytest.mark.service
 
@@ -161,7 +169,9 @@ class TestSubscribe:
                 {"place": {"kind": "point", "center": point(200, 0)}},
                 "#body/place/center/coordinates/0",
             ),
+            ({"place": {"kind": "area", "polygon": world()}}, "#body/place/polygon"),
             ({"email": "not-an-address"}, "#body/email"),
+            ({"email": f"a@{'x' * 70}.se"}, "#body/email"),
             ({"extra": 1}, "#body/extra"),
         ],
     )

@@ -16,7 +16,7 @@ from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
 from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
-from notify.render import UNSUBSCRIBE, Renderer
+from notify.render import Renderer
 from notify.staff_schemas import EventType
 from notify_testkit import measure, plan_facts, point, square
 from shared.contracts.walks import (
@@ -70,6 +70,12 @@ class TestDomain:
     def test_an_internationalised_domain_is_kept_in_ascii(self) -> None:
         assert normal_email("Anna@Åäö.SE") == "anna@xn--4cab6c.se"
 
+    @pytest.mark.parametrize("domain", ["x" * 70 + ".se", "x..se", "\u202ex.se"])
+    def test_a_domain_without_an_idna_form_is_a_unicode_error(self, domain: str) -> None:
+        # What callers catch: the routes turn it into a problem naming the field.
+        with pytest.raises(UnicodeError):
+            normal_email(f"a@{domain}")
+
     def test_staff_see_masked_addresses(self) -> None:
         assert mask_address("anna@example.se") == "a***@example.se"
         assert mask_address("+46701234567") == "+467***67"
@@ -83,25 +89,92 @@ class TestNetguard:
             "10.0.0.1",
             "169.254.169.254",
             "192.168.0.1",
-            "::1",
-            "::ffff:10.0.0.1",
+            "100.64.0.1",
+            "192.0.0.192",
+            "198.18.0.1",
+            "203.0.113.5",
+            "224.0.0.1",
+            "255.255.255.255",
             "0.0.0.0",
+            "::",
+            "::1",
+            "fec0::1",
+            "fe80::1",
+            "fc00::1",
+            "ff02::1",
+            "2001:db8::1",
+            "100::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
+            "::127.0.0.1",
+            "::5db8:d70e",  # IPv4-compatible even with a public IPv4: deprecated, unroutable
+            "64:ff9b::a9fe:a9fe",  # NAT64 169.254.169.254
+            "64:ff9b::7f00:1",  # NAT64 127.0.0.1
+            "64:ff9b::c000:c0",  # NAT64 192.0.0.192
+            "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+            "2002:a9fe:a9fe::1",  # 6to4 169.254.169.254
+            "2002:7f00:1::1",  # 6to4 127.0.0.1
+            "2002:a00:1::1",  # 6to4 10.0.0.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+            "2001:0:a9fe:a9fe::1",  # Teredo, server 169.254.169.254
         ],
     )
     def test_non_public_addresses_are_not_allowed(self, address: str) -> None:
         assert not netguard.is_allowed(ipaddress.ip_address(address))
 
+    @pytest.mark.parametrize(
+        ("address", "carried"),
+        [
+            ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+            ("::127.0.0.1", "127.0.0.1"),
+            ("2002:a9fe:a9fe::1", "169.254.169.254"),
+            ("::ffff:10.0.0.1", "10.0.0.1"),
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),
+        ],
+    )
+    def test_the_ipv4_inside_an_ipv6_address_is_read_out(self, address: str, carried: str) -> None:
+        v6 = ipaddress.IPv6Address(address)
+        assert ipaddress.IPv4Address(carried) in netguard.embedded_ipv4(v6)
+
     def test_an_allowed_network_is_for_local_testing(self) -> None:
         loopback = netguard.parse_networks(["127.0.0.0/8"])
         assert netguard.is_allowed(ipaddress.ip_address("127.0.0.1"), loopback)
+        assert netguard.is_allowed(ipaddress.ip_address("::ffff:127.0.0.1"), loopback)
         assert not netguard.is_allowed(ipaddress.ip_address("10.0.0.1"), loopback)
+        assert not netguard.is_allowed(ipaddress.ip_address("64:ff9b::7f00:1"), loopback)
 
-    def test_public_addresses_are_allowed(self) -> None:
-        assert netguard.is_allowed(ipaddress.ip_address("93.184.215.14"))
+    @pytest.mark.parametrize(
+        "address",
+        [
+            "93.184.215.14",
+            "1.1.1.1",
+            "192.0.3.1",  # just past the special blocks around it
+            "2a00:1450:4001:82b::200e",
+            "2606:4700:4700::1111",
+            "::ffff:93.184.215.14",
+            "64:ff9b::5db8:d70e",  # NAT64 93.184.215.14, as DNS64 answers on IPv6-only hosts
+            "2002:5db8:d70e::1",  # 6to4 93.184.215.14
+        ],
+    )
+    def test_public_addresses_are_allowed(self, address: str) -> None:
+        assert netguard.is_allowed(ipaddress.ip_address(address))
 
     async def test_the_vetted_address_is_what_is_connected_to(self) -> None:
         target = await netguard.vet("https://93.184.215.14:8443/hook?x=1", ["https"])
         assert target.connect_url() == "https://93.184.215.14:8443/hook?x=1"
+
+    @pytest.mark.parametrize("url", ["http://localhost./hook", "http://127.0.0.1./hook"])
+    async def test_a_name_with_a_trailing_dot_is_resolved_and_checked(self, url: str) -> None:
+        with pytest.raises(netguard.TargetRefused, match="not a public address"):
+            await netguard.vet(url, ["http"])
+        loopback = netguard.parse_networks(["127.0.0.0/8", "::1/128"])
+        target = await netguard.vet(url, ["http"], loopback)
+        assert target.address.is_loopback
+
+    async def test_a_name_no_resolver_can_encode_is_refused(self) -> None:
+        with pytest.raises(netguard.TargetRefused, match="does not resolve"):
+            await netguard.vet(f"https://{'x' * 70}.se/hook", ["https"])
 
 
 class TestSignature:
@@ -187,9 +260,9 @@ class TestTemplates:
     ) -> None:
         content = Renderer().render(kind, lang, EXAMPLES[kind], municipality_code="0683")
         assert content.subject
-        assert UNSUBSCRIBE in content.text
-        assert UNSUBSCRIBE in content.sms
-        assert f'href="{UNSUBSCRIBE}"' in content.html
+        assert content.unsubscribe in content.text
+        assert content.unsubscribe in content.sms
+        assert f'href="{content.unsubscribe}"' in content.html
 
     def test_a_plan_says_what_where_by_whom_by_when_and_links_the_plan(self) -> None:
         facts = plan_facts()
@@ -222,7 +295,85 @@ class TestTemplates:
         assert message["Message-ID"] == f"<{id_}@trygg.example>"
         assert message["List-Unsubscribe"] == "<https://x/u/T>"
         assert message["Subject"].startswith("Åtgärdsplan för Forsheda")
-        assert b"@@" not in filled
+        assert content.unsubscribe.encode() not in filled
+        assert content.confirm.encode() not in filled
+        assert "Avsluta prenumerationen eller radera dina uppgifter: https://x/u/T\n" in _text(
+            message
+        )
+
+    @pytest.mark.parametrize("kind", ["plan_published", "direct"])
+    def test_an_email_of_any_text_has_short_lines_and_decodes_to_the_text(self, kind: str) -> None:
+        # One line of 4,000 characters (walks takes up to 5,000), with what QP must escape.
+        long = "Gångtunneln = mörk; " + "lampor byts ut " * 265 + "\tslut. "
+        data = {**EXAMPLES[kind], "public_summary": long, "body": {"sv": long}}
+        content = Renderer().render(kind, "sv", data)
+        url = "https://trygg.example.se/notify/subscriptions/unsubscribe/" + "T=x" * 40
+        filled = fill(template(content, "Trygg <a@b.se>", "sv"), uuid.uuid4(), "b@c.se", "d", url)
+        body = filled.split(b"\r\n\r\n", 1)[1]
+        assert max(len(line) for line in body.split(b"\r\n")) <= 76
+        assert max(len(line) for line in filled.split(b"\r\n")) <= 998
+        assert filled.isascii()
+        message = email.message_from_bytes(filled, policy=email.policy.default)
+        assert _text(message) == content.filled(content.text, url, "")
+        html = message.get_body(("html",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+        assert html.rstrip("\n") == content.filled(content.html, url, "").rstrip("\n")
+        assert message["List-Unsubscribe"] == f"<{url}>"
+
+    def test_placeholders_written_in_the_text_stay_as_written(self) -> None:
+        written = "Skriv @@UNSUBSCRIBE_URL@@ eller @@CONFIRM_URL@@ för att avsluta."
+        facts = plan_facts(title=written, public_summary=written)
+        content = Renderer().render("plan_published", "sv", facts)
+        for text in (content.text, content.sms, content.html):
+            filled = content.filled(text, "https://x/u/T", "https://x/c/T")
+            assert "@@UNSUBSCRIBE_URL@@" in filled
+            assert filled.count("https://x/u/T") == (2 if text is content.html else 1)
+            assert "https://x/c/T" not in filled
+        assert Renderer().render("plan_published", "sv", facts).unsubscribe != content.unsubscribe
+
+    @pytest.mark.parametrize(
+        ("moment", "shown"),
+        [
+            ("-infinity", "-infinity"),
+            ("infinity", "infinity"),
+            # Past the last and before the first local time a datetime can hold.
+            ("9999-12-31T23:59:59.999999+00:00", "9999-12-31T23:59:59.999999+00:00"),
+            ("0001-01-01T00:30:00+01:00", "0001-01-01T00:30:00+01:00"),
+            ("0001-01-01T00:00:00+00:00", "1 januari 1 kl."),
+            ("not a date", "not a date"),
+        ],
+    )
+    def test_dates_out_of_any_calendar_render_as_given(self, moment: str, shown: str) -> None:
+        walk = {
+            **EXAMPLES["walk_scheduled"],
+            "starts_at": moment,
+            "pre_meeting_date": "0001-01-01",
+            "closing_meeting_date": "9999-12-31",
+        }
+        plan = {**EXAMPLES["plan_published"], "measures": [measure(due_date=moment)]}
+        for kind, data in (
+            ("walk_scheduled", walk),
+            ("walk_rescheduled", walk),
+            ("plan_published", plan),
+        ):
+            for lang in ("sv", "en"):
+                Renderer().render(kind, lang, data)
+        content = Renderer().render("walk_scheduled", "sv", walk)
+        assert shown in content.text
+        assert shown.split(" kl.")[0] in content.subject
+        assert "1 januari 1." in content.text
+        assert "31 december 9999." in content.text
+        plan_text = Renderer().render("plan_published", "sv", plan).text
+        assert f"klart senast {shown.split(' kl.')[0]}" in plan_text
+
+    def test_a_time_without_a_time_of_day_shows_its_day(self) -> None:
+        walk = {**EXAMPLES["walk_scheduled"], "starts_at": "2027-10-14"}
+        assert "14 oktober 2027" in Renderer().render("walk_scheduled", "sv", walk).sms
+
+
+def _text(message: email.message.EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
 
 
 class TestCap:

@@ -16,6 +16,7 @@ from walks_testkit import (
     square,
     token,
     unique_locality,
+    world,
 )
 
 pytestmark = pytest.mark.service
@@ -70,6 +71,18 @@ class TestDraftPlan:
             "/action-plans", json=plan_body(affected_area=area), headers=token()
         )
         assert pointers(response) == ["#body/affected_area"]
+
+    async def test_an_area_larger_than_a_municipality_is_refused(self, api: Api) -> None:
+        response = await api.client.post(
+            "/action-plans", json=plan_body(affected_area=world(), buffer_m=5000), headers=token()
+        )
+        assert pointers(response) == ["#body/affected_area"]
+        plan = await api.plan()
+        for area in (world(), bowtie()):
+            changed = await api.client.patch(
+                f"/action-plans/{plan['id']}", json={"affected_area": area}, headers=token()
+            )
+            assert pointers(changed) == ["#body/affected_area"]
 
     async def test_the_buffer_is_bounded(self, api: Api) -> None:
         response = await api.client.post(

@@ -15,7 +15,7 @@ from walks.domain import (
     may_change_measure,
     org_number_check_digit_ok,
 )
-from walks_testkit import bowtie, square
+from walks_testkit import bowtie, square, world
 
 pytestmark = pytest.mark.unit
 
@@ -42,6 +42,32 @@ class TestGeometry:
         [error] = caught.value.errors()
         assert error["loc"] == ("area",)
         assert "Self-intersection" in error["msg"]
+
+    def test_admits_an_area_the_size_of_kiruna(self) -> None:
+        # Kiruna, the largest municipality, spans some 3.5° of longitude by 2° of latitude.
+        w, s, e, n = 19.0, 67.2, 22.5, 69.2
+        kiruna = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+        Holder.model_validate({"area": kiruna})
+
+    @pytest.mark.parametrize(
+        "area",
+        [
+            world(),
+            square(size=8.5),
+            {
+                "type": "MultiPolygon",
+                "coordinates": [square(13, 57)["coordinates"], square(23, 57)["coordinates"]],
+            },
+        ],
+    )
+    def test_refuses_an_area_larger_than_a_municipality_at_the_field(
+        self, area: dict[str, object]
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Holder.model_validate({"area": area})
+        [error] = caught.value.errors()
+        assert error["loc"] == ("area",)
+        assert "a municipality's size" in error["msg"]
 
     def test_refuses_nan_and_out_of_range(self) -> None:
         for lon in (float("nan"), 181.0):

@@ -19,6 +19,7 @@ from walks_testkit import (
     token,
     unique_locality,
     walk_body,
+    world,
 )
 
 pytestmark = pytest.mark.service
@@ -74,6 +75,19 @@ class TestScheduleWalk:
         response = await client.post("/walks", json=walk_body(area=bowtie()), headers=token())
         assert pointers(response) == ["#body/area"]
         assert "Self-intersection" in response.json()["errors"][0]["detail"]
+
+    async def test_an_area_larger_than_a_municipality_is_refused(
+        self, api: Api, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post("/walks", json=walk_body(area=world()), headers=token())
+        assert pointers(response) == ["#body/area"]
+        assert "a municipality's size" in response.json()["errors"][0]["detail"]
+        walk = await api.walk()
+        for area in (world(), bowtie()):
+            changed = await client.patch(
+                f"/walks/{walk['id']}", json={"area": area}, headers=token()
+            )
+            assert pointers(changed) == ["#body/area"]
 
     async def test_open_ring_is_refused(self, client: httpx.AsyncClient) -> None:
         area = square()

@@ -36,6 +36,12 @@ def square(
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
+def world() -> dict[str, Any]:
+    """The whole earth, edges 180° long: more than any municipality's safety work covers."""
+    ring = [[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def bowtie(lon: float = FORSHEDA[0], lat: float = FORSHEDA[1]) -> dict[str, Any]:
     """A ring that crosses itself."""
     d = 0.005

@@ -34,6 +34,14 @@ from shared.problems import InvalidInput
 SRID = 4326
 # Bounds the work one request can ask of shapely and PostGIS.
 MAX_POSITIONS = 5000
+# An area people draw (a walk's, a plan's, a subscriber's, an organisation's) is at most
+# municipality-sized. Kiruna, Sweden's largest municipality, spans some 3.5 degrees of
+# longitude by 2 of latitude; 8 by 4 admits it with room to spare (degrees of longitude are short
+# that far north). A larger area is no one's local safety work, and the bound keeps PostGIS's
+# geography functions on ground they handle: a whole-world polygon has edges 180 degrees long,
+# which they refuse ("antipodal edge"), so it failed the audience query.
+MAX_AREA_WIDTH = 8  # degrees of longitude
+MAX_AREA_HEIGHT = 4  # degrees of latitude
 
 # Strict: a coordinate is a JSON number, never `true` or "13.8".
 Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -102,6 +110,19 @@ class Polygon(Geometry):
         return self
 
 
+def _check_extent(geometry: Geometry) -> None:
+    west, south, east, north = geometry.to_shape().bounds
+    if east - west > MAX_AREA_WIDTH or north - south > MAX_AREA_HEIGHT:
+        raise _invalid(
+            "an area may span at most {max_width}° of longitude and {max_height}° of latitude "
+            "(a municipality's size); this one spans {width}° by {height}°",
+            max_width=MAX_AREA_WIDTH,
+            max_height=MAX_AREA_HEIGHT,
+            width=round(east - west, 3),
+            height=round(north - south, 3),
+        )
+
+
 class MultiPolygon(Geometry):
     """A GeoJSON MultiPolygon: polygons that neither overlap nor cross themselves."""
 
@@ -126,6 +147,26 @@ class MultiPolygon(Geometry):
         return cls(type="MultiPolygon", coordinates=[area.coordinates])
 
 
+class AreaPolygon(Polygon):
+    """A GeoJSON Polygon of municipal size: at most 8° of longitude wide and 4° of latitude tall
+    (its bounding box)."""
+
+    @model_validator(mode="after")
+    def _municipality_sized(self) -> Self:
+        _check_extent(self)
+        return self
+
+
+class AreaMultiPolygon(MultiPolygon):
+    """A GeoJSON MultiPolygon of municipal size: all its polygons together at most 8° of
+    longitude wide and 4° of latitude tall (their bounding box)."""
+
+    @model_validator(mode="after")
+    def _municipality_sized(self) -> Self:
+        _check_extent(self)
+        return self
+
+
 def errors_at_the_field(tags: set[str]) -> WrapValidator:
     """For a tagged union: report errors at the field, not under the tag (no JSON pointer)."""
 
@@ -146,12 +187,37 @@ def errors_at_the_field(tags: set[str]) -> WrapValidator:
     return WrapValidator(untagged)
 
 
+def errors_at_the_given_field() -> WrapValidator:
+    """For a field that may be left out but not nulled (`X | SkipJsonSchema[None]`): a value
+    sent is reported with X's errors at the field, not under the union's member labels (no JSON
+    pointer names them), and without the None member's "should be None"."""
+
+    def unlabelled(value: Any, handler: Handler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError("invalid_value", "{msg}", {"msg": e["msg"]}),
+                    loc=e["loc"][1:],
+                    input=e["input"],
+                )
+                for e in exc.errors()
+                if e["loc"][:1] != ("none",)
+            ]
+            if not details:
+                raise
+            raise ValidationError.from_exception_data(exc.title, details) from None
+
+    return WrapValidator(unlabelled)
+
+
 Area = Annotated[
-    Polygon | MultiPolygon,
+    AreaPolygon | AreaMultiPolygon,
     Field(discriminator="type"),
     errors_at_the_field({"Polygon", "MultiPolygon"}),
 ]
-"""A Polygon or a MultiPolygon."""
+"""A Polygon or a MultiPolygon of municipal size (input: output areas are plain geometry)."""
 
 
 # --- PostGIS ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import problem_responses
+from shared.problems import InvalidInput, problem_responses
 
 router = APIRouter(tags=["deliveries"])
 
@@ -52,7 +52,16 @@ def notification_filter(
     ] = None,
 ) -> deliveries.NotificationFilter:
     if address is not None:
-        address = normal_email(address) if "@" in address else normal_phone(address)
+        try:
+            address = normal_email(address) if "@" in address else normal_phone(address)
+        except UnicodeError:
+            # The domain has no IDNA form (a label over 63 characters, a forbidden character):
+            # no address it could stand for was ever stored.
+            detail = "the domain is not a valid internet domain name"
+            raise InvalidInput(
+                "The address is not valid.",
+                errors=[{"detail": detail, "pointer": "#query/address"}],
+            ) from None
     return deliveries.NotificationFilter(
         municipality,
         plan_id,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from notify import links
-from notify.channels.email import EmailJob, fill, template
+from notify.channels.email import EmailJob, EmailTemplate, fill, template
 from notify.channels.sms import SmsJob
 from notify.channels.webhook import WebhookJob
 from notify.config import Settings
 from notify.domain import Channel, RecipientKind
-from notify.render import CONFIRM, UNSUBSCRIBE, Content, Renderer
+from notify.render import Content, Renderer
 
 CACHE_SIZE = 2000
 
@@ -56,7 +56,7 @@ class Composer:
         self._secret = settings.public.link_secret.get_secret_value()
         self._base = settings.public.base_url.rstrip("/")
         self._contents: dict[tuple[Any, ...], Content] = {}
-        self._emails: dict[tuple[Any, ...], bytes] = {}
+        self._emails: dict[tuple[Any, ...], EmailTemplate] = {}
         self._bodies: dict[uuid.UUID, bytes] = {}
 
     def job(self, claimed: Claimed, message: MessageFacts) -> Job:
@@ -68,7 +68,8 @@ class Composer:
         if claimed.channel == Channel.SMS:
             content = self._content(claimed, message)
             report = self.report_url(claimed.id) if self._settings.sms.delivery_reports else None
-            return SmsJob(claimed.id, claimed.address, self._links(content.sms, claimed), report)
+            text = content.filled(content.sms, *self.urls(claimed))
+            return SmsJob(claimed.id, claimed.address, text, report)
         key = self._key(claimed, message)
         if key not in self._emails:
             self._trim(self._emails)
@@ -96,10 +97,6 @@ class Composer:
     def report_url(self, notification_id: uuid.UUID) -> str:
         token = links.make(self._secret, links.Purpose.DELIVERY_REPORT, notification_id)
         return f"{self._base}/sms/delivery-reports/{token}"
-
-    def _links(self, text: str, claimed: Claimed) -> str:
-        unsubscribe, confirm = self.urls(claimed)
-        return text.replace(UNSUBSCRIBE, unsubscribe).replace(CONFIRM, confirm)
 
     def _key(self, claimed: Claimed, message: MessageFacts) -> tuple[Any, ...]:
         return (message.id, claimed.language, claimed.recipient_kind, claimed.stakeholder_key)

@@ -2,10 +2,13 @@
 
 A message is rendered once per kind of recipient and language, with placeholders for the links
 that differ per recipient (unsubscribe, confirm); the dispatcher fills them in per send, so a
-plan told to 100,000 residents is rendered a handful of times, not 100,000.
+plan told to 100,000 residents is rendered a handful of times, not 100,000. The placeholders are
+new random strings at every rendering: a fixed one could be written into staff text, a title or
+a summary, and would then be filled in with each recipient's own link.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,8 +20,6 @@ from markupsafe import Markup, escape
 from notify.domain import LOCAL_TIME
 from notify.localities import municipality_name
 
-UNSUBSCRIBE = "@@UNSUBSCRIBE_URL@@"
-CONFIRM = "@@CONFIRM_URL@@"
 TEMPLATES = Path(__file__).parent / "templates" / "messages"
 MONTHS = {
     "sv": "januari februari mars april maj juni juli augusti september oktober november december",
@@ -28,41 +29,63 @@ WEEKDAYS = {
     "sv": "måndag tisdag onsdag torsdag fredag lördag söndag",
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
 }
-URL = re.compile(r"(https?://[^\s<>\"]+|@@[A-Z_]+@@)")
+URL = r"https?://[^\s<>\"]+"
 
 
 @dataclass(frozen=True)
 class Content:
-    """One rendering of a message: the email's subject, text and HTML, and the SMS text."""
+    """One rendering of a message: the email's subject, text and HTML, and the SMS text, with
+    this rendering's placeholders for the recipient's unsubscribe and confirmation links."""
 
     subject: str
     text: str
     html: str
     sms: str
+    unsubscribe: str
+    confirm: str
+
+    def filled(self, text: str, unsubscribe_url: str, confirm_url: str) -> str:
+        """Text of this rendering with one recipient's links in place of the placeholders."""
+        return text.replace(self.unsubscribe, unsubscribe_url).replace(self.confirm, confirm_url)
 
 
-def _day(value: str | date | datetime, lang: str) -> str:
+def _placeholder(name: str) -> str:
+    # Letters and digits only: HTML escaping, header folding and encodings leave it whole.
+    return f"TRYGG{name}{secrets.token_hex(16).upper()}"
+
+
+def _parse(value: object) -> date | None:
+    """A payload's date, or its moment in local time; None for what no calendar here shows.
+
+    Stored data can hold dates such as -infinity, or year 1 and 9999, whose local time is out
+    of range: a message about them is still sent, with the date as it was given.
+    """
+    try:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        if isinstance(value, datetime):
+            return value.astimezone(LOCAL_TIME)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return value if isinstance(value, date) else None
+
+
+def _day(value: object, lang: str) -> str:
     moment = _parse(value)
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(LOCAL_TIME).date()
+    if moment is None:
+        return str(value)
     month = MONTHS[lang].split()[moment.month - 1]
     return f"{moment.day} {month} {moment.year}"
 
 
-def _moment(value: str | datetime, lang: str) -> str:
-    moment = _parse(value)
-    assert isinstance(moment, datetime)
-    local = moment.astimezone(LOCAL_TIME)
+def _moment(value: object, lang: str) -> str:
+    local = _parse(value)
+    if not isinstance(local, datetime):
+        return _day(value, lang)
     weekday = WEEKDAYS[lang].split()[local.weekday()]
     if lang == "sv":
         return f"{weekday} {_day(local, lang)} kl. {local:%H.%M}"
     return f"{weekday} {_day(local, lang)} at {local:%H:%M}"
-
-
-def _parse(value: str | date | datetime) -> date | datetime:
-    if isinstance(value, str):
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    return value
 
 
 def _municipality(name: str | None, lang: str) -> str:
@@ -72,12 +95,12 @@ def _municipality(name: str | None, lang: str) -> str:
 
 
 @jinja2.pass_context
-def _day_filter(ctx: jinja2.runtime.Context, value: str | date | datetime) -> str:
+def _day_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _day(value, ctx["lang"])
 
 
 @jinja2.pass_context
-def _moment_filter(ctx: jinja2.runtime.Context, value: str | datetime) -> str:
+def _moment_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _moment(value, ctx["lang"])
 
 
@@ -85,13 +108,14 @@ def _lower_first(value: str) -> str:
     return value[:1].lower() + value[1:] if value[1:2].islower() else value
 
 
-def _paragraphs(text: str) -> list[Markup]:
-    """Plain text as HTML paragraphs, with its links made clickable."""
+def _paragraphs(text: str, placeholders: tuple[str, ...]) -> list[Markup]:
+    """Plain text as HTML paragraphs, with its links (and link placeholders) made clickable."""
+    links = re.compile("(" + "|".join([URL, *map(re.escape, placeholders)]) + ")")
     out = []
     for block in re.split(r"\n\s*\n", text.strip()):
         parts = [
-            Markup(f'<a href="{escape(p)}">{escape(p)}</a>') if URL.fullmatch(p) else escape(p)
-            for p in URL.split(block)
+            Markup(f'<a href="{escape(p)}">{escape(p)}</a>') if links.fullmatch(p) else escape(p)
+            for p in links.split(block)
         ]
         out.append(Markup("").join(parts).replace("\n", Markup("<br>\n")))
     return out
@@ -124,6 +148,7 @@ class Renderer:
     ) -> Content:
         lang = lang if lang in ("sv", "en") else "sv"
         name = municipality_name(municipality_code)
+        unsubscribe, confirm = _placeholder("UNSUBSCRIBE"), _placeholder("CONFIRM")
         context = {
             "lang": lang,
             "kind": kind,
@@ -136,19 +161,25 @@ class Renderer:
                 for m in data.get("measures", [])
                 if stakeholder_key and m["responsible"]["key"] == stakeholder_key
             ],
-            "unsubscribe_url": UNSUBSCRIBE,
-            "confirm_url": CONFIRM,
+            "unsubscribe_url": unsubscribe,
+            "confirm_url": confirm,
         }
         subject, body, sms = self._blocks(f"{kind}.{lang}.j2", context, "subject", "body", "sms")
         footer, sms_footer = self._blocks(f"footer.{lang}.j2", context, "body", "sms")
+        placeholders = (unsubscribe, confirm)
         html = self._html.get_template("email.html.j2").render(
-            lang=lang, subject=subject, body=_paragraphs(body), footer=_paragraphs(footer)
+            lang=lang,
+            subject=subject,
+            body=_paragraphs(body, placeholders),
+            footer=_paragraphs(footer, placeholders),
         )
         return Content(
             subject=" ".join(subject.split()),
             text=f"{body.strip()}\n\n-- \n{footer.strip()}\n",
             html=html,
             sms=" ".join(sms.split()) + sms_footer.rstrip(),
+            unsubscribe=unsubscribe,
+            confirm=confirm,
         )
 
     def _blocks(self, name: str, context: dict[str, Any], *blocks: str) -> list[str]:

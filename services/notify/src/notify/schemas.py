@@ -68,7 +68,7 @@ class AreaPlace(Input):
     """An area the resident drew on a map."""
 
     kind: Literal["area"]
-    polygon: geo.Polygon
+    polygon: geo.AreaPolygon
 
 
 class LocalityPlace(Input):

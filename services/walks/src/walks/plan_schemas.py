@@ -75,7 +75,7 @@ class PlanChange(Input):
     title: ShortText | None = absent()
     public_summary: LongText | None = absent()
     locality: ShortText | None = absent()
-    affected_area: geo.Area | None = absent()
+    affected_area: Annotated[geo.Area | None, geo.errors_at_the_given_field()] = absent()
     buffer_m: BufferMetres | None = absent()
 
     _not_null = field_validator("title", "public_summary", "locality", "affected_area", "buffer_m")(

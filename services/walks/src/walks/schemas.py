@@ -43,7 +43,7 @@ class WalkDetails(Input):
     public_description: LongText | None = Field(
         default=None, description="Shown to residents in the invitation."
     )
-    area: geo.Polygon = Field(description="The area the walk covers.")
+    area: geo.AreaPolygon = Field(description="The area the walk covers.")
     route: geo.LineString | None = Field(default=None, description="The planned route.")
     stops: list[NamedPlace] = Field(default_factory=list, max_length=50)
     meeting_point: NamedPlace
@@ -91,7 +91,7 @@ class WalkChange(Input):
     locality: ShortText | None = absent()
     title: ShortText | None = absent()
     public_description: LongText | None = None
-    area: geo.Polygon | None = absent()
+    area: Annotated[geo.AreaPolygon | None, geo.errors_at_the_given_field()] = absent()
     route: geo.LineString | None = None
     stops: Annotated[list[NamedPlace], Field(max_length=50)] | None = absent()
     meeting_point: NamedPlace | None = absent()

@@ -1,14 +1,20 @@
 """Email over SMTP (aiosmtplib), through a small pool of long-lived connections.
 
-A message is built once per rendering with the standard library and then filled in per
-recipient (address, Message-ID, unsubscribe link), so sending to many people costs a few
-byte replacements each rather than a MIME build. The Message-ID is the notification id, the
-receiver's key for dropping a duplicate of an at-least-once delivery.
+A message is built and encoded once per rendering with the standard library and then filled
+in per recipient (address, Message-ID, links), so sending to many people costs a few byte
+replacements and joins each rather than a MIME build. The Message-ID is the notification id,
+the receiver's key for dropping a duplicate of an at-least-once delivery.
+
+Both parts are quoted-printable: no line of the message is longer than 76 octets whatever the
+text (a 4,000-character line sent as 8bit broke SMTP's limit of 998 and every send with it).
+The recipient's links are not in the encoded text but between its pieces, each piece encoded
+on its own and ended by a soft line break, so a link is put in without re-encoding the part.
 """
 
 import asyncio
 import contextlib
 import email.policy
+import email.quoprimime as quoprimime
 import email.utils
 import re
 import uuid
@@ -20,16 +26,30 @@ import aiosmtplib
 from notify.channels.base import Outcome, delivered, failed
 from notify.config import SmtpSettings
 from notify.domain import Status
-from notify.render import CONFIRM, UNSUBSCRIBE, Content
+from notify.render import Content
 
 TO = "recipient@placeholder.invalid"
 MESSAGE_ID = "<message-id@placeholder.invalid>"
 DATE = "Thu, 01 Jan 1970 00:00:00 -0000"
+# Where the parts' encoded text goes in the built message; letters only, so encoding keeps them.
+TEXT_BODY = "TRYGGTEXTBODYPLACEHOLDER"
+HTML_BODY = "TRYGGHTMLBODYPLACEHOLDER"
+SOFT_BREAK = b"=\r\n"
 # What goes between angle brackets on MAIL and RCPT: a dot-atom local part and a host name.
 MAILBOX = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}$")
 
 
-def template(content: Content, sender: str, language: str) -> bytes:
+@dataclass(frozen=True)
+class EmailTemplate:
+    """A message for everyone its rendering is for: encoded pieces, and between them the
+    placeholders of the recipient's links (the strings of `pieces`)."""
+
+    pieces: tuple[bytes | str, ...]
+    unsubscribe: str
+    confirm: str
+
+
+def template(content: Content, sender: str, language: str) -> EmailTemplate:
     """The message with placeholders for what differs per recipient."""
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = sender
@@ -39,13 +59,36 @@ def template(content: Content, sender: str, language: str) -> bytes:
     message["Message-ID"] = MESSAGE_ID
     message["Auto-Submitted"] = "auto-generated"
     # RFC 8058: mail clients offer one-click unsubscribe by POSTing to this URL.
-    message["List-Unsubscribe"] = f"<{UNSUBSCRIBE}>"
+    message["List-Unsubscribe"] = f"<{content.unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(content.text, cte="8bit")
-    message.add_alternative(content.html, subtype="html", cte="8bit")
+    message.set_content(TEXT_BODY, cte="quoted-printable")
+    message.add_alternative(HTML_BODY, subtype="html", cte="quoted-printable")
     # After the content: setting the content clears every Content-* header.
     message["Content-Language"] = language
-    return message.as_bytes()
+    head, rest = message.as_bytes().split(f"{TEXT_BODY}\r\n".encode())
+    middle, tail = rest.split(f"{HTML_BODY}\r\n".encode())
+    links = (content.unsubscribe, content.confirm)
+    pieces = (head, *_encoded(content.text, links), middle, *_encoded(content.html, links), tail)
+    return EmailTemplate(pieces, content.unsubscribe, content.confirm)
+
+
+def _encoded(text: str, links: tuple[str, str]) -> list[bytes | str]:
+    """A part's text quoted-printable, piece by piece, with its link placeholders kept out."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.endswith("\n"):
+        text += "\n"  # the boundary that follows starts a line of its own
+    split = re.split("(" + "|".join(map(re.escape, links)) + ")", text)
+    return [
+        p if p in links else _quoted(p) + (b"" if p.endswith("\n") else SOFT_BREAK)
+        for p in split
+        if p
+    ]
+
+
+def _quoted(text: str) -> bytes:
+    # The email package's encoder, not binascii's: that one lets lines grow to 78 octets.
+    latin = text.encode().decode("latin-1")
+    return quoprimime.body_encode(latin, maxlinelen=76, eol="\r\n").encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -56,21 +99,28 @@ class EmailJob:
 
 
 def fill(
-    template_bytes: bytes,
+    template: EmailTemplate,
     notification_id: uuid.UUID,
     to: str,
     domain: str,
     unsubscribe_url: str,
     confirm_url: str = "",
 ) -> bytes:
-    """The template for one recipient."""
-    return (
-        template_bytes.replace(TO.encode(), to.encode(), 1)
+    """The message for one recipient."""
+    head = template.pieces[0]
+    assert isinstance(head, bytes)
+    head = (
+        head.replace(TO.encode(), to.encode(), 1)
         .replace(MESSAGE_ID.encode(), f"<{notification_id}@{domain}>".encode(), 1)
         .replace(DATE.encode(), email.utils.formatdate().encode(), 1)
-        .replace(UNSUBSCRIBE.encode(), unsubscribe_url.encode())
-        .replace(CONFIRM.encode(), confirm_url.encode())
+        .replace(template.unsubscribe.encode(), unsubscribe_url.encode(), 1)
     )
+    links = {
+        template.unsubscribe: _quoted(unsubscribe_url) + SOFT_BREAK,
+        template.confirm: _quoted(confirm_url) + SOFT_BREAK,
+    }
+    body = (p if isinstance(p, bytes) else links[p] for p in template.pieces[1:])
+    return head + b"".join(body)
 
 
 class SmtpChannel:
@@ -114,9 +164,9 @@ class SmtpChannel:
         """MAIL, RCPT, DATA for one recipient, the commands written out: `sendmail`, `mail` and
         `rcpt` parse each address with the standard library again and again, which costs more
         than the rest of the transaction. Addresses were checked against MAILBOX instead."""
-        options = [b"BODY=8BITMIME"] if client.supports_extension("8bitmime") else []
         try:
-            sent = await client.execute_command(b"MAIL", self._mail_from, *options, timeout=None)
+            # No BODY=8BITMIME: every line of the message is 7-bit ASCII.
+            sent = await client.execute_command(b"MAIL", self._mail_from, timeout=None)
             if sent.code != 250:
                 raise aiosmtplib.SMTPSenderRefused(sent.code, sent.message, self._sender)
             to = await client.execute_command(b"RCPT", f"TO:<{job.to}>".encode(), timeout=None)
