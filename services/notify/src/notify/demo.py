@@ -12,6 +12,8 @@ is left as it is (Idempotency-Key, and residents are looked up in the delivery l
 
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import re
 import sys
@@ -155,11 +157,18 @@ class Sinks:
             return None
         for line in reversed(index.read_text(encoding="utf-8").splitlines()):
             entry = json.loads(line)
-            if address in entry["to"]:
-                text = (self.mail_dir / entry["file"]).read_text("utf-8", errors="replace")
-                if found := CONFIRM_LINK.search(text):
-                    return found[0]
+            if address not in entry["to"]:
+                continue
+            if found := CONFIRM_LINK.search(_plain_text(self.mail_dir / entry["file"])):
+                return found[0]
         return None
+
+
+def _plain_text(eml: Path) -> str:
+    """The message's plain-text part, decoded (bodies travel quoted-printable)."""
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    body = message.get_body(("plain",))
+    return "" if body is None else str(body.get_content())
 
 
 def _address(body: dict[str, Any]) -> str:
@@ -179,7 +188,9 @@ async def subscribe_residents(notify: httpx.AsyncClient, sinks: Sinks) -> None:
             link = await _wait_for(partial(sinks.confirm_link, address), f"a link to {address}")
         # The link opens a page; its button (a POST) confirms, as a resident's click would.
         page = await notify.post(link)
-        print(f"  {address}: subscribed and confirmed ({page.status_code})")  # noqa: T201
+        if page.status_code != 200:
+            sys.exit(f"confirming {address} failed: {page.status_code} from {link}")
+        print(f"  {address}: subscribed and confirmed")  # noqa: T201
 
 
 async def _wait_for(
