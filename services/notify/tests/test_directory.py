@@ -207,6 +207,16 @@ class TestWebhooks:
         gone = await client.delete(f"/webhooks/{created['id']}", headers=token())
         assert gone.status_code == 204
 
+    async def test_a_replay_never_hands_back_a_deleted_webhooks_secret(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        headers = {**token(), "Idempotency-Key": str(uuid.uuid4())}
+        created = (await client.post("/webhooks", json=HOOK, headers=headers)).json()
+        assert (await client.delete(f"/webhooks/{created['id']}", headers=token())).is_success
+        replay = await client.post("/webhooks", json=HOOK, headers=headers)
+        assert replay.status_code == 409, replay.text
+        assert created["secret"] not in replay.text
+
     @pytest.mark.parametrize(
         "url",
         [

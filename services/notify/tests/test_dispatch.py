@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from notify import handlers, ledger, links, maintenance, sending, subscriptions, worker
+from notify.channels.email import EmailJob
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
 from notify.delivery_schemas import MessageCreate
@@ -495,7 +496,7 @@ def message_ids(rig: Rig) -> list[str]:
 class TestUnderLoad:
     async def test_both_lanes_over_many_messages_send_each_exactly_once(self, rig: Rig) -> None:
         """1,200 messages through two lanes with a short lease: were any outcome lost (and
-        its lease run out), the SMTP server would see that Message-ID twice."""
+        its lease run out), the SMTP server would see that Message-ID twice within the wait."""
         n = 1200
         id_ = await resident(rig)
         payload = consumed(published()).envelope.model_dump(mode="json")
@@ -503,7 +504,7 @@ class TestUnderLoad:
             params = {"n": n, "payload": json.dumps(payload), "resident": id_}
             await (await session.connection()).execute(text(MANY_MESSAGES), params)
         dispatch = rig.settings.dispatcher.model_copy(
-            update={"lanes": 2, "batch_size": 100, "lease_s": 2.0, "maintenance_interval_s": 60}
+            update={"lanes": 2, "batch_size": 100, "lease_s": 10.0, "maintenance_interval_s": 60}
         )
         configured = rig.settings.model_copy(update={"dispatcher": dispatch})
         outbound = worker.channels(configured)
@@ -524,7 +525,9 @@ class TestUnderLoad:
         sent = message_ids(rig)
         assert len(sent) == n
         assert len(set(sent)) == n, "no Message-ID reached the SMTP server twice"
-        assert await rig.run("SELECT count(*) FROM delivery_attempt") == [(n,)]
+        # Sends the short lease cut off before they began were tried again, not made twice.
+        delivered = "SELECT count(*) FROM delivery_attempt WHERE outcome = 'delivered'"
+        assert await rig.run(delivered) == [(n,)]
         assert await rig.run("SELECT count(*) FROM outbox") == [(n,)], "one outcome event each"
 
 
@@ -582,3 +585,68 @@ class TestRecording:
         [row] = await notifications(rig)
         assert (row.status, row.next_attempt_at) == ("delivered", None)
         assert len(rig.inbox.messages) == 1  # type: ignore[attr-defined]
+
+
+class TestEveryOutcomeIsRecorded:
+    async def test_an_unexpected_error_in_one_send_costs_the_batch_nothing(
+        self, rig: Rig, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await resident(rig, email="ok@example.se")
+        await resident(rig, email="breaks@example.se")
+        await publish_plan(rig)
+        send = rig.dispatcher._channels.email.send
+
+        async def breaks_for_one(job: EmailJob, start_by: float | None = None) -> object:
+            if job.to == "breaks@example.se":
+                raise RuntimeError("a fault of our own")
+            return await send(job, start_by)
+
+        monkeypatch.setattr(rig.dispatcher._channels.email, "send", breaks_for_one)
+        assert await rig.dispatcher.dispatch_batch() == 2
+        by_address = {n.address: n for n in await notifications(rig)}
+        assert by_address["ok@example.se"].status == "delivered"
+        broken = by_address["breaks@example.se"]
+        assert (broken.status, broken.next_attempt_at is not None) == ("technical-failure", True)
+        assert len(rig.inbox.messages) == 1  # type: ignore[attr-defined]
+
+    async def test_a_send_past_the_lease_is_not_made(self, rig: Rig) -> None:
+        """Sends must end inside the lease, or another lane could take the row and send too."""
+        await resident(rig)
+        await publish_plan(rig)
+        dispatch = rig.settings.dispatcher.model_copy(update={"lease_s": 0.0})
+        configured = rig.settings.model_copy(update={"dispatcher": dispatch})
+        outbound = worker.channels(configured)
+        try:
+            assert await worker.dispatcher(configured, rig.sessionmaker, outbound).dispatch_batch()
+        finally:
+            await outbound.aclose()
+        [row] = await notifications(rig)
+        assert (row.status, row.last_error) == (
+            "technical-failure",
+            "not sent: the lease ran short",
+        )
+        assert rig.inbox.messages == []  # type: ignore[attr-defined]
+
+    async def test_a_late_record_leaves_a_row_another_lane_has_claimed_since(
+        self, rig: Rig, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await resident(rig)
+        await publish_plan(rig)
+        send = rig.dispatcher._channels.email.send
+
+        async def claimed_again_meanwhile(job: EmailJob, start_by: float | None = None) -> object:
+            async with rig.sessionmaker() as session, session.begin():
+                await (await session.connection()).execute(
+                    text(
+                        "UPDATE notification SET attempts = attempts + 1, "
+                        "next_attempt_at = now() + interval '1 hour'"
+                    )
+                )
+            return await send(job, start_by)
+
+        monkeypatch.setattr(rig.dispatcher._channels.email, "send", claimed_again_meanwhile)
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert (row.status, row.attempts) == ("sending", 2), "the later claim's to record"
+        assert await attempts(rig, row.id) == []
+        assert await events(rig) == []

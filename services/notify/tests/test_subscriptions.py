@@ -17,8 +17,10 @@ from notify_testkit import (
     KM_LON,
     point,
     square,
+    stakeholder_body,
     subscription_body,
     tables_holding,
+    token,
     world,
 )
 
@@ -210,9 +212,7 @@ class TestConfirm:
         for _ in range(2):
             page = await client.get(url)
             assert page.status_code == 200
-            assert (
-                f'<form method="post" action="https://trygg.example.se/notify{url}">' in page.text
-            )
+            assert f'<form method="post" action="../confirm/{url.rsplit("/", 1)[1]}">' in page.text
             assert "Inom 200 m från en punkt du valde (Värnamo)" in page.text
         await session.refresh(subscription)
         assert subscription.status == "pending"
@@ -285,12 +285,12 @@ class TestUnsubscribe:
         token = _token(links.Purpose.MANAGE, first.id)
         page = await client.get(f"/subscriptions/unsubscribe/{token}")
         assert "Inom 200 m från en punkt du valde" in page.text
-        assert f"/subscriptions/unsubscribe-everything/{token}" in page.text
+        assert f'action="../unsubscribe-everything/{token}"' in page.text
         stopped = await client.post(f"/subscriptions/unsubscribe/{token}")
         assert stopped.status_code == 200
         assert "Du får fortfarande meddelanden om" in stopped.text
         assert "Forsheda (Värnamo)" in stopped.text
-        assert f"/subscriptions/unsubscribe-everything/{token}" in stopped.text
+        assert f'action="../unsubscribe-everything/{token}"' in stopped.text
         statuses = {key: await _status(session, s.id) for key, s in by_kind.items()}
         assert statuses == {
             ("anna@example.se", "point"): "unsubscribed",
@@ -319,6 +319,22 @@ async def _status(session: AsyncSession, id_: uuid.UUID) -> str:
 
 
 class TestErase:
+    async def test_erasure_takes_the_person_out_of_the_directory_too(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        """A resident who is also an organisation's contact: erasing means the contact entry
+        (name, address) and the stored response that holds it go as well."""
+        contact = {"name": "Anna Kontakt", "email": "anna@example.se", "channel": "email"}
+        headers = {**token(), "Idempotency-Key": str(uuid.uuid4())}
+        body = stakeholder_body(contacts=[contact])
+        assert (await client.post("/stakeholders", json=body, headers=headers)).status_code == 201
+        await client.post("/subscriptions", json=subscription_body())
+        subscription = await _only_subscription(session)
+        url = f"/subscriptions/erase/{_token(links.Purpose.MANAGE, subscription.id)}"
+        assert (await client.post(url)).status_code == 200
+        conn = await session.connection()
+        assert await tables_holding(conn, "anna@example.se", "Anna Kontakt") == []
+
     async def test_opening_the_erase_link_erases_nothing(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
@@ -386,3 +402,5 @@ class TestLimits:
         )
         response = await client.post("/subscriptions", json=body)
         assert response.status_code == 413, response.text[:300]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "x-request-id" in response.headers

@@ -1,6 +1,6 @@
 """The application factory every service API is built with."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -26,11 +26,13 @@ def create_service_app(
     version: str = "0.1.0",
     openapi_tags: list[dict[str, str]] | None = None,
     page_styles: Sequence[str] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the database, auth, problem handlers, health routes and metrics.
 
     `page_styles` are the texts of the inline <style> elements of the service's HTML pages,
-    the only thing their Content-Security-Policy lets them use.
+    the only thing their Content-Security-Policy lets them use. `body_limits` are tighter
+    request body limits by path prefix (the routes anyone may call).
     """
     settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
@@ -59,7 +61,7 @@ def create_service_app(
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, tighter=body_limits)
     app.add_middleware(RequestContext, service=service)
     docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
     app.add_middleware(

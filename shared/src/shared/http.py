@@ -4,7 +4,7 @@ import base64
 import hashlib
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,21 +52,33 @@ class RequestContext:
 
 class BodySizeLimit:
     """Refuses request bodies over the limit with 413: at once when Content-Length says so,
-    otherwise as soon as the bytes received pass it, without reading the rest."""
+    otherwise as soon as the bytes received pass it, without reading the rest. Paths under a
+    prefix of `tighter` (such as the routes anyone may call) have that prefix's limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        tighter: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.tighter = dict(tighter or {})
+
+    def limit(self, path: str) -> int:
+        limits = [n for prefix, n in self.tighter.items() if path.startswith(prefix)]
+        return min([self.max_bytes, *limits])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit(scope["path"])
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await _too_large(scope, send, self.max_bytes)
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await _too_large(scope, send, max_bytes)
             return
-        metered = _MeteredBody(receive, send, self.max_bytes)
+        metered = _MeteredBody(receive, send, max_bytes)
         try:
             await self.app(scope, metered.receive, metered.send)
         except Exception:
@@ -74,7 +86,7 @@ class BodySizeLimit:
             if not metered.exceeded:
                 raise
         if metered.exceeded and not metered.started:
-            await _too_large(scope, send, self.max_bytes)
+            await _too_large(scope, send, max_bytes)
 
 
 class BodyTooLarge(Exception):

@@ -4,12 +4,13 @@ notification per address and channel for each event.
 - A resident who submits the subscribe form twice (same address, same place, same
   municipality) has one subscription: the database refuses a second.
 - Consent is given to one municipality: point and area subscriptions made before the
-  municipality was asked for get the municipality of the named locality they lie in.
+  municipality was asked for get the municipality of the nearest named locality within 15 km
+  of their reach; any farther keep none and are reached by nothing until subscribed again.
 - However many of a person's subscriptions or stakeholder contacts an event's audience meets,
   one address gets one notification per channel.
 
-Rows written before these rules that break them are merged, not dropped: the delivery log of a
-duplicate subscription moves to the one that stays.
+Rows written before these rules that break them are merged, not dropped: the subscription that
+stays takes its duplicates' topics, and their delivery log moves to it.
 
 Revision ID: notify0003
 Revises: notify0002
@@ -61,21 +62,49 @@ UPDATE notification n SET address = NULL FROM (
   FROM notification WHERE address IS NOT NULL AND recipient_kind <> 'webhook') AS d
 WHERE n.id = d.id AND d.nth > 1
 """
-LOCATE = text(
-    "UPDATE subscription SET municipality_code = :code WHERE municipality_code IS NULL "
-    "AND ST_Intersects(place, ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326))"
+LOCALITIES = """
+CREATE TEMP TABLE migration_locality (municipality_code text, area geometry) ON COMMIT DROP
+"""
+ADD_LOCALITY = text(
+    "INSERT INTO migration_locality VALUES (:code, ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326))"
 )
+# The municipality of the nearest named locality, if one is within reach: the only places of
+# municipalities this service knows. Subscriptions farther from all of them keep no
+# municipality and are reached by nothing until their residents subscribe again.
+LOCATE = """
+UPDATE subscription s SET municipality_code = (
+  SELECT l.municipality_code FROM migration_locality l
+  WHERE ST_DWithin(l.area::geography, s.place::geography, s.radius_m + 15000)
+  ORDER BY ST_Distance(l.area::geography, s.place::geography) LIMIT 1)
+WHERE s.municipality_code IS NULL
+"""
+# The subscription that stays hears of every topic any of its duplicates did (its own
+# channel winning where they differ).
+MERGE_TOPICS = f"""
+WITH ranked AS (
+  SELECT id, channels, first_value(id) OVER (
+    PARTITION BY {IDENTITY}
+    ORDER BY (status = 'confirmed') DESC, created_at, id) AS keeper
+  FROM subscription),
+merged AS (
+  SELECT r.keeper, jsonb_object_agg(t.key, t.value ORDER BY r.id = r.keeper) AS channels
+  FROM ranked r, jsonb_each(r.channels) AS t GROUP BY r.keeper)
+UPDATE subscription s SET channels = m.channels FROM merged m WHERE s.id = m.keeper
+"""
 
 
 def _locate_old_subscriptions() -> None:
+    op.execute(LOCALITIES)
     bind = op.get_bind()
     for locality in localities.all_localities():
         params = {"code": locality.municipality_code, "area": locality.area.model_dump_json()}
-        bind.execute(LOCATE, params)
+        bind.execute(ADD_LOCALITY, params)
+    op.execute(LOCATE)
 
 
 def upgrade() -> None:
     _locate_old_subscriptions()
+    op.execute(MERGE_TOPICS)
     op.execute(MERGE)
     op.execute(f"CREATE UNIQUE INDEX uq_subscription_person_place ON subscription ({IDENTITY})")
     op.execute(SPLIT_DUPLICATES)

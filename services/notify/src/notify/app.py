@@ -11,7 +11,7 @@ from notify import (
     webhook_routes,
 )
 from notify.config import Settings
-from notify.ratelimit import PublicBodyLimit
+from notify.ratelimit import PUBLIC_PREFIXES
 from shared.app import create_service_app
 
 TAGS = [
@@ -42,6 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         openapi_tags=TAGS,
         page_styles=[pages.STYLE],
+        body_limits=dict.fromkeys(PUBLIC_PREFIXES, settings.public.max_body_bytes),
     )
-    app.add_middleware(PublicBodyLimit, max_bytes=settings.public.max_body_bytes)
     return app

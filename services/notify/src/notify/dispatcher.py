@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from notify import ledger, maintenance
 from notify.channels.base import Outcome, failed
-from notify.channels.email import EmailJob, SmtpChannel
+from notify.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChannel
 from notify.channels.sms import SmsGateway, SmsJob
 from notify.channels.webhook import WebhookChannel, WebhookJob
 from notify.config import DispatcherSettings
@@ -39,6 +39,9 @@ from shared.db import Sessionmaker
 from shared.failures import is_transient
 
 log = logging.getLogger(__name__)
+# The share of a claim's lease in which its sends may begin; the rest is for the sends under
+# way (each channel's timeout bounds them) and for recording their outcomes.
+SEND_SHARE_OF_LEASE = 0.8
 
 CLAIM = text(
     """
@@ -111,12 +114,15 @@ class Dispatcher:
 
     async def dispatch_batch(self) -> int:
         """Claim, send and record one batch; returns how many notifications it held."""
+        claimed_at = asyncio.get_running_loop().time()
         claimed = await self._claim()
         if not claimed:
             return 0
         messages = await self._load_messages({c.message_id for c in claimed})
-        results = await asyncio.gather(*(self._deliver(c, messages) for c in claimed))
-        await self._record(list(results), messages)
+        # Sends must end well inside the lease, or another lane takes the rows and sends too.
+        sends_by = claimed_at + self._settings.lease_s * SEND_SHARE_OF_LEASE
+        results = await asyncio.gather(*(self._deliver(c, messages, sends_by) for c in claimed))
+        await self._record(list(results), messages, claimed_at + self._settings.lease_s)
         return len(claimed)
 
     async def _claim(self) -> list[Claimed]:
@@ -132,13 +138,27 @@ class Dispatcher:
             rows = await (await session.connection()).execute(MESSAGES, {"ids": list(ids)})
             return {row["id"]: MessageFacts(**row) for row in rows.mappings()}
 
-    async def _deliver(self, claimed: Claimed, messages: dict[uuid.UUID, MessageFacts]) -> Result:
+    async def _deliver(
+        self, claimed: Claimed, messages: dict[uuid.UUID, MessageFacts], sends_by: float
+    ) -> Result:
+        """One send, always with an outcome: whatever goes wrong is recorded, never raised, so
+        one failure cannot cost the batch the record of what it did send."""
         started = utcnow()
-        outcome = await self._send(claimed, messages.get(claimed.message_id))
+        try:
+            outcome = await self._send(claimed, messages.get(claimed.message_id), sends_by)
+        except Exception as exc:
+            log.exception("sending notification %s failed", claimed.id)
+            outcome = failed(Status.TECHNICAL_FAILURE, "internal", repr(exc))
         finished = utcnow()
         return Result(claimed, outcome, started, finished, self._next_attempt(claimed, outcome))
 
-    async def _send(self, claimed: Claimed, message: MessageFacts | None) -> Outcome:
+    async def _send(
+        self, claimed: Claimed, message: MessageFacts | None, sends_by: float
+    ) -> Outcome:
+        """The send, if it can begin by `sends_by`. Sends already under way are not cut off:
+        each channel's own timeouts bound them, well inside the rest of the lease."""
+        if asyncio.get_running_loop().time() > sends_by:
+            return failed(Status.TECHNICAL_FAILURE, "lease", LEASE_RAN_SHORT)
         if claimed.address is None:
             return failed(Status.PERMANENT_FAILURE, "erased", "the recipient was erased")
         if claimed.channel == "webhook" and claimed.secret is None:
@@ -151,7 +171,8 @@ class Dispatcher:
             log.exception("could not compose notification %s", claimed.id)
             return failed(Status.TECHNICAL_FAILURE, "compose", repr(exc))
         if isinstance(job, EmailJob):
-            return await self._channels.email.send(job)
+            # Emails queue for a few connections: their turn may come after the deadline.
+            return await self._channels.email.send(job, start_by=sends_by)
         if isinstance(job, SmsJob):
             return await self._channels.sms.send(job)
         assert isinstance(job, WebhookJob)
@@ -167,14 +188,15 @@ class Dispatcher:
         ceiling = min(s.backoff_max_s, s.backoff_initial_s * 2 ** (claimed.attempts - 1))
         return utcnow() + timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
-    async def _record(self, results: list[Result], messages: dict[uuid.UUID, MessageFacts]) -> None:
+    async def _record(
+        self, results: list[Result], messages: dict[uuid.UUID, MessageFacts], deadline: float
+    ) -> None:
         """Record what was sent, whatever it takes: until the database answers (the sends
         happened; letting their leases run out would send them again), and without the
-        outcome events if writing those fails for any other reason."""
+        outcome events if writing those fails for any other reason. Past the lease (the
+        `deadline`) the rows are another lane's, and recording no longer serves anyone."""
         backoff = 0.2
         with_events = self._settings.emit_events
-        # Past the lease the rows are claimed again anyway; the record then serves no one.
-        deadline = asyncio.get_running_loop().time() + self._settings.lease_s
         while True:
             try:
                 await self._write(results, messages, with_events)
@@ -195,9 +217,9 @@ class Dispatcher:
         self, results: list[Result], messages: dict[uuid.UUID, MessageFacts], with_events: bool
     ) -> None:
         async with self._sessionmaker() as session, session.begin():
-            await ledger.record(session, results)
+            recorded = await ledger.record(session, results)
             if with_events:
-                finals = [r for r in results if r.final]
+                finals = [r for r in recorded if r.final]
                 await ledger.emit_outcomes(session, finals, messages)
 
 

@@ -29,9 +29,10 @@ RECORD = text(
       updated_at = now()
     FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]),
                 CAST(:next AS timestamptz[]), CAST(:errors AS text[]), CAST(:refs AS text[]),
-                CAST(:finished AS timestamptz[]))
-      AS r(id, status, next_at, error, ref, finished)
-    WHERE n.id = r.id AND n.status = 'sending'
+                CAST(:finished AS timestamptz[]), CAST(:attempts AS integer[]))
+      AS r(id, status, next_at, error, ref, finished, attempt)
+    WHERE n.id = r.id AND n.status = 'sending' AND n.attempts = r.attempt
+    RETURNING n.id
     """
 )
 ATTEMPTS = text(
@@ -95,11 +96,13 @@ class Result:
         return self.next_attempt_at is None and self.outcome.status != Status.SENDING
 
 
-async def record(session: AsyncSession, results: list[Result]) -> None:
-    """Store every outcome and attempt of a batch in two statements."""
+async def record(session: AsyncSession, results: list[Result]) -> list[Result]:
+    """Store every outcome and attempt of a batch in two statements; returns the results
+    recorded. A row claimed again since (its lease ran out) is the later claim's: a late
+    record leaves it, and its attempt, alone."""
     conn = await session.connection()
     ids = [r.claimed.id for r in results]
-    await conn.execute(
+    updated = await conn.execute(
         RECORD,
         {
             "ids": ids,
@@ -110,8 +113,12 @@ async def record(session: AsyncSession, results: list[Result]) -> None:
             ],
             "refs": [r.outcome.provider_ref for r in results],
             "finished": [r.finished_at for r in results],
+            "attempts": [r.claimed.attempts for r in results],
         },
     )
+    ours = set(updated.scalars())
+    results = [r for r in results if r.claimed.id in ours]
+    ids = [r.claimed.id for r in results]
     await conn.execute(
         ATTEMPTS,
         {
@@ -124,6 +131,7 @@ async def record(session: AsyncSession, results: list[Result]) -> None:
             "finished": [r.finished_at for r in results],
         },
     )
+    return results
 
 
 async def emit_outcomes(

@@ -47,9 +47,11 @@ def _url(request: Request, name: str, token: str) -> str:
     return _settings(request).public.base_url.rstrip("/") + f"/subscriptions/{name}/{token}"
 
 
-def _action(request: Request, kind: str, token: str) -> pages.Action:
+def _action(kind: str, token: str) -> pages.Action:
+    """A button's form posts to a sibling of the page's own address: relative, so the pages'
+    `form-action 'self'` holds under whatever address and path prefix they are served."""
     route = {"everything": "unsubscribe-everything"}.get(kind, kind)
-    return pages.Action(kind, _url(request, route, token))
+    return pages.Action(kind, f"../{route}/{token}")
 
 
 def _place_names(rows: list[Subscription], lang: str) -> tuple[str, ...]:
@@ -105,7 +107,7 @@ async def confirm_page(
     if state != Confirmation.CONFIRMED or subscription is None:
         return pages.page(state.value, language, url=url)
     places = pages.Places("this", _place_names([subscription], language))
-    actions = (_action(request, "confirm", token),)
+    actions = (_action("confirm", token),)
     return pages.page("confirm", language, actions=actions, url=url, places=places)
 
 
@@ -136,7 +138,7 @@ async def _manage_page(
     return pages.page(
         "manage",
         language,
-        actions=tuple(_action(request, kind, token) for kind in kinds),
+        actions=tuple(_action(kind, token) for kind in kinds),
         url=_url(request, "unsubscribe", token),
         places=pages.Places("this", _place_names([subscription], language)),
     )
@@ -176,7 +178,7 @@ async def unsubscribe(
     return pages.page(
         "unsubscribed",
         language,
-        actions=tuple(_action(request, kind, token) for kind in kinds),
+        actions=tuple(_action(kind, token) for kind in kinds),
         places=pages.Places("remaining", _place_names(remaining, language)),
     )
 
@@ -196,7 +198,7 @@ async def unsubscribe_everything(
     subscription = await subscriptions.unsubscribe_everything(session, public, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
-    erase = (_action(request, "erase", token),)
+    erase = (_action("erase", token),)
     return pages.page("unsubscribed_everything", lang or subscription.language, actions=erase)
 
 
@@ -215,7 +217,7 @@ async def erase_page(
     if subscription is None:
         return pages.page("unknown", lang or "sv")
     language = lang or subscription.language
-    actions = (_action(request, "erase", token),)
+    actions = (_action("erase", token),)
     return pages.page("erase", language, actions=actions, url=_url(request, "erase", token))
 
 

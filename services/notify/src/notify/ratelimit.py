@@ -8,17 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from notify.config import PublicSettings
-from shared.http import BodySizeLimit
 from shared.ratelimit import COUNT, PURGE, client_bucket, hit, rate_limit
 
 __all__ = [
     "COUNT",
     "PURGE",
     "FeedRateLimited",
-    "PublicBodyLimit",
     "RateLimited",
     "ReportRateLimited",
     "client_bucket",
@@ -46,18 +43,5 @@ FeedRateLimited = Annotated[None, Depends(limit_feeds)]
 ReportRateLimited = Annotated[None, Depends(limit_reports)]
 
 
+# The routes anyone may call, whose bodies have the tighter `max_body_bytes` limit.
 PUBLIC_PREFIXES = ("/subscriptions", "/contacts/", "/sms/")
-
-
-class PublicBodyLimit:
-    """The service-wide body cap, tighter on the routes anyone may call."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.limited = BodySizeLimit(app, max_bytes)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PUBLIC_PREFIXES):
-            await self.limited(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)

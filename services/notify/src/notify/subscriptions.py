@@ -24,6 +24,7 @@ from notify.domain import (
 from notify.errors import InvalidField
 from notify.models import Subscription
 from notify.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
+from shared import idempotency
 from shared.geo import Geometry
 
 # A second subscribe for the same person, place and municipality is the same subscription:
@@ -62,6 +63,13 @@ LOCK_ADDRESS = text("SELECT pg_advisory_xact_lock(hashtext('confirm:' || :addres
 OPT_OUT_CONTACTS = text(
     """
     UPDATE stakeholder_contact SET opted_out_at = coalesce(opted_out_at, now())
+    WHERE email = ANY(CAST(:addresses AS text[])) OR phone = ANY(CAST(:addresses AS text[]))
+    RETURNING id
+    """
+)
+DELETE_CONTACTS = text(
+    """
+    DELETE FROM stakeholder_contact
     WHERE email = ANY(CAST(:addresses AS text[])) OR phone = ANY(CAST(:addresses AS text[]))
     RETURNING id
     """
@@ -333,12 +341,18 @@ async def erase(session: AsyncSession, public: PublicSettings, token: str) -> st
 
 
 async def erase_person(session: AsyncSession, email: str | None, phone: str | None) -> int:
+    """Everything held about the person: their subscriptions, their addresses in the delivery
+    log, and their entries as an organisation's contact (with the stored responses that hold
+    them). Returns how many subscriptions went."""
     addresses = [a for a in (email, phone) if a is not None]
     ids = await session.exec(
         select(Subscription.id).where(
             or_(col(Subscription.email).in_(addresses), col(Subscription.phone).in_(addresses))
         )
     )
+    conn = await session.connection()
+    contacts = list((await conn.execute(DELETE_CONTACTS, {"addresses": addresses})).scalars())
+    await idempotency.forget(session, contacts)
     return await forget(session, list(ids), addresses)
 
 

@@ -12,6 +12,7 @@ from notify.config import WebhookSettings
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.models import Webhook
 from notify.staff_schemas import WebhookCreate
+from shared import idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 
@@ -60,4 +61,6 @@ async def list_webhooks(
 async def remove(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> None:
     webhook = await get(session, principal, webhook_id)
     await queue.cancel_queued(session, [webhook.id], "webhook removed")
+    # A replay of its registration would hand back the secret of a webhook that is gone.
+    await idempotency.forget(session, [webhook.id])
     await session.delete(webhook)

@@ -123,6 +123,9 @@ def fill(
     return head + b"".join(body)
 
 
+LEASE_RAN_SHORT = "not sent: the lease ran short"
+
+
 class SmtpChannel:
     """Sends over up to `connections` SMTP connections, reused across messages."""
 
@@ -133,8 +136,12 @@ class SmtpChannel:
         self._idle: asyncio.LifoQueue[aiosmtplib.SMTP] = asyncio.LifoQueue()
         self._slots = asyncio.Semaphore(settings.connections)
 
-    async def send(self, job: EmailJob) -> Outcome:
+    async def send(self, job: EmailJob, start_by: float | None = None) -> Outcome:
+        """Send over the first free connection; a job whose turn comes after `start_by` (the
+        event loop's clock) is not sent at all, so that its claim's lease still holds."""
         async with self._slots:
+            if start_by is not None and asyncio.get_running_loop().time() > start_by:
+                return failed(Status.TECHNICAL_FAILURE, "lease", LEASE_RAN_SHORT)
             try:
                 client = await self._client()
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
