@@ -93,6 +93,22 @@ def stakeholder_body(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
+def walk_facts(**overrides: Any) -> dict[str, Any]:
+    """The state a walk.scheduled / walk.rescheduled event carries."""
+    facts: dict[str, Any] = {
+        "walk_id": str(uuid.uuid4()),
+        "municipality_code": HOME,
+        "locality": "Forsheda",
+        "title": "Trygghetsvandring",
+        "area": square(),
+        "meeting_point": {"name": "Skolan", "location": point()},
+        "starts_at": "2027-10-14T18:30:00+02:00",
+        "light_condition": "after_dark",
+        "public_url": "https://trygg.example.se/walks/public/walks/1.html",
+    }
+    return {**facts, **overrides}
+
+
 def measure(key: str = "dept:0683:GATA", **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "measure_id": str(uuid.uuid4()),

@@ -25,6 +25,7 @@ from notify_testkit import (
     stakeholder_body,
     subscription_body,
     token,
+    walk_facts,
 )
 from shared.contracts.walks import (
     ActionPlanRevised,
@@ -55,20 +56,6 @@ async def resident(
     # Confirmation messages are not what these tests count.
     await conn.execute(text("DELETE FROM notification WHERE event_id LIKE 'confirmation:%'"))
     return uuid.UUID(str(id_))
-
-
-def _walk() -> dict[str, object]:
-    return {
-        "walk_id": str(uuid.uuid4()),
-        "municipality_code": "0683",
-        "locality": "Forsheda",
-        "title": "Trygghetsvandring",
-        "area": square(),
-        "meeting_point": {"name": "Skolan", "location": point()},
-        "starts_at": "2027-10-14T18:30:00+02:00",
-        "light_condition": "after_dark",
-        "public_url": "https://trygg.example.se/walks/public/walks/1.html",
-    }
 
 
 async def told(session: AsyncSession, event_id: str) -> list[Notification]:
@@ -259,7 +246,7 @@ class TestStakeholders:
     ) -> None:
         body = stakeholder_body(area=square(), categories=["lighting"])
         assert (await client.post("/stakeholders", json=body, headers=token())).status_code == 201
-        walk = WalkScheduled.model_validate(_walk())
+        walk = WalkScheduled.model_validate(walk_facts())
         meta = consumed(walk)
         await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
         [row] = await told(session, meta.id)
@@ -330,7 +317,7 @@ class TestFollowUps:
     ) -> None:
         invited = await resident(client, session, topics={"walk_invitations": "email"})
         await resident(client, session, email="plans@example.se", topics={"action_plans": "email"})
-        walk = WalkScheduled.model_validate(_walk())
+        walk = WalkScheduled.model_validate(walk_facts())
         meta = consumed(walk)
         await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
         assert [n.recipient_id for n in await told(session, meta.id)] == [invited]

@@ -27,13 +27,12 @@ from notify_testkit import (
     Receiver,
     consumed,
     load_sink,
-    point,
     published,
     serving,
     smtp_server,
-    square,
     subscription_body,
     tables_holding,
+    walk_facts,
 )
 from shared.auth import Principal
 from shared.contracts.walks import WalkScheduled
@@ -220,18 +219,11 @@ class TestEmail:
     ) -> None:
         await resident(rig, topics={"walk_invitations": "email"})
         event = WalkScheduled.model_validate(
-            {
-                "walk_id": str(uuid.uuid4()),
-                "municipality_code": "0683",
-                "locality": "Forsheda",
-                "title": "Trygghetsvandring",
-                "area": square(),
-                "meeting_point": {"name": "Skolan", "location": point()},
-                "starts_at": starts_at,
-                "pre_meeting_date": pre_meeting_date,
-                "light_condition": "after_dark",
-                "public_url": "https://trygg.example.se/walks/w",
-            }
+            walk_facts(
+                starts_at=starts_at,
+                pre_meeting_date=pre_meeting_date,
+                public_url="https://trygg.example.se/walks/w",
+            )
         )
         config = handlers.HandlerConfig(5, 0, rig.settings.cap)
         async with rig.sessionmaker() as session, session.begin():

@@ -23,12 +23,12 @@ from notify_testkit import (
     consumed,
     measure,
     plan_facts,
-    point,
     published,
     square,
     stakeholder_body,
     subscription_body,
     token,
+    walk_facts,
 )
 from shared.contracts.walks import (
     ActionPlanRevised,
@@ -103,20 +103,6 @@ def _plan(code: str, **overrides: object) -> dict[str, object]:
     return plan_facts(municipality_code=code, measures=[measure(f"dept:{code}:GATA")], **overrides)
 
 
-def _walk(code: str) -> dict[str, object]:
-    return {
-        "walk_id": str(uuid.uuid4()),
-        "municipality_code": code,
-        "locality": "Forsheda",
-        "title": "Trygghetsvandring",
-        "area": square(),
-        "meeting_point": {"name": "Skolan", "location": point()},
-        "starts_at": "2027-10-14T18:30:00+02:00",
-        "light_condition": "after_dark",
-        "public_url": "https://trygg.example.se/walks/public/walks/1.html",
-    }
-
-
 def _measure_changed(code: str, status: str) -> MeasureStatusChanged:
     facts = _plan(code)
     return MeasureStatusChanged.model_validate(
@@ -153,8 +139,14 @@ def _events(code: str) -> list[tuple[Contract, Handler]]:
             ActionPlanWithdrawn.model_validate({**_plan(code), "withdrawn_at": now, "reason": "X"}),
             handlers.on_action_plan_withdrawn,
         ),
-        (WalkScheduled.model_validate(_walk(code)), handlers.on_walk_scheduled),
-        (WalkRescheduled.model_validate(_walk(code)), handlers.on_walk_rescheduled),
+        (
+            WalkScheduled.model_validate(walk_facts(municipality_code=code)),
+            handlers.on_walk_scheduled,
+        ),
+        (
+            WalkRescheduled.model_validate(walk_facts(municipality_code=code)),
+            handlers.on_walk_rescheduled,
+        ),
         (_measure_changed(code, "done"), handlers.on_measure_status_changed),
         (_measure_changed(code, "in_progress"), handlers.on_measure_status_changed),
     ]

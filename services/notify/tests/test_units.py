@@ -18,7 +18,11 @@ from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.render import Renderer
 from notify.staff_schemas import EventType
-from notify_testkit import measure, plan_facts, point, square
+from notify_testkit import (
+    measure,
+    plan_facts,
+    walk_facts,
+)
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -195,20 +199,6 @@ class TestSignature:
         assert new_secret() != new_secret()
 
 
-def _walk() -> dict[str, Any]:
-    return {
-        "walk_id": str(uuid.uuid4()),
-        "municipality_code": "0683",
-        "locality": "Forsheda",
-        "title": "Trygghetsvandring",
-        "area": square(),
-        "meeting_point": {"name": "Skolan", "location": point()},
-        "starts_at": "2027-10-14T18:30:00+02:00",
-        "light_condition": "after_dark",
-        "public_url": "https://example.se/w",
-    }
-
-
 def _data(contract: type[Contract], facts: dict[str, Any]) -> dict[str, Any]:
     """What an event's data holds: every field of the contract, nulls included."""
     return contract.model_validate(facts).model_dump(mode="json")
@@ -224,8 +214,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "plan_withdrawn": _data(
         ActionPlanWithdrawn, {**plan_facts(), "withdrawn_at": NOW, "reason": "Ersatt."}
     ),
-    "walk_scheduled": _data(WalkScheduled, _walk()),
-    "walk_rescheduled": _data(WalkRescheduled, _walk()),
+    "walk_scheduled": _data(WalkScheduled, walk_facts(public_url="https://example.se/w")),
+    "walk_rescheduled": _data(WalkRescheduled, walk_facts(public_url="https://example.se/w")),
     "measure_done": _data(
         MeasureStatusChanged,
         {
