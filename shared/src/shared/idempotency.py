@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from alembic import op
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -191,51 +190,3 @@ async def purge(session: AsyncSession, ttl_hours: float = TTL_HOURS, batch: int 
     conn = await session.connection()
     result = await conn.execute(PURGE, {"ttl_s": ttl_hours * 3600.0, "batch": batch})
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# --- migrations ---------------------------------------------------------------------------------
-
-
-def create_table() -> None:
-    """The `idempotency_key` table, for a service's Alembic migration."""
-    op.execute(
-        """
-        CREATE TABLE idempotency_key (
-          subject text NOT NULL,
-          route text NOT NULL,
-          key text NOT NULL,
-          request_hash text NOT NULL,
-          response_status integer,
-          response_body jsonb,
-          created_at timestamptz NOT NULL DEFAULT now(),
-          CONSTRAINT pk_idempotency_key PRIMARY KEY (subject, route, key)
-        )
-        """
-    )
-    op.execute("CREATE INDEX ix_idempotency_key_created_at ON idempotency_key (created_at)")
-
-
-def drop_table() -> None:
-    op.execute("DROP TABLE idempotency_key")
-
-
-def add_scope_columns() -> None:
-    """Whose a stored response is and what it holds, for a service's Alembic migration.
-
-    Responses stored before have no municipality: they are replayed to no one (see `_replay`).
-    """
-    op.execute(
-        "ALTER TABLE idempotency_key ADD COLUMN municipality_code text, "
-        "ADD COLUMN resource_ids text[] NOT NULL DEFAULT '{}', ADD COLUMN erased_at timestamptz"
-    )
-    op.execute(
-        "CREATE INDEX ix_idempotency_key_resource_ids ON idempotency_key USING gin (resource_ids)"
-    )
-
-
-def drop_scope_columns() -> None:
-    op.execute("DROP INDEX ix_idempotency_key_resource_ids")
-    op.execute(
-        "ALTER TABLE idempotency_key DROP COLUMN erased_at, DROP COLUMN resource_ids, "
-        "DROP COLUMN municipality_code"
-    )

@@ -10,7 +10,6 @@ import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from alembic import op
 from fastapi import Request
 from pydantic import SecretStr
 from sqlalchemy import text
@@ -65,21 +64,3 @@ def rate_limit(
             )
 
     return limit
-
-
-def create_table() -> None:
-    """The `rate_limit` table, for a service's Alembic migration."""
-    op.execute(
-        """
-        CREATE TABLE rate_limit (
-          bucket text NOT NULL,
-          window_start timestamptz NOT NULL,
-          hits integer NOT NULL,
-          CONSTRAINT pk_rate_limit PRIMARY KEY (bucket, window_start)
-        )
-        """
-    )
-
-
-def drop_table() -> None:
-    op.execute("DROP TABLE rate_limit")

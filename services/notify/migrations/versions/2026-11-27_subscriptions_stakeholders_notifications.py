@@ -6,8 +6,6 @@ Revises: notify0001
 
 from alembic import op
 
-from shared import idempotency
-
 revision = "notify0002"
 down_revision = "notify0001"
 branch_labels = None
@@ -213,16 +211,30 @@ TABLES = [
     """,
 ]
 
+IDEMPOTENCY_KEY = """
+CREATE TABLE idempotency_key (
+  subject text NOT NULL,
+  route text NOT NULL,
+  key text NOT NULL,
+  request_hash text NOT NULL,
+  response_status integer,
+  response_body jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT pk_idempotency_key PRIMARY KEY (subject, route, key)
+)
+"""
+
 
 def upgrade() -> None:
     for statement in TABLES:
         op.execute(statement)
     op.execute(QUIET_UNTIL)
-    idempotency.create_table()
+    op.execute(IDEMPOTENCY_KEY)
+    op.execute("CREATE INDEX ix_idempotency_key_created_at ON idempotency_key (created_at)")
 
 
 def downgrade() -> None:
-    idempotency.drop_table()
+    op.execute("DROP TABLE idempotency_key")
     op.execute("DROP FUNCTION notify_quiet_until(time, time, timestamptz)")
     for table in (
         "rate_limit",

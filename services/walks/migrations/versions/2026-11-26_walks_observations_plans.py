@@ -6,8 +6,6 @@ Revises: walks0001
 
 from alembic import op
 
-from shared import idempotency
-
 revision = "walks0002"
 down_revision = "walks0001"
 branch_labels = None
@@ -165,15 +163,29 @@ TABLES = [
     "CREATE INDEX ix_measure_responsible ON measure (responsible_key)",
 ]
 
+IDEMPOTENCY_KEY = """
+CREATE TABLE idempotency_key (
+  subject text NOT NULL,
+  route text NOT NULL,
+  key text NOT NULL,
+  request_hash text NOT NULL,
+  response_status integer,
+  response_body jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT pk_idempotency_key PRIMARY KEY (subject, route, key)
+)
+"""
+
 
 def upgrade() -> None:
     for statement in TABLES:
         op.execute(statement)
-    idempotency.create_table()
+    op.execute(IDEMPOTENCY_KEY)
+    op.execute("CREATE INDEX ix_idempotency_key_created_at ON idempotency_key (created_at)")
 
 
 def downgrade() -> None:
-    idempotency.drop_table()
+    op.execute("DROP TABLE idempotency_key")
     for table in ("measure", "action_plan", "protocol", "observation_category"):
         op.execute(f"DROP TABLE {table}")
     for table in ("observation", "participant", "walk"):

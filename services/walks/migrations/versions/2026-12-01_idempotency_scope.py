@@ -4,7 +4,7 @@ Revision ID: walks0003
 Revises: walks0002
 """
 
-from shared import idempotency
+from alembic import op
 
 revision = "walks0003"
 down_revision = "walks0002"
@@ -13,8 +13,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    idempotency.add_scope_columns()
+    # Responses stored before have no municipality: they are replayed to no one.
+    op.execute(
+        "ALTER TABLE idempotency_key ADD COLUMN municipality_code text, "
+        "ADD COLUMN resource_ids text[] NOT NULL DEFAULT '{}', ADD COLUMN erased_at timestamptz"
+    )
+    op.execute(
+        "CREATE INDEX ix_idempotency_key_resource_ids ON idempotency_key USING gin (resource_ids)"
+    )
 
 
 def downgrade() -> None:
-    idempotency.drop_scope_columns()
+    op.execute("DROP INDEX ix_idempotency_key_resource_ids")
+    op.execute(
+        "ALTER TABLE idempotency_key DROP COLUMN erased_at, DROP COLUMN resource_ids, "
+        "DROP COLUMN municipality_code"
+    )

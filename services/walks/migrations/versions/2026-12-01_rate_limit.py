@@ -4,7 +4,7 @@ Revision ID: walks0005
 Revises: walks0004
 """
 
-from shared import ratelimit
+from alembic import op
 
 revision = "walks0005"
 down_revision = "walks0004"
@@ -13,8 +13,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    ratelimit.create_table()
+    op.execute(
+        """
+        CREATE TABLE rate_limit (
+          bucket text NOT NULL,
+          window_start timestamptz NOT NULL,
+          hits integer NOT NULL,
+          CONSTRAINT pk_rate_limit PRIMARY KEY (bucket, window_start)
+        )
+        """
+    )
 
 
 def downgrade() -> None:
-    ratelimit.drop_table()
+    op.execute("DROP TABLE rate_limit")
