@@ -1,7 +1,8 @@
-"""Alembic environment of the patrols service: its own history, its own database."""
+"""Alembic environment of the patrols service: its own history, its own database, and every
+table it has as the metadata to compare with (`alembic revision --autogenerate`)."""
 
 from patrols.config import Settings
+from patrols.tables import metadata
 from shared.alembic_env import run_migrations
-from shared.db import metadata
 
-run_migrations(Settings().db.url, metadata)
+run_migrations(Settings().db.url, metadata())

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,14 +12,44 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.settings import DatabaseSettings
 
 # Explicit constraint names, so Alembic migrations can refer to them.
-SQLModel.metadata.naming_convention = {
+NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+SQLModel.metadata.naming_convention = NAMING
 metadata: MetaData = SQLModel.metadata
+# Tables of the shared library that only some services have (idempotency keys, rate limits):
+# kept out of SQLModel's metadata, which holds what every importing process has.
+optional_tables = MetaData(naming_convention=NAMING)
+
+
+def service_metadata(service: str, *optional: Table) -> MetaData:
+    """Every table of one service's database, for Alembic and the schema test: the models of
+    the service's own package, the outbox and the inbox, and the optional tables it has. (A
+    process may hold several services' models, as the tests do; SQLModel's metadata holds all.)"""
+    from shared.inbox import InboxMessage
+    from shared.outbox import OutboxMessage
+
+    combined = MetaData(naming_convention=NAMING)
+    for model in [OutboxMessage, InboxMessage, *_models_of(service)]:
+        model.__table__.to_metadata(combined)  # type: ignore[attr-defined]
+    for table in optional:
+        table.to_metadata(combined)
+    return combined
+
+
+def _models_of(service: str) -> list[type[SQLModel]]:
+    found, pending = [], list(SQLModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if hasattr(model, "__table__") and model.__module__.split(".")[0] == service:
+            found.append(model)
+    return found
+
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 

@@ -24,11 +24,12 @@ from typing import Annotated, Any
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Text, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import Principal
+from shared.db import optional_tables
 from shared.problems import Conflict, Forbidden, InvalidInput, problem_responses
 
 HEADER = "Idempotency-Key"
@@ -48,6 +49,25 @@ IdempotencyKey = Annotated[
         ),
     ),
 ]
+
+
+# The stored responses; a service whose POST routes take an Idempotency-Key has this table.
+IDEMPOTENCY_KEY = Table(
+    "idempotency_key",
+    optional_tables,
+    Column("subject", Text, primary_key=True),
+    Column("route", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("request_hash", Text, nullable=False),
+    Column("response_status", Integer),
+    Column("response_body", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("municipality_code", Text),
+    Column("resource_ids", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("erased_at", DateTime(timezone=True)),
+    Index("ix_idempotency_key_created_at", "created_at"),
+    Index("ix_idempotency_key_resource_ids", "resource_ids", postgresql_using="gin"),
+)
 
 
 class IdempotencyKeyReused(InvalidInput):

@@ -12,10 +12,20 @@ from datetime import datetime
 
 from fastapi import Request
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import Column, DateTime, Integer, Table, Text, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import optional_tables
 from shared.problems import TooManyRequests
+
+# Hits per hashed client and minute; a service that limits its public routes has this table.
+RATE_LIMIT = Table(
+    "rate_limit",
+    optional_tables,
+    Column("bucket", Text, primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
 
 COUNT = text(
     """

@@ -16,9 +16,11 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, MetaData, String, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import mint_token
@@ -267,3 +269,38 @@ def bearer(
     """Authorization headers with a development token."""
     token = mint_token(settings or AuthSettings(), subject, scopes, municipalities)
     return {"Authorization": f"Bearer {token}"}
+
+
+# Tables PostGIS creates in every database it is enabled in; no service's models hold them.
+EXTENSION_TABLES = {"spatial_ref_sys"}
+
+
+def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "table" and name in EXTENSION_TABLES)
+
+
+def _type_differs(
+    context: Any, inspected: Any, modelled: Any, inspected_type: Any, modelled_type: Any
+) -> bool | None:
+    """PostgreSQL keeps `text` and `varchar` without a length the same way: a model's plain
+    string and a migration's `text` agree. Anything else Alembic decides (None)."""
+    unwrapped = [getattr(t, "impl", t) for t in (inspected_type, modelled_type)]
+    unbounded = [isinstance(t, String) and t.length is None for t in unwrapped]
+    return False if all(unbounded) else None
+
+
+async def schema_differences(url: str, metadata: MetaData) -> list[Any]:
+    """What Alembic's autogenerate would change to make the database at `url` match the
+    models: empty when the migrations and the models describe the same schema."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def compare(sync_conn: Connection) -> list[Any]:
+                options = {"compare_type": _type_differs, "include_object": _ours}
+                context = MigrationContext.configure(sync_conn, opts=options)
+                return list(compare_metadata(context, metadata))
+
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()
