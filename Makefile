@@ -9,6 +9,7 @@ help:
 	@echo "make up      start PostgreSQL, Kafka and the four services (prints the /docs URLs)"
 	@echo "make down    stop exactly what make up started"
 	@echo "make test    bring up a separate test stack and run lint and every test tier"
+	@echo "make test-unit  run the unit tier only: no PostgreSQL, no Kafka, nothing brought up"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
 
@@ -34,6 +35,13 @@ fmt:
 
 test:
 	@deploy/test-stack.sh run
+
+# Every test not marked as needing PostgreSQL (`service`) or Kafka (`kafka`). TRYGG_TEST_STACK is
+# emptied so that a test reaching for the stack fails at once rather than finding one left up.
+test-unit:
+	@test -x .venv/bin/python || uv sync --frozen --quiet
+	TRYGG_ENVIRONMENT=development TRYGG_TEST_STACK= \
+		.venv/bin/python -m pytest -m "not service and not kafka" $(ARGS)
 
 schemas:
 	.venv/bin/python -m shared.schemas write
