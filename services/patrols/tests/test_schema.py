@@ -1,0 +1,15 @@
+"""The models and the migrations describe one schema: a column or index added to a model
+without a migration (or the other way round) fails here."""
+
+import pytest
+
+from shared.testing import TestStack, migrate, recreate_database, schema_differences
+from patrols.tables import metadata
+
+pytestmark = pytest.mark.service
+
+
+async def test_the_migrated_database_is_what_the_models_say(stack: TestStack) -> None:
+    url = await recreate_database(stack, "patrols_schema")
+    await migrate("patrols", url)
+    assert await schema_differences(url, metadata()) == []
