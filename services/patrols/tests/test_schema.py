@@ -3,8 +3,8 @@ without a migration (or the other way round) fails here."""
 
 import pytest
 
-from shared.testing import TestStack, migrate, recreate_database, schema_differences
 from patrols.tables import metadata
+from shared.testing import TestStack, migrate, recreate_database, schema_differences
 
 pytestmark = pytest.mark.service
 
