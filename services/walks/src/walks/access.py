@@ -9,11 +9,12 @@ observations need not be the official who answers for what is made public.
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Security
 
 from shared import idempotency
 from shared.auth import AUTH_PROBLEMS, Principal, authenticate
 from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
+from walks.config import SettingsDep
 
 READ = "walks:read"
 WRITE = "walks:write"
@@ -26,9 +27,8 @@ Publisher = Annotated[Principal, Security(authenticate, scopes=[PUBLISH])]
 Admin = Annotated[Principal, Security(authenticate, scopes=[ADMIN])]
 
 
-def public_base_url(request: Request) -> str:
-    base: str = request.app.state.settings.public_base_url
-    return base.rstrip("/")
+def public_base_url(settings: SettingsDep) -> str:
+    return settings.public_base_url.rstrip("/")
 
 
 BaseUrl = Annotated[str, Depends(public_base_url)]

@@ -17,7 +17,7 @@ from shared.problems import InvalidInput, TooManyRequests, problem_responses
 from shared.ratelimit import rate_limit
 from walks import pages, plans, protocol
 from walks.access import BaseUrl
-from walks.config import PublicSettings
+from walks.config import PublicSettings, app_settings
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
 from walks.observation_schemas import PublicProtocol
 from walks.plan_schemas import PublicPlan
@@ -25,8 +25,7 @@ from walks.schemas import PublicWalk
 
 
 def _public(request: Request) -> PublicSettings:
-    settings: PublicSettings = request.app.state.settings.public
-    return settings
+    return app_settings(request).public
 
 
 def _salt(request: Request) -> SecretStr:
