@@ -15,6 +15,7 @@ from shared import idempotency
 from shared.auth import AUTH_PROBLEMS, Principal, authenticate
 from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
 from walks.config import SettingsDep
+from walks.errors import WalkNotFound, WalkStatusConflict
 
 READ = "walks:read"
 WRITE = "walks:write"
@@ -37,3 +38,7 @@ BaseUrl = Annotated[str, Depends(public_base_url)]
 BODY_PROBLEMS = problem_responses(BadRequest, PayloadTooLarge)
 LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
 CREATED = {**idempotency.PROBLEMS, **LISTED, **BODY_PROBLEMS}
+# Routes on one walk, and on what it holds: the walk may not exist, or not be in the status.
+ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
+WALK_TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
+WALK_CHANGE = {**WALK_TRANSITION, **BODY_PROBLEMS}

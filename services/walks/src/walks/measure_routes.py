@@ -20,6 +20,7 @@ from walks.errors import (
     PlanNotFound,
     PlanStatusConflict,
 )
+from walks.fields import Municipality
 from walks.measure_schemas import (
     MeasureChange,
     MeasureCreate,
@@ -28,7 +29,6 @@ from walks.measure_schemas import (
     MeasureStatusChange,
 )
 from walks.views import measure_read
-from walks.walk_routes import Municipality
 
 router = APIRouter(tags=["action plans"])
 

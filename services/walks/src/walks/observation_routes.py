@@ -13,10 +13,10 @@ from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
 from walks import observations, service
-from walks.access import BODY_PROBLEMS, Admin, Reader, Writer
+from walks.access import BODY_PROBLEMS, ON_WALK, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
-from walks.errors import ObservationNotFound, WalkNotFound
-from walks.fields import Day
+from walks.errors import ObservationNotFound
+from walks.fields import BBoxFilter, Day, Locality, Municipality
 from walks.models import Observation, Walk
 from walks.observation_schemas import (
     BatchResult,
@@ -28,11 +28,9 @@ from walks.observation_schemas import (
     ObservationFeature,
 )
 from walks.views import observation_feature
-from walks.walk_routes import BBoxFilter, Locality, Municipality
 
 router = APIRouter(tags=["observations"])
 
-ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
 # 409: the walk is no longer planned, an id is another observation's, or the walk is full.
 UPLOAD = {**ON_WALK, **problem_responses(Conflict), **BODY_PROBLEMS}
 MunicipalityPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", examples=["0683"])]

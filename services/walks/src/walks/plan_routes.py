@@ -29,7 +29,7 @@ from walks.errors import (
     WalkNotFound,
     WalkStatusConflict,
 )
-from walks.fields import Day
+from walks.fields import BBoxFilter, Day, Locality, Municipality, geometry
 from walks.models import ActionPlan
 from walks.plan_schemas import (
     PlanAreaCollection,
@@ -43,8 +43,7 @@ from walks.plan_schemas import (
     PlanRevise,
     PlanWithdraw,
 )
-from walks.views import geometry, plan_read, plan_summary
-from walks.walk_routes import BBoxFilter, Locality, Municipality
+from walks.views import plan_read, plan_summary
 
 router = APIRouter(tags=["action plans"])
 

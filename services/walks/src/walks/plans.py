@@ -21,6 +21,8 @@ from walks.errors import (
     PlanUnchanged,
     WalkStatusConflict,
 )
+from walks.fields import geometry
+from walks.links import plan_url
 from walks.measure_schemas import MeasureCreate, Organisation
 from walks.models import ActionPlan, Measure, Observation, Walk
 from walks.plan_schemas import (
@@ -31,7 +33,7 @@ from walks.plan_schemas import (
     PlanWithdraw,
     PublicPlan,
 )
-from walks.views import geometry, measure_read, plan_url, public_plan
+from walks.views import measure_read, public_plan
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.PUBLISHED)
 

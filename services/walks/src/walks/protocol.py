@@ -12,6 +12,8 @@ from shared.outbox import emit
 from walks import observations, service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ProtocolNotFound, WalkNotFound, WalkStatusConflict
+from walks.fields import geometry
+from walks.links import protocol_url
 from walks.models import Observation, Participant, Protocol, Walk
 from walks.observation_schemas import (
     InternalProtocol,
@@ -21,7 +23,7 @@ from walks.observation_schemas import (
     PublicProtocol,
 )
 from walks.schemas import PublicWalk
-from walks.views import geometry, protocol_url, public_walk
+from walks.views import public_walk
 
 PUBLISHED = (WalkStatus.PROTOCOL_PUBLISHED, WalkStatus.FOLLOWED_UP)
 PUBLIC_OBSERVATION = {

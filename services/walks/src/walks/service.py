@@ -17,6 +17,8 @@ from shared.pagination import PageParams, fetch
 from shared.problems import InvalidInput, json_pointer
 from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, WalkNotFound, WalkStatusConflict
+from walks.fields import geometry
+from walks.links import walk_url
 from walks.models import Observation, Participant, Walk
 from walks.schemas import (
     FollowUpWalkCreate,
@@ -25,7 +27,7 @@ from walks.schemas import (
     WalkCreate,
     WalkDetails,
 )
-from walks.views import geometry, meeting_point, walk_url
+from walks.views import meeting_point
 
 # A clock a little ahead of ours is not a walk in the future.
 CLOCK_SKEW = timedelta(minutes=10)

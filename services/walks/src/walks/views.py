@@ -1,32 +1,13 @@
-"""Output models built from rows, and the public links to walks, protocols and plans."""
+"""Output models built from rows."""
 
-import uuid
-from typing import Any
-
-from shared import geo
 from walks.domain import OPEN_MEASURE_STATUSES, MeasureStatus, PlanStatus, WalkStatus, today
-from walks.fields import NamedPlace
+from walks.fields import NamedPlace, geometry
+from walks.links import plan_url, protocol_url, walk_url
 from walks.measure_schemas import MeasureRead, OrganisationRead
 from walks.models import ActionPlan, Measure, Observation, Participant, Walk
 from walks.observation_schemas import ObservationFeature, ObservationProperties
 from walks.plan_schemas import PlanRead, PlanSummary, PublicMeasure, PublicPlan
 from walks.schemas import ContactRead, ParticipantRead, PublicWalk, WalkRead
-
-
-def walk_url(base: str, walk_id: uuid.UUID) -> str:
-    return f"{base}/public/walks/{walk_id}.html"
-
-
-def protocol_url(base: str, walk_id: uuid.UUID, html: bool = True) -> str:
-    return f"{base}/public/walks/{walk_id}/protocol{'.html' if html else ''}"
-
-
-def plan_url(base: str, plan_id: uuid.UUID) -> str:
-    return f"{base}/public/action-plans/{plan_id}.html"
-
-
-def geometry(value: Any) -> Any:
-    return geo.from_db(value) if value is not None else None
 
 
 def meeting_point(walk: Walk) -> NamedPlace:

@@ -6,25 +6,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from shared import geo, idempotency
-from shared.auth import AUTH_PROBLEMS
+from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import problem_responses
 from walks import participants, protocol, service
 from walks.access import (
-    BODY_PROBLEMS,
     CREATED,
     LISTED,
+    ON_WALK,
+    WALK_CHANGE,
+    WALK_TRANSITION,
     BaseUrl,
     Publisher,
     Reader,
     Writer,
 )
 from walks.domain import WalkStatus
-from walks.errors import ParticipantNotFound, WalkNotFound, WalkStatusConflict
-from walks.fields import NO_NUL, Day
+from walks.errors import ParticipantNotFound
+from walks.fields import BBoxFilter, Day, Locality, Municipality
 from walks.observation_schemas import InternalProtocol, ProtocolPublish, PublicProtocol
 from walks.schemas import (
     FollowUpWalkCreate,
@@ -40,16 +41,6 @@ from walks.schemas import (
 from walks.views import participant_read, walk_read
 
 router = APIRouter(tags=["walks"])
-
-ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
-TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
-CHANGE = {**TRANSITION, **BODY_PROBLEMS}
-
-Municipality = Annotated[
-    str | None, Query(pattern=r"^[0-9]{4}$", description="A municipality code the token covers.")
-]
-Locality = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
-BBoxFilter = Annotated[geo.BBox | None, Depends(geo.bbox_param)]
 
 
 def walk_filter(
@@ -110,7 +101,7 @@ async def get_walk(
     "/walks/{walk_id}",
     response_model=WalkRead,
     summary="Change a planned walk",
-    responses=CHANGE,
+    responses=WALK_CHANGE,
 )
 async def change_walk(
     walk_id: uuid.UUID, body: WalkChange, session: SessionDep, principal: Writer, base: BaseUrl
@@ -123,7 +114,7 @@ async def change_walk(
     "/walks/{walk_id}/conduct",
     response_model=WalkRead,
     summary="Record that a walk took place",
-    responses=CHANGE,
+    responses=WALK_CHANGE,
 )
 async def conduct_walk(
     walk_id: uuid.UUID, body: WalkConduct, session: SessionDep, principal: Writer, base: BaseUrl
@@ -137,7 +128,7 @@ async def conduct_walk(
     status_code=201,
     response_model=WalkRead,
     summary="Schedule a follow-up walk",
-    responses=CHANGE,
+    responses=WALK_CHANGE,
 )
 async def schedule_follow_up(
     walk_id: uuid.UUID,
@@ -164,7 +155,7 @@ async def schedule_follow_up(
     status_code=201,
     response_model=ParticipantRead,
     summary="Add a participant",
-    responses=CHANGE,
+    responses=WALK_CHANGE,
 )
 async def add_participant(
     walk_id: uuid.UUID,
@@ -236,7 +227,7 @@ async def remove_participant(
     "/walks/{walk_id}/protocol",
     response_model=InternalProtocol,
     summary="Get a walk's protocol",
-    responses=TRANSITION,
+    responses=WALK_TRANSITION,
 )
 async def get_protocol(
     walk_id: uuid.UUID, session: SessionDep, principal: Reader, base: BaseUrl
@@ -249,7 +240,7 @@ async def get_protocol(
     "/walks/{walk_id}/protocol/publish",
     response_model=PublicProtocol,
     summary="Publish a walk's protocol",
-    responses=CHANGE,
+    responses=WALK_CHANGE,
 )
 async def publish_protocol(
     walk_id: uuid.UUID,
