@@ -7,7 +7,9 @@ from walks import (
     measure_routes,
     observation_routes,
     pages,
+    participant_routes,
     plan_routes,
+    protocol_routes,
     public_routes,
     walk_routes,
 )
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[
             walk_routes.router,
+            participant_routes.router,
+            protocol_routes.router,
             observation_routes.router,
             plan_routes.router,
             measure_routes.router,

@@ -30,7 +30,7 @@ from walks.errors import (
     WalkStatusConflict,
 )
 from walks.fields import BBoxFilter, Day, Locality, Municipality, geometry
-from walks.models import ActionPlan
+from walks.plan_models import ActionPlan
 from walks.plan_schemas import (
     PlanAreaCollection,
     PlanAreaFeature,
@@ -42,8 +42,9 @@ from walks.plan_schemas import (
     PlanRead,
     PlanRevise,
     PlanWithdraw,
+    plan_read,
+    plan_summary,
 )
-from walks.views import plan_read, plan_summary
 
 router = APIRouter(tags=["action plans"])
 

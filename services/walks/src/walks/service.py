@@ -1,4 +1,4 @@
-"""Use cases of walks: schedule, change, conduct, follow up; who takes part."""
+"""Use cases of walks: schedule, change, conduct, follow up; how many took part, by role."""
 
 import uuid
 from dataclasses import dataclass
@@ -19,15 +19,17 @@ from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, WalkNotFound, WalkStatusConflict
 from walks.fields import geometry
 from walks.links import walk_url
-from walks.models import Observation, Participant, Walk
+from walks.models import Walk
+from walks.observation_models import Observation
+from walks.participant_models import Participant
 from walks.schemas import (
     FollowUpWalkCreate,
     WalkChange,
     WalkConduct,
     WalkCreate,
     WalkDetails,
+    meeting_point,
 )
-from walks.views import meeting_point
 
 # A clock a little ahead of ours is not a walk in the future.
 CLOCK_SKEW = timedelta(minutes=10)
