@@ -3,17 +3,15 @@
 from fastapi import FastAPI
 
 from shared.app import create_service_app
-from walks import (
-    measure_routes,
-    observation_routes,
-    pages,
-    participant_routes,
-    plan_routes,
-    protocol_routes,
-    public_routes,
-    walk_routes,
-)
 from walks.config import Settings
+from walks.measures import routes as measure_routes
+from walks.observations import routes as observation_routes
+from walks.participants import routes as participant_routes
+from walks.plans import routes as plan_routes
+from walks.protocols import routes as protocol_routes
+from walks.public import pages
+from walks.public import routes as public_routes
+from walks.walks import routes as walk_routes
 
 DESCRIPTION = """Safety walks (trygghetsvandringar), their observations and protocols, and the
 action plans they produce.

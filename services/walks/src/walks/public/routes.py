@@ -15,13 +15,12 @@ from pydantic import SecretStr
 from shared.db import SessionDep
 from shared.problems import InvalidInput, TooManyRequests, problem_responses
 from shared.ratelimit import rate_limit
-from walks import pages
-from walks import public_service as service
 from walks.access import BaseUrl
 from walks.config import PublicSettings, app_settings
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
-from walks.protocol_schemas import PublicProtocol
-from walks.public_schemas import PublicPlan, PublicWalk
+from walks.protocols.schemas import PublicProtocol
+from walks.public import pages, service
+from walks.public.schemas import PublicPlan, PublicWalk
 
 
 def _public(request: Request) -> PublicSettings:

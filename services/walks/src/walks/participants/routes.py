@@ -10,10 +10,10 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
-from walks import participants
 from walks.access import ON_WALK, WALK_CHANGE, Reader, Writer
 from walks.errors import ParticipantNotFound
-from walks.participant_schemas import (
+from walks.participants import service as participants
+from walks.participants.schemas import (
     ParticipantCreate,
     ParticipantPage,
     ParticipantRead,

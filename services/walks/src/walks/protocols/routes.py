@@ -5,9 +5,9 @@ import uuid
 from fastapi import APIRouter
 
 from shared.db import SessionDep
-from walks import protocol
 from walks.access import WALK_CHANGE, WALK_TRANSITION, BaseUrl, Publisher, Reader
-from walks.protocol_schemas import InternalProtocol, ProtocolPublish, PublicProtocol
+from walks.protocols import service as protocol
+from walks.protocols.schemas import InternalProtocol, ProtocolPublish, PublicProtocol
 
 router = APIRouter(tags=["walks"])
 

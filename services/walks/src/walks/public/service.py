@@ -6,12 +6,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from walks.domain import PlanStatus
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
-from walks.models import Walk
-from walks.plan_models import ActionPlan
-from walks.plans import measures_of
-from walks.protocol_models import Protocol
-from walks.protocol_schemas import PublicProtocol
-from walks.public_schemas import PublicPlan, PublicWalk, public_plan, public_walk
+from walks.plans.models import ActionPlan
+from walks.plans.service import measures_of
+from walks.protocols.models import Protocol
+from walks.protocols.schemas import PublicProtocol
+from walks.public.schemas import PublicPlan, PublicWalk, public_plan, public_walk
+from walks.walks.models import Walk
 
 
 async def public_protocol(session: AsyncSession, walk_id: uuid.UUID) -> PublicProtocol:

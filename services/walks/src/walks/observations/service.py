@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared import geo
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
-from walks import service as walk_service
 from walks.domain import (
     DEFAULT_CATEGORIES,
     MAX_OBSERVATIONS_PER_WALK,
@@ -28,9 +27,10 @@ from walks.errors import (
     TooManyObservations,
     WalkStatusConflict,
 )
-from walks.models import Walk
-from walks.observation_models import Observation, ObservationCategory
-from walks.observation_schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
+from walks.observations.models import Observation, ObservationCategory
+from walks.observations.schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 Labels = dict[str, dict[str, str]]
 """Category labels by municipality, then by code."""

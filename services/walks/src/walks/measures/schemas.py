@@ -32,7 +32,7 @@ from walks.fields import (
     located,
     refuse_null,
 )
-from walks.measure_models import Measure
+from walks.measures.models import Measure
 
 
 class Organisation(BaseModel):

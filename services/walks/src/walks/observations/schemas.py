@@ -29,7 +29,7 @@ from walks.fields import (
     geometry,
     text,
 )
-from walks.observation_models import Observation
+from walks.observations.models import Observation
 
 
 class PhotoReference(BaseModel):

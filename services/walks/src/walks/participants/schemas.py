@@ -10,7 +10,7 @@ from shared.pagination import Page
 from walks import examples
 from walks.domain import ParticipantRole
 from walks.fields import Email, Input, Phone, ShortText, absent, refuse_null
-from walks.participant_models import Participant
+from walks.participants.models import Participant
 
 
 class ContactCreate(BaseModel):

@@ -12,15 +12,13 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
-from walks import observations
-from walks import service as walk_service
 from walks.access import BODY_PROBLEMS, ON_WALK, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
 from walks.errors import ObservationNotFound
 from walks.fields import BBoxFilter, Day, Locality, Municipality
-from walks.models import Walk
-from walks.observation_models import Observation
-from walks.observation_schemas import (
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.observations.schemas import (
     BatchResult,
     CategoryChange,
     CategoryRead,
@@ -30,6 +28,8 @@ from walks.observation_schemas import (
     ObservationFeature,
     observation_feature,
 )
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 router = APIRouter(tags=["observations"])
 

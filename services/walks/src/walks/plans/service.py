@@ -12,8 +12,6 @@ from shared import geo, idempotency
 from shared.auth import Principal
 from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import emit
-from walks import observations
-from walks import service as walk_service
 from walks.domain import PlanStatus, WalkStatus, utcnow
 from walks.errors import (
     InvalidField,
@@ -24,18 +22,20 @@ from walks.errors import (
 )
 from walks.fields import geometry
 from walks.links import plan_url
-from walks.measure_models import Measure
-from walks.measure_schemas import MeasureCreate, Organisation, measure_read
-from walks.models import Walk
-from walks.observation_models import Observation
-from walks.plan_models import ActionPlan
-from walks.plan_schemas import (
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureCreate, Organisation, measure_read
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.plans.models import ActionPlan
+from walks.plans.schemas import (
     PlanChange,
     PlanCreate,
     PlanFromWalkCreate,
     PlanRevise,
     PlanWithdraw,
 )
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.PUBLISHED)
 

@@ -9,10 +9,10 @@ from shared import geo
 from walks.domain import LightCondition, MeasureStatus, PlanStatus, Priority, WalkStatus
 from walks.fields import NamedPlace, geometry
 from walks.links import plan_url, protocol_url
-from walks.measure_models import Measure
-from walks.models import Walk
-from walks.plan_models import ActionPlan
-from walks.schemas import walk_read
+from walks.measures.models import Measure
+from walks.plans.models import ActionPlan
+from walks.walks.models import Walk
+from walks.walks.schemas import walk_read
 
 
 class PublicWalk(BaseModel):

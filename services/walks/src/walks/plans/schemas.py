@@ -29,9 +29,9 @@ from walks.fields import (
     refuse_null,
 )
 from walks.links import plan_url
-from walks.measure_models import Measure
-from walks.measure_schemas import MeasureCreate, MeasureRead, measure_read
-from walks.plan_models import ActionPlan
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureCreate, MeasureRead, measure_read
+from walks.plans.models import ActionPlan
 
 BufferMetres = Annotated[
     int,

@@ -9,23 +9,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.auth import Principal
 from shared.contracts.walks import ProtocolPublished
 from shared.outbox import emit
-from walks import observations
-from walks import service as walk_service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import WalkStatusConflict
 from walks.fields import geometry
 from walks.links import protocol_url
-from walks.models import Walk
-from walks.observation_models import Observation
-from walks.participant_models import Participant
-from walks.protocol_models import Protocol
-from walks.protocol_schemas import (
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.participants.models import Participant
+from walks.protocols.models import Protocol
+from walks.protocols.schemas import (
     InternalProtocol,
     ProtocolObservation,
     ProtocolParticipant,
     ProtocolPublish,
     PublicProtocol,
 )
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 PUBLISHED = (WalkStatus.PROTOCOL_PUBLISHED, WalkStatus.FOLLOWED_UP)
 PUBLIC_OBSERVATION = {

@@ -33,7 +33,7 @@ from walks.fields import (
     refuse_null,
 )
 from walks.links import walk_url
-from walks.models import Walk
+from walks.walks.models import Walk
 
 
 class WalkDetails(Input):

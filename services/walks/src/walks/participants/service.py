@@ -8,12 +8,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared import idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
-from walks import service as walk_service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ParticipantNotFound, WalkStatusConflict
-from walks.models import Walk
-from walks.participant_models import Participant
-from walks.participant_schemas import ParticipantCreate
+from walks.participants.models import Participant
+from walks.participants.schemas import ParticipantCreate
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 
 async def add_participant(

@@ -13,7 +13,7 @@ from shared import geo
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 from walks.domain import LOCAL_TIME, PlanStatus
-from walks.plan_models import ActionPlan
+from walks.plans.models import ActionPlan
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
-from walks import measures
 from walks.access import BODY_PROBLEMS, LISTED, BaseUrl, Reader, Writer
 from walks.domain import MeasureStatus
 from walks.errors import (
@@ -21,7 +20,8 @@ from walks.errors import (
     PlanStatusConflict,
 )
 from walks.fields import Municipality
-from walks.measure_schemas import (
+from walks.measures import service as measures
+from walks.measures.schemas import (
     MeasureChange,
     MeasureCreate,
     MeasurePage,

@@ -10,7 +10,6 @@ from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from walks import service
 from walks.access import (
     CREATED,
     LISTED,
@@ -22,7 +21,8 @@ from walks.access import (
 )
 from walks.domain import WalkStatus
 from walks.fields import BBoxFilter, Day, Locality, Municipality
-from walks.schemas import (
+from walks.walks import service
+from walks.walks.schemas import (
     FollowUpWalkCreate,
     WalkChange,
     WalkConduct,

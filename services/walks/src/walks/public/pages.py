@@ -10,8 +10,8 @@ from html import escape
 from shared import geo
 from walks.domain import ParticipantRole, local_time
 from walks.fields import NamedPlace
-from walks.protocol_schemas import PublicProtocol
-from walks.public_schemas import PublicPlan, PublicWalk
+from walks.protocols.schemas import PublicProtocol
+from walks.public.schemas import PublicPlan, PublicWalk
 
 MONTHS = [
     "januari",

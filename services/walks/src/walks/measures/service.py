@@ -10,7 +10,6 @@ from shared.auth import Principal
 from shared.contracts.walks import MeasureStatusChanged
 from shared.outbox import emit
 from shared.pagination import PageParams, fetch
-from walks import plans
 from walks.domain import (
     OPEN_MEASURE_STATUSES,
     MeasureStatus,
@@ -20,10 +19,11 @@ from walks.domain import (
     utcnow,
 )
 from walks.errors import MeasureNotFound, MeasureTransitionNotAllowed
-from walks.measure_models import Measure
-from walks.measure_schemas import MeasureChange, MeasureCreate, MeasureStatusChange
-from walks.plan_lists import municipalities
-from walks.plan_models import ActionPlan
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureChange, MeasureCreate, MeasureStatusChange
+from walks.plans import service as plans
+from walks.plans.models import ActionPlan
+from walks.plans.queries import municipalities
 
 
 async def _measure(session: AsyncSession, plan: ActionPlan, measure_id: uuid.UUID) -> Measure:

@@ -19,10 +19,10 @@ from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, WalkNotFound, WalkStatusConflict
 from walks.fields import geometry
 from walks.links import walk_url
-from walks.models import Walk
-from walks.observation_models import Observation
-from walks.participant_models import Participant
-from walks.schemas import (
+from walks.observations.models import Observation
+from walks.participants.models import Participant
+from walks.walks.models import Walk
+from walks.walks.schemas import (
     FollowUpWalkCreate,
     WalkChange,
     WalkConduct,
