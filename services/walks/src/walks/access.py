@@ -9,11 +9,13 @@ observations need not be the official who answers for what is made public.
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Security
 
 from shared import idempotency
 from shared.auth import AUTH_PROBLEMS, Principal, authenticate
 from shared.problems import BadRequest, InvalidInput, PayloadTooLarge, problem_responses
+from walks.config import SettingsDep
+from walks.errors import WalkNotFound, WalkStatusConflict
 
 READ = "walks:read"
 WRITE = "walks:write"
@@ -26,9 +28,8 @@ Publisher = Annotated[Principal, Security(authenticate, scopes=[PUBLISH])]
 Admin = Annotated[Principal, Security(authenticate, scopes=[ADMIN])]
 
 
-def public_base_url(request: Request) -> str:
-    base: str = request.app.state.settings.public_base_url
-    return base.rstrip("/")
+def public_base_url(settings: SettingsDep) -> str:
+    return settings.public_base_url.rstrip("/")
 
 
 BaseUrl = Annotated[str, Depends(public_base_url)]
@@ -37,3 +38,7 @@ BaseUrl = Annotated[str, Depends(public_base_url)]
 BODY_PROBLEMS = problem_responses(BadRequest, PayloadTooLarge)
 LISTED = {**AUTH_PROBLEMS, **problem_responses(InvalidInput)}
 CREATED = {**idempotency.PROBLEMS, **LISTED, **BODY_PROBLEMS}
+# Routes on one walk, and on what it holds: the walk may not exist, or not be in the status.
+ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
+WALK_TRANSITION = {**ON_WALK, **problem_responses(WalkStatusConflict)}
+WALK_CHANGE = {**WALK_TRANSITION, **BODY_PROBLEMS}

@@ -3,15 +3,15 @@
 from fastapi import FastAPI
 
 from shared.app import create_service_app
-from walks import (
-    measure_routes,
-    observation_routes,
-    pages,
-    plan_routes,
-    public_routes,
-    walk_routes,
-)
 from walks.config import Settings
+from walks.measures import routes as measure_routes
+from walks.observations import routes as observation_routes
+from walks.participants import routes as participant_routes
+from walks.plans import routes as plan_routes
+from walks.protocols import routes as protocol_routes
+from walks.public import pages
+from walks.public import routes as public_routes
+from walks.walks import routes as walk_routes
 
 DESCRIPTION = """Safety walks (trygghetsvandringar), their observations and protocols, and the
 action plans they produce.
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[
             walk_routes.router,
+            participant_routes.router,
+            protocol_routes.router,
             observation_routes.router,
             plan_routes.router,
             measure_routes.router,

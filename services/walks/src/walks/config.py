@@ -1,5 +1,8 @@
 """Settings of the walks service, read from WALKS_* environment variables."""
 
+from typing import Annotated
+
+from fastapi import Depends, Request
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -32,3 +35,12 @@ class Settings(ServiceSettings):
         if holds(self.public.rate_limit_secret, DEV_RATE_LIMIT_SECRET):
             found.append(self.variable("PUBLIC__RATE_LIMIT_SECRET"))
         return found
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was built with: read here, and only here, from the app's state."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -1,7 +1,9 @@
-"""Field types of the request models: checked text, bounded dates, places, nullable rules."""
+"""Field types of the request models and the query parameters several routes share: checked
+text, bounded dates, places, nullable rules; and stored geometry as GeoJSON."""
 
 from typing import Annotated, Any
 
+from fastapi import Depends, Query
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -73,6 +75,17 @@ MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"]
 CategoryCode = Annotated[str, Field(pattern=CATEGORY_CODE, examples=["lighting"])]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
+
+
+Municipality = Annotated[
+    str | None, Query(pattern=r"^[0-9]{4}$", description="A municipality code the token covers.")
+]
+Locality = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+BBoxFilter = Annotated[geo.BBox | None, Depends(geo.bbox_param)]
+
+
+def geometry(value: Any) -> Any:
+    return geo.from_db(value) if value is not None else None
 
 
 class Input(BaseModel):

@@ -15,18 +15,16 @@ from pydantic import SecretStr
 from shared.db import SessionDep
 from shared.problems import InvalidInput, TooManyRequests, problem_responses
 from shared.ratelimit import rate_limit
-from walks import pages, plans, protocol
 from walks.access import BaseUrl
-from walks.config import PublicSettings
+from walks.config import PublicSettings, app_settings
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
-from walks.observation_schemas import PublicProtocol
-from walks.plan_schemas import PublicPlan
-from walks.schemas import PublicWalk
+from walks.protocols.schemas import PublicProtocol
+from walks.public import pages, service
+from walks.public.schemas import PublicPlan, PublicWalk
 
 
 def _public(request: Request) -> PublicSettings:
-    settings: PublicSettings = request.app.state.settings.public
-    return settings
+    return app_settings(request).public
 
 
 def _salt(request: Request) -> SecretStr:
@@ -56,7 +54,7 @@ HTML: dict[int | str, dict[str, Any]] = {
 )
 async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
     """The walk as a readable page in Swedish."""
-    return HTMLResponse(pages.walk_page(await protocol.find_public_walk(session, walk_id, base)))
+    return HTMLResponse(pages.walk_page(await service.find_public_walk(session, walk_id, base)))
 
 
 @router.get(
@@ -67,7 +65,7 @@ async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUr
 )
 async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicWalk:
     """When and where the walk is, and its protocol once published."""
-    return await protocol.find_public_walk(session, walk_id, base)
+    return await service.find_public_walk(session, walk_id, base)
 
 
 @router.get(
@@ -78,7 +76,7 @@ async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) ->
 )
 async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """The public protocol as a readable page in Swedish."""
-    return HTMLResponse(pages.protocol_page(await protocol.public_protocol(session, walk_id)))
+    return HTMLResponse(pages.protocol_page(await service.public_protocol(session, walk_id)))
 
 
 @router.get(
@@ -89,7 +87,7 @@ async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLR
 )
 async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProtocol:
     """The public protocol: the route, counts of participants by role, the observations."""
-    return await protocol.public_protocol(session, walk_id)
+    return await service.public_protocol(session, walk_id)
 
 
 @router.get(
@@ -100,7 +98,7 @@ async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProt
 )
 async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
     """The plan as a readable page in Swedish."""
-    return HTMLResponse(pages.plan_page(await plans.find_public_plan(session, plan_id, base)))
+    return HTMLResponse(pages.plan_page(await service.find_public_plan(session, plan_id, base)))
 
 
 @router.get(
@@ -111,4 +109,4 @@ async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUr
 )
 async def public_plan(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> PublicPlan:
     """The plan's area, measures and their progress."""
-    return await plans.find_public_plan(session, plan_id, base)
+    return await service.find_public_plan(session, plan_id, base)

@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared import geo
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
-from walks import service
 from walks.domain import (
     DEFAULT_CATEGORIES,
     MAX_OBSERVATIONS_PER_WALK,
@@ -28,8 +27,10 @@ from walks.errors import (
     TooManyObservations,
     WalkStatusConflict,
 )
-from walks.models import Observation, ObservationCategory, Walk
-from walks.observation_schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
+from walks.observations.models import Observation, ObservationCategory
+from walks.observations.schemas import BatchResult, CategoryChange, CategoryRead, ObservationCreate
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 Labels = dict[str, dict[str, str]]
 """Category labels by municipality, then by code."""
@@ -93,7 +94,7 @@ async def _walk_open_for_observations(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, adding: int
 ) -> Walk:
     # Locked: concurrent uploads must not together exceed the limit.
-    walk = await service.get_walk(session, principal, walk_id, lock=True)
+    walk = await walk_service.get_walk(session, principal, walk_id, lock=True)
     if walk.status != WalkStatus.PLANNED:
         raise WalkStatusConflict("Observations are recorded before the walk is marked conducted.")
     held = (await session.exec(select(func.count()).where(Observation.walk_id == walk_id))).one()
@@ -134,7 +135,7 @@ async def upload_batch(
     batch: Sequence[ObservationCreate],
 ) -> BatchResult:
     """Stores the observations not stored before; a retried upload finds them all stored."""
-    await service.get_walk(session, principal, walk_id)
+    await walk_service.get_walk(session, principal, walk_id)
     stored = await _stored_walks(session, [o.id for o in batch if o.id])
     _refuse_foreign(stored, walk_id)
     new = [(i, o) for i, o in enumerate(batch) if o.id not in stored]
@@ -195,13 +196,13 @@ async def get_observation(
 async def list_observations(
     session: AsyncSession, principal: Principal, where: ObservationFilter, page: PageParams
 ) -> tuple[list[tuple[Observation, Walk]], int]:
-    walks = service.WalkFilter(
+    walks = walk_service.WalkFilter(
         municipality=where.municipality,
         locality=where.locality,
         date_from=where.date_from,
         date_to=where.date_to,
     )
-    statement: Any = service.filtered(
+    statement: Any = walk_service.filtered(
         select(Observation, Walk).join(Walk, col(Walk.id) == Observation.walk_id),
         principal,
         walks,

@@ -15,10 +15,12 @@ from pydantic import (
 from shared.pagination import Page
 from walks import examples
 from walks.domain import (
+    OPEN_MEASURE_STATUSES,
     MeasureStatus,
     Priority,
     normal_org_number,
     org_number_check_digit_ok,
+    today,
 )
 from walks.fields import (
     CategoryCode,
@@ -30,6 +32,7 @@ from walks.fields import (
     located,
     refuse_null,
 )
+from walks.measures.models import Measure
 
 
 class Organisation(BaseModel):
@@ -156,3 +159,41 @@ class MeasureRead(BaseModel):
 
 
 MeasurePage = Page[MeasureRead]
+
+
+def organisation(measure: Measure) -> OrganisationRead:
+    kind, _, rest = measure.responsible_key.partition(":")
+    if kind == "org":
+        return OrganisationRead(
+            key=measure.responsible_key,
+            name=measure.responsible_name,
+            org_number=rest,
+            department_code=None,
+            municipality_code=None,
+        )
+    municipality, _, code = rest.partition(":")
+    return OrganisationRead(
+        key=measure.responsible_key,
+        name=measure.responsible_name,
+        org_number=None,
+        department_code=code,
+        municipality_code=municipality,
+    )
+
+
+def is_overdue(measure: Measure) -> bool:
+    return (
+        measure.due_date is not None
+        and measure.due_date < today()
+        and measure.status in OPEN_MEASURE_STATUSES
+    )
+
+
+def measure_read(measure: Measure) -> MeasureRead:
+    return MeasureRead.model_validate(
+        {
+            **measure.model_dump(exclude={"responsible_key", "responsible_name"}),
+            "responsible": organisation(measure),
+            "overdue": is_overdue(measure),
+        }
+    )

@@ -12,13 +12,13 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
-from walks import observations, service
-from walks.access import BODY_PROBLEMS, Admin, Reader, Writer
+from walks.access import BODY_PROBLEMS, ON_WALK, Admin, Reader, Writer
 from walks.domain import CATEGORY_CODE, Sentiment
-from walks.errors import ObservationNotFound, WalkNotFound
-from walks.fields import Day
-from walks.models import Observation, Walk
-from walks.observation_schemas import (
+from walks.errors import ObservationNotFound
+from walks.fields import BBoxFilter, Day, Locality, Municipality
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.observations.schemas import (
     BatchResult,
     CategoryChange,
     CategoryRead,
@@ -26,13 +26,13 @@ from walks.observation_schemas import (
     ObservationCollection,
     ObservationCreate,
     ObservationFeature,
+    observation_feature,
 )
-from walks.views import observation_feature
-from walks.walk_routes import BBoxFilter, Locality, Municipality
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 router = APIRouter(tags=["observations"])
 
-ON_WALK = {**AUTH_PROBLEMS, **problem_responses(WalkNotFound, InvalidInput)}
 # 409: the walk is no longer planned, an id is another observation's, or the walk is full.
 UPLOAD = {**ON_WALK, **problem_responses(Conflict), **BODY_PROBLEMS}
 MunicipalityPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", examples=["0683"])]
@@ -112,7 +112,7 @@ async def upload_observations(
 
     async def create() -> idempotency.Created:
         result = await observations.upload_batch(session, principal, walk_id, body.observations)
-        walk = await service.get_walk(session, principal, walk_id)
+        walk = await walk_service.get_walk(session, principal, walk_id)
         held = [walk.id, *result.created, *result.already_stored]
         return idempotency.Created(result, walk.municipality_code, held)
 
@@ -137,7 +137,7 @@ async def list_walk_observations(
     walk_id: uuid.UUID, session: SessionDep, principal: Reader, page: PageDep
 ) -> ObservationCollection:
     """The walk's observations as a GeoJSON FeatureCollection."""
-    await service.get_walk(session, principal, walk_id)
+    await walk_service.get_walk(session, principal, walk_id)
     where = observations.ObservationFilter(walk_id=walk_id)
     rows, total = await observations.list_observations(session, principal, where, page)
     return await _collection(session, rows, page, total)

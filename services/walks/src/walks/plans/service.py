@@ -12,7 +12,6 @@ from shared import geo, idempotency
 from shared.auth import Principal
 from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
 from shared.outbox import emit
-from walks import observations, service
 from walks.domain import PlanStatus, WalkStatus, utcnow
 from walks.errors import (
     InvalidField,
@@ -21,17 +20,22 @@ from walks.errors import (
     PlanUnchanged,
     WalkStatusConflict,
 )
-from walks.measure_schemas import MeasureCreate, Organisation
-from walks.models import ActionPlan, Measure, Observation, Walk
-from walks.plan_schemas import (
+from walks.fields import geometry
+from walks.links import plan_url
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureCreate, Organisation, measure_read
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.plans.models import ActionPlan
+from walks.plans.schemas import (
     PlanChange,
     PlanCreate,
     PlanFromWalkCreate,
     PlanRevise,
     PlanWithdraw,
-    PublicPlan,
 )
-from walks.views import geometry, measure_read, plan_url, public_plan
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.PUBLISHED)
 
@@ -133,7 +137,7 @@ async def create_plan(session: AsyncSession, principal: Principal, body: PlanCre
 async def create_plan_from_walk(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: PlanFromWalkCreate
 ) -> ActionPlan:
-    walk = await service.get_walk(session, principal, walk_id)
+    walk = await walk_service.get_walk(session, principal, walk_id)
     if walk.status == WalkStatus.PLANNED:
         raise WalkStatusConflict("A plan is drawn from a walk once it is conducted.")
     area = body.affected_area or geo.Polygon.model_validate(geometry(walk.area))
@@ -290,13 +294,3 @@ def announced(state: dict[str, Any]) -> str:
     """A digest of what an event about the plan tells, its revision number aside."""
     news = {name: value for name, value in state.items() if name != "revision"}
     return hashlib.sha256(json.dumps(news, sort_keys=True, default=str).encode()).hexdigest()
-
-
-async def find_public_plan(session: AsyncSession, plan_id: uuid.UUID, base: str) -> PublicPlan:
-    """Published (and withdrawn) plans are public; drafts do not exist for residents."""
-    plan = await session.get(ActionPlan, plan_id)
-    if plan is None or plan.status == PlanStatus.DRAFT:
-        raise PlanNotFound(f"No action plan {plan_id} is published.")
-    walk = await session.get(Walk, plan.walk_id) if plan.walk_id else None
-    published = walk is not None and walk.protocol_published_at is not None
-    return public_plan(plan, await measures_of(session, plan.id), base, published)

@@ -1,7 +1,7 @@
-"""Request and response models of action plans."""
+"""Request and response models of action plans, and a plan read from its rows."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
@@ -18,7 +18,6 @@ from walks import examples
 from walks.domain import (
     MeasureStatus,
     PlanStatus,
-    Priority,
 )
 from walks.fields import (
     Input,
@@ -26,9 +25,13 @@ from walks.fields import (
     MunicipalityCode,
     ShortText,
     absent,
+    geometry,
     refuse_null,
 )
-from walks.measure_schemas import MeasureCreate, MeasureRead
+from walks.links import plan_url
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureCreate, MeasureRead, measure_read
+from walks.plans.models import ActionPlan
 
 BufferMetres = Annotated[
     int,
@@ -154,37 +157,29 @@ class PlanAreaCollection(geo.FeatureCollection[PlanAreaFeature]):
     next_offset: int | None
 
 
-class PublicMeasure(BaseModel):
-    id: uuid.UUID
-    title: str
-    description: str | None
-    responsible: str = Field(description="The responsible organisation's name.")
-    priority: Priority
-    due_date: date | None
-    status: MeasureStatus
-    status_reason: str | None
-
-
-class PublicPlan(BaseModel):
-    """A published action plan as residents see it."""
-
-    id: uuid.UUID
-    municipality_code: str
-    locality: str
-    title: str
-    public_summary: str
-    affected_area: geo.MultiPolygon
-    buffer_m: int
-    status: PlanStatus
-    revision: int
-    revision_note: str | None
-    published_at: datetime | None
-    revised_at: datetime | None
-    withdrawn_at: datetime | None
-    withdrawal_reason: str | None
-    measures: list[PublicMeasure]
-    protocol_url: str | None = Field(description="The protocol of the walk the plan came from.")
-    public_url: str
-
-
 PlanPage = Page[PlanSummary]
+
+
+def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
+    return PlanSummary.model_validate(
+        {**plan.model_dump(exclude={"affected_area"}), "public_url": _public_plan_url(plan, base)}
+    )
+
+
+def _public_plan_url(plan: ActionPlan, base: str) -> str | None:
+    return plan_url(base, plan.id) if plan.status != PlanStatus.DRAFT else None
+
+
+def plan_read(plan: ActionPlan, measures: list[Measure], base: str) -> PlanRead:
+    progress = dict.fromkeys(MeasureStatus, 0)
+    for measure in measures:
+        progress[MeasureStatus(measure.status)] += 1
+    return PlanRead.model_validate(
+        {
+            **plan_summary(plan, base).model_dump(),
+            "affected_area": geometry(plan.affected_area),
+            "revision_note": plan.revision_note,
+            "measures": [measure_read(m) for m in measures],
+            "progress": progress,
+        }
+    )

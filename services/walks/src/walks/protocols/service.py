@@ -9,19 +9,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.auth import Principal
 from shared.contracts.walks import ProtocolPublished
 from shared.outbox import emit
-from walks import observations, service
 from walks.domain import WalkStatus, utcnow
-from walks.errors import ProtocolNotFound, WalkNotFound, WalkStatusConflict
-from walks.models import Observation, Participant, Protocol, Walk
-from walks.observation_schemas import (
+from walks.errors import WalkStatusConflict
+from walks.fields import geometry
+from walks.links import protocol_url
+from walks.observations import service as observations
+from walks.observations.models import Observation
+from walks.participants.models import Participant
+from walks.protocols.models import Protocol
+from walks.protocols.schemas import (
     InternalProtocol,
     ProtocolObservation,
     ProtocolParticipant,
     ProtocolPublish,
     PublicProtocol,
 )
-from walks.schemas import PublicWalk
-from walks.views import geometry, protocol_url, public_walk
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 PUBLISHED = (WalkStatus.PROTOCOL_PUBLISHED, WalkStatus.FOLLOWED_UP)
 PUBLIC_OBSERVATION = {
@@ -52,7 +56,7 @@ async def _public(
             "walk_id": walk.id,
             "area": geometry(walk.area),
             "route": geometry(walk.route),
-            "participants_by_role": await service.participants_by_role(session, walk.id),
+            "participants_by_role": await walk_service.participants_by_role(session, walk.id),
             "observations": [_observation(o, labels) for o in rows],
             "summary": texts.summary if texts else None,
             "closing_meeting_notes": texts.closing_meeting_notes if texts else None,
@@ -77,7 +81,7 @@ async def get_protocol(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, base: str
 ) -> InternalProtocol:
     """The published protocol, or a preview of it once the walk is conducted."""
-    walk = await service.get_walk(session, principal, walk_id)
+    walk = await walk_service.get_walk(session, principal, walk_id)
     if walk.status == WalkStatus.PLANNED:
         raise WalkStatusConflict("A protocol is generated once the walk is conducted.")
     stored = await session.get(Protocol, walk.id)
@@ -109,7 +113,7 @@ async def publish_protocol(
     body: ProtocolPublish,
     base: str,
 ) -> PublicProtocol:
-    walk = await service.get_walk(session, principal, walk_id, lock=True)
+    walk = await walk_service.get_walk(session, principal, walk_id, lock=True)
     if walk.status != WalkStatus.CONDUCTED:
         raise WalkStatusConflict(
             f"The walk is {walk.status}; a conducted walk's protocol is published."
@@ -159,18 +163,3 @@ _EVENT_FIELDS = (
     "public_url",
     "data_url",
 )
-
-
-async def public_protocol(session: AsyncSession, walk_id: uuid.UUID) -> PublicProtocol:
-    stored = await session.get(Protocol, walk_id)
-    if stored is None:
-        raise ProtocolNotFound(f"No protocol of walk {walk_id} is published.")
-    return PublicProtocol.model_validate(stored.document)
-
-
-async def find_public_walk(session: AsyncSession, walk_id: uuid.UUID, base: str) -> PublicWalk:
-    """Walks are public from the moment they are scheduled: residents are invited to them."""
-    walk = await session.get(Walk, walk_id)
-    if walk is None:
-        raise WalkNotFound(f"There is no walk {walk_id}.")
-    return public_walk(walk, base)

@@ -1,8 +1,8 @@
-"""Request and response models of walks and their participants."""
+"""Request and response models of walks, and a walk read from its row."""
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -10,7 +10,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from shared import geo
@@ -18,23 +17,23 @@ from shared.pagination import Page
 from walks import examples
 from walks.domain import (
     LightCondition,
-    ParticipantRole,
     WalkStatus,
     local_date,
 )
 from walks.fields import (
     Day,
-    Email,
     Input,
     LongText,
     Moment,
     MunicipalityCode,
     NamedPlace,
-    Phone,
     ShortText,
     absent,
+    geometry,
     refuse_null,
 )
+from walks.links import walk_url
+from walks.walks.models import Walk
 
 
 class WalkDetails(Input):
@@ -137,77 +136,20 @@ class WalkConduct(Input):
     conducted_at: Moment | None = None
 
 
-class ContactCreate(BaseModel):
-    """How to reach a participant: kept only because they agreed to it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]},
-    )
-
-    consent: Literal[True] = Field(
-        description="The participant agreed to be contacted about this walk and its follow-up."
-    )
-    email: Email | None = absent()
-    phone: Phone | None = absent()
-    _not_null = field_validator("email", "phone")(refuse_null)
-
-    @model_validator(mode="after")
-    def _some_way_to_reach(self) -> "ContactCreate":
-        if self.email is None and self.phone is None:
-            raise ValueError("give an email address, a phone number or both")
-        return self
-
-
-class ParticipantCreate(Input):
-    """Someone taking part, by role; a name only if they want it in the internal protocol."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.PARTICIPANT]})
-
-    role: ParticipantRole
-    name: ShortText | None = None
-    organisation: ShortText | None = None
-    contact: ContactCreate | None = Field(
-        default=None, description="Only with the participant's consent; erased on withdrawal."
-    )
-
-
-class ContactRead(BaseModel):
-    email: str | None
-    phone: str | None
-    consent_recorded_at: datetime
-
-
-class ParticipantRead(BaseModel):
-    id: uuid.UUID
-    walk_id: uuid.UUID
-    role: ParticipantRole
-    name: str | None
-    organisation: str | None
-    contact: ContactRead | None
-    created_at: datetime
-
-
-class PublicWalk(BaseModel):
-    """A walk as residents see it: an invitation, then a link to its protocol."""
-
-    walk_id: uuid.UUID
-    municipality_code: str
-    locality: str
-    title: str
-    public_description: str | None
-    area: geo.Polygon
-    route: geo.LineString | None
-    stops: list[NamedPlace]
-    meeting_point: NamedPlace
-    starts_at: datetime
-    light_condition: LightCondition
-    pre_meeting_date: date | None
-    closing_meeting_date: date | None
-    status: WalkStatus
-    protocol_url: str | None
-    public_url: str
-
-
 WalkPage = Page[WalkRead]
-ParticipantPage = Page[ParticipantRead]
+
+
+def meeting_point(walk: Walk) -> NamedPlace:
+    return NamedPlace(name=walk.meeting_place, location=geometry(walk.meeting_point))
+
+
+def walk_read(walk: Walk, base: str) -> WalkRead:
+    return WalkRead.model_validate(
+        {
+            **walk.model_dump(exclude={"area", "route", "meeting_point", "meeting_place"}),
+            "area": geometry(walk.area),
+            "route": geometry(walk.route),
+            "meeting_point": meeting_point(walk),
+            "public_url": walk_url(base, walk.id),
+        }
+    )

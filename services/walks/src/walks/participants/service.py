@@ -8,17 +8,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared import idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
-from walks import service
 from walks.domain import WalkStatus, utcnow
 from walks.errors import ParticipantNotFound, WalkStatusConflict
-from walks.models import Participant, Walk
-from walks.schemas import ParticipantCreate
+from walks.participants.models import Participant
+from walks.participants.schemas import ParticipantCreate
+from walks.walks import service as walk_service
+from walks.walks.models import Walk
 
 
 async def add_participant(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: ParticipantCreate
 ) -> tuple[Participant, Walk]:
-    walk = await service.get_walk(session, principal, walk_id)
+    walk = await walk_service.get_walk(session, principal, walk_id)
     if walk.status not in (WalkStatus.PLANNED, WalkStatus.CONDUCTED):
         raise WalkStatusConflict("The protocol is published; its participants are final.")
     contact = body.contact
@@ -38,7 +39,7 @@ async def add_participant(
 async def list_participants(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Participant], int]:
-    await service.get_walk(session, principal, walk_id)
+    await walk_service.get_walk(session, principal, walk_id)
     statement = (
         select(Participant)
         .where(Participant.walk_id == walk_id)
@@ -51,7 +52,7 @@ async def list_participants(
 async def _participant(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, participant_id: uuid.UUID
 ) -> Participant:
-    await service.get_walk(session, principal, walk_id)
+    await walk_service.get_walk(session, principal, walk_id)
     participant = await session.get(Participant, participant_id)
     if participant is None or participant.walk_id != walk_id:
         raise ParticipantNotFound(f"The walk has no participant {participant_id}.")

@@ -1,4 +1,4 @@
-"""Lists of action plans, their areas and their measures, bounded by the caller's municipalities."""
+"""Lists of action plans and their areas, bounded by the caller's municipalities."""
 
 import uuid
 from dataclasses import dataclass
@@ -12,8 +12,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from shared import geo
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
-from walks.domain import LOCAL_TIME, OPEN_MEASURE_STATUSES, MeasureStatus, PlanStatus, today
-from walks.models import ActionPlan, Measure
+from walks.domain import LOCAL_TIME, PlanStatus
+from walks.plans.models import ActionPlan
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,7 @@ class PlanFilter:
     bbox: geo.BBox | None = None
 
 
-@dataclass(frozen=True)
-class MeasureFilter:
-    municipality: str | None = None
-    plan_id: uuid.UUID | None = None
-    status: MeasureStatus | None = None
-    responsible: str | None = None
-    overdue: bool = False
-
-
-def _municipalities(principal: Principal, wanted: str | None) -> list[str]:
+def municipalities(principal: Principal, wanted: str | None) -> list[str]:
     if wanted is not None:
         principal.require_municipality(wanted)
         return [wanted]
@@ -45,7 +36,7 @@ def _municipalities(principal: Principal, wanted: str | None) -> list[str]:
 
 def _plans(statement: SelectOfScalar[Any], principal: Principal, where: PlanFilter) -> Any:
     statement = statement.where(
-        col(ActionPlan.municipality_code).in_(_municipalities(principal, where.municipality))
+        col(ActionPlan.municipality_code).in_(municipalities(principal, where.municipality))
     )
     if where.locality is not None:
         statement = statement.where(func.lower(ActionPlan.locality) == where.locality.lower())
@@ -69,31 +60,4 @@ async def list_plans(
     session: AsyncSession, principal: Principal, where: PlanFilter, page: PageParams
 ) -> tuple[list[ActionPlan], int]:
     rows, total = await fetch(session, _plans(select(ActionPlan), principal, where), page)
-    return list(rows), total
-
-
-async def list_measures(
-    session: AsyncSession, principal: Principal, where: MeasureFilter, page: PageParams
-) -> tuple[list[Measure], int]:
-    """Measures of draft and published plans; overdue ones are open past their deadline."""
-    statement = (
-        select(Measure)
-        .join(ActionPlan, col(ActionPlan.id) == Measure.plan_id)
-        .where(
-            col(ActionPlan.municipality_code).in_(_municipalities(principal, where.municipality))
-        )
-        .where(ActionPlan.status != PlanStatus.WITHDRAWN)
-    )
-    if where.plan_id is not None:
-        statement = statement.where(Measure.plan_id == where.plan_id)
-    if where.status is not None:
-        statement = statement.where(Measure.status == where.status)
-    if where.responsible is not None:
-        statement = statement.where(Measure.responsible_key == where.responsible)
-    if where.overdue:
-        statement = statement.where(col(Measure.status).in_(OPEN_MEASURE_STATUSES)).where(
-            col(Measure.due_date) < today()
-        )
-    statement = statement.order_by(col(Measure.due_date).asc().nulls_last(), col(Measure.id))
-    rows, total = await fetch(session, statement, page)
     return list(rows), total

@@ -11,7 +11,6 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
-from walks import measures, plan_lists
 from walks.access import BODY_PROBLEMS, LISTED, BaseUrl, Reader, Writer
 from walks.domain import MeasureStatus
 from walks.errors import (
@@ -20,15 +19,16 @@ from walks.errors import (
     PlanNotFound,
     PlanStatusConflict,
 )
-from walks.measure_schemas import (
+from walks.fields import Municipality
+from walks.measures import service as measures
+from walks.measures.schemas import (
     MeasureChange,
     MeasureCreate,
     MeasurePage,
     MeasureRead,
     MeasureStatusChange,
+    measure_read,
 )
-from walks.views import measure_read
-from walks.walk_routes import Municipality
 
 router = APIRouter(tags=["action plans"])
 
@@ -116,6 +116,6 @@ async def list_measures(
     overdue: Annotated[bool, Query(description="Only open measures past their deadline.")] = False,
 ) -> MeasurePage:
     """Measures of current plans, soonest deadline first; `overdue=true` lists the late ones."""
-    where = plan_lists.MeasureFilter(municipality, plan_id, status, responsible, overdue)
-    rows, total = await plan_lists.list_measures(session, principal, where, page)
+    where = measures.MeasureFilter(municipality, plan_id, status, responsible, overdue)
+    rows, total = await measures.list_measures(session, principal, where, page)
     return page_of([measure_read(m) for m in rows], page, total)

@@ -10,9 +10,8 @@ from html import escape
 from shared import geo
 from walks.domain import ParticipantRole, local_time
 from walks.fields import NamedPlace
-from walks.observation_schemas import PublicProtocol
-from walks.plan_schemas import PublicPlan
-from walks.schemas import PublicWalk
+from walks.protocols.schemas import PublicProtocol
+from walks.public.schemas import PublicPlan, PublicWalk
 
 MONTHS = [
     "januari",

@@ -1,17 +1,29 @@
-"""Use cases of measures: add and change them, and move them through their statuses."""
+"""Use cases of measures: add, change and list them, and move them through their statuses."""
 
 import uuid
+from dataclasses import dataclass
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import Principal
 from shared.contracts.walks import MeasureStatusChanged
 from shared.outbox import emit
-from walks import plans
-from walks.domain import MeasureStatus, PlanStatus, may_change_measure, utcnow
+from shared.pagination import PageParams, fetch
+from walks.domain import (
+    OPEN_MEASURE_STATUSES,
+    MeasureStatus,
+    PlanStatus,
+    may_change_measure,
+    today,
+    utcnow,
+)
 from walks.errors import MeasureNotFound, MeasureTransitionNotAllowed
-from walks.measure_schemas import MeasureChange, MeasureCreate, MeasureStatusChange
-from walks.models import ActionPlan, Measure
+from walks.measures.models import Measure
+from walks.measures.schemas import MeasureChange, MeasureCreate, MeasureStatusChange
+from walks.plans import service as plans
+from walks.plans.models import ActionPlan
+from walks.plans.queries import municipalities
 
 
 async def _measure(session: AsyncSession, plan: ActionPlan, measure_id: uuid.UUID) -> Measure:
@@ -95,3 +107,37 @@ def _status_changed(
             "public_url": state["public_url"],
         }
     )
+
+
+@dataclass(frozen=True)
+class MeasureFilter:
+    municipality: str | None = None
+    plan_id: uuid.UUID | None = None
+    status: MeasureStatus | None = None
+    responsible: str | None = None
+    overdue: bool = False
+
+
+async def list_measures(
+    session: AsyncSession, principal: Principal, where: MeasureFilter, page: PageParams
+) -> tuple[list[Measure], int]:
+    """Measures of draft and published plans; overdue ones are open past their deadline."""
+    statement = (
+        select(Measure)
+        .join(ActionPlan, col(ActionPlan.id) == Measure.plan_id)
+        .where(col(ActionPlan.municipality_code).in_(municipalities(principal, where.municipality)))
+        .where(ActionPlan.status != PlanStatus.WITHDRAWN)
+    )
+    if where.plan_id is not None:
+        statement = statement.where(Measure.plan_id == where.plan_id)
+    if where.status is not None:
+        statement = statement.where(Measure.status == where.status)
+    if where.responsible is not None:
+        statement = statement.where(Measure.responsible_key == where.responsible)
+    if where.overdue:
+        statement = statement.where(col(Measure.status).in_(OPEN_MEASURE_STATUSES)).where(
+            col(Measure.due_date) < today()
+        )
+    statement = statement.order_by(col(Measure.due_date).asc().nulls_last(), col(Measure.id))
+    rows, total = await fetch(session, statement, page)
+    return list(rows), total

@@ -12,7 +12,6 @@ from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset, page_of
 from shared.problems import problem_responses
-from walks import plan_lists, plans
 from walks.access import (
     BODY_PROBLEMS,
     CREATED,
@@ -29,9 +28,11 @@ from walks.errors import (
     WalkNotFound,
     WalkStatusConflict,
 )
-from walks.fields import Day
-from walks.models import ActionPlan
-from walks.plan_schemas import (
+from walks.fields import BBoxFilter, Day, Locality, Municipality, geometry
+from walks.plans import queries
+from walks.plans import service as plans
+from walks.plans.models import ActionPlan
+from walks.plans.schemas import (
     PlanAreaCollection,
     PlanAreaFeature,
     PlanAreaProperties,
@@ -42,9 +43,9 @@ from walks.plan_schemas import (
     PlanRead,
     PlanRevise,
     PlanWithdraw,
+    plan_read,
+    plan_summary,
 )
-from walks.views import geometry, plan_read, plan_summary
-from walks.walk_routes import BBoxFilter, Locality, Municipality
 
 router = APIRouter(tags=["action plans"])
 
@@ -60,11 +61,11 @@ def plan_filter(
     date_from: Annotated[Day | None, Query(description="Created on or after this day.")] = None,
     date_to: Annotated[Day | None, Query(description="Created on or before this day.")] = None,
     bbox: BBoxFilter = None,
-) -> plan_lists.PlanFilter:
-    return plan_lists.PlanFilter(municipality, locality, status, walk_id, date_from, date_to, bbox)
+) -> queries.PlanFilter:
+    return queries.PlanFilter(municipality, locality, status, walk_id, date_from, date_to, bbox)
 
 
-PlanWhere = Annotated[plan_lists.PlanFilter, Depends(plan_filter)]
+PlanWhere = Annotated[queries.PlanFilter, Depends(plan_filter)]
 
 
 async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
@@ -134,7 +135,7 @@ async def list_plans(
     session: SessionDep, principal: Reader, base: BaseUrl, page: PageDep, where: PlanWhere
 ) -> PlanPage:
     """Plans in the token's municipalities, newest first, filtered and paginated."""
-    rows, total = await plan_lists.list_plans(session, principal, where, page)
+    rows, total = await queries.list_plans(session, principal, where, page)
     return page_of([plan_summary(p, base) for p in rows], page, total)
 
 
@@ -148,7 +149,7 @@ async def list_plan_areas(
     session: SessionDep, principal: Reader, page: PageDep, where: PlanWhere
 ) -> PlanAreaCollection:
     """The affected areas of plans as a GeoJSON FeatureCollection, for a map."""
-    rows, total = await plan_lists.list_plans(session, principal, where, page)
+    rows, total = await queries.list_plans(session, principal, where, page)
     features = [
         PlanAreaFeature(
             id=str(p.id),

@@ -1,4 +1,4 @@
-"""Use cases of walks: schedule, change, conduct, follow up; who takes part."""
+"""Use cases of walks: schedule, change, conduct, follow up; how many took part, by role."""
 
 import uuid
 from dataclasses import dataclass
@@ -17,15 +17,19 @@ from shared.pagination import PageParams, fetch
 from shared.problems import InvalidInput, json_pointer
 from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, WalkNotFound, WalkStatusConflict
-from walks.models import Observation, Participant, Walk
-from walks.schemas import (
+from walks.fields import geometry
+from walks.links import walk_url
+from walks.observations.models import Observation
+from walks.participants.models import Participant
+from walks.walks.models import Walk
+from walks.walks.schemas import (
     FollowUpWalkCreate,
     WalkChange,
     WalkConduct,
     WalkCreate,
     WalkDetails,
+    meeting_point,
 )
-from walks.views import geometry, meeting_point, walk_url
 
 # A clock a little ahead of ours is not a walk in the future.
 CLOCK_SKEW = timedelta(minutes=10)
