@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey
+from sqlalchemy import Column, ForeignKey, Index, text
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -13,6 +13,17 @@ from walks.domain import MeasureStatus
 
 class Measure(SQLModel, table=True):
     __tablename__ = "measure"
+    # As the migrations create them; the schema test holds the two equal.
+    __table_args__ = (
+        Index("ix_measure_plan", "plan_id"),
+        # Overdue lists: open measures by deadline.
+        Index(
+            "ix_measure_open_due",
+            "due_date",
+            postgresql_where=text("status IN ('proposed', 'accepted', 'in_progress')"),
+        ),
+        Index("ix_measure_responsible", "responsible_key"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     plan_id: uuid.UUID = Field(

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -12,6 +13,11 @@ from shared.columns import geometry_field, json_field, moment_field
 
 class Observation(SQLModel, table=True):
     __tablename__ = "observation"
+    # As the migrations create them; the schema test holds the two equal.
+    __table_args__ = (
+        Index("ix_observation_walk", "walk_id"),
+        Index("ix_observation_location", "location", postgresql_using="gist"),
+    )
 
     # Chosen by the field app, so a retried upload finds what it already stored.
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

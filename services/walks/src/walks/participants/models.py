@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey
+from sqlalchemy import Column, ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -12,6 +12,8 @@ from shared.columns import moment_field
 
 class Participant(SQLModel, table=True):
     __tablename__ = "participant"
+    # As the migrations create them; the schema test holds the two equal.
+    __table_args__ = (Index("ix_participant_walk", "walk_id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     walk_id: uuid.UUID = Field(

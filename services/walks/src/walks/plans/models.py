@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -14,6 +14,12 @@ from walks.domain import PlanStatus
 
 class ActionPlan(SQLModel, table=True):
     __tablename__ = "action_plan"
+    # As the migrations create them; the schema test holds the two equal.
+    __table_args__ = (
+        Index("ix_action_plan_municipality", "municipality_code", "created_at"),
+        Index("ix_action_plan_walk", "walk_id"),
+        Index("ix_action_plan_area", "affected_area", postgresql_using="gist"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     municipality_code: str

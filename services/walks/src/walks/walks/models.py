@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -14,6 +14,12 @@ from walks.domain import WalkStatus
 
 class Walk(SQLModel, table=True):
     __tablename__ = "walk"
+    # As the migrations create them; the schema test holds the two equal.
+    __table_args__ = (
+        Index("ix_walk_municipality_starts", "municipality_code", "starts_at"),
+        Index("ix_walk_area", "area", postgresql_using="gist"),
+        Index("ix_walk_follows_up", "follows_up_walk_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     municipality_code: str
