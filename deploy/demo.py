@@ -2,7 +2,7 @@
 residents who subscribed and confirmed, and a stakeholder, so the notifications can be seen in
 the local mail sink and SMS gateway stub.
 
-    .venv/bin/python -m notify.demo --mail-dir .state/dev/mail --sms-url http://127.0.0.1:8025
+    .venv/bin/python deploy/demo.py --mail-dir .state/dev/mail --sms-url http://127.0.0.1:8025
 
 It talks to the running APIs only (walks on 8001, notify on 8004), as residents and staff
 would, with development tokens. Residents confirm by following the link in the confirmation
