@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from notify import deliveries, sending
 from notify.access import KEYED, LISTED, Reader, Writer
-from notify.config import Settings
+from notify.config import SettingsDep
 from notify.delivery_schemas import (
     MessageCreate,
     MessagePage,
@@ -78,11 +78,6 @@ def notification_filter(
 Where = Annotated[deliveries.NotificationFilter, Depends(notification_filter)]
 
 
-def _budget(request: Request) -> int:
-    settings: Settings = request.app.state.settings
-    return settings.dispatcher.max_attempts
-
-
 @router.get(
     "/notifications",
     response_model=NotificationPage,
@@ -128,10 +123,11 @@ async def get_notification(
     responses={**ON_NOTIFICATION, **problem_responses(NotResendable)},
 )
 async def resend_notification(
-    notification_id: uuid.UUID, session: SessionDep, principal: Writer, request: Request
+    notification_id: uuid.UUID, session: SessionDep, principal: Writer, settings: SettingsDep
 ) -> NotificationRead:
     """Queue a finished notification again, with a fresh budget of attempts."""
-    await deliveries.resend(session, principal, notification_id, _budget(request))
+    budget = settings.dispatcher.max_attempts
+    await deliveries.resend(session, principal, notification_id, budget)
     return (await deliveries.detail(session, principal, notification_id)).model_copy()
 
 
@@ -147,12 +143,14 @@ async def send_message(
     session: SessionDep,
     principal: Writer,
     request: Request,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Tell the residents and organisations of an area, or named organisations, something."""
 
     async def create() -> idempotency.Created:
-        message = await sending.send(session, principal, body, _budget(request))
+        budget = settings.dispatcher.max_attempts
+        message = await sending.send(session, principal, body, budget)
         read = (await sending.reads(session, [message]))[0]
         return idempotency.Created(read, body.municipality_code, [message.id])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from notify import cap, ledger, links, pages, stakeholders
-from notify.config import Settings
+from notify.config import SettingsDep
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
 from notify.models import CapAlert
@@ -37,11 +37,6 @@ PAGE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 @router.get(
     "/cap/{municipality_code}/alerts.atom",
     response_class=Response,
@@ -49,11 +44,11 @@ def _settings(request: Request) -> Settings:
     responses={**XML, **problem_responses(InvalidInput, TooManyRequests)},
 )
 async def cap_feed(
-    municipality_code: Municipality, session: SessionDep, request: Request, _: FeedRateLimited
+    municipality_code: Municipality, session: SessionDep, settings: SettingsDep, _: FeedRateLimited
 ) -> Response:
     """Published action plans as CAP 1.2 alerts (Alert, Update, Cancel), newest first."""
     alerts = await cap.latest(session, municipality_code)
-    base = _settings(request).public.base_url.rstrip("/")
+    base = settings.public.base_url.rstrip("/")
     return Response(cap.feed(municipality_code, alerts, base, utcnow()), media_type=cap.ATOM_TYPE)
 
 
@@ -82,15 +77,15 @@ async def cap_alert(alert_id: uuid.UUID, session: SessionDep, _: FeedRateLimited
 )
 async def opt_out_page(
     token: Token,
-    request: Request,
+    settings: SettingsDep,
     _: RateLimited,
     lang: Annotated[Language | None, Query()] = None,
 ) -> HTMLResponse:
     """The link in every message to an organisation's contact, with the button that stops them."""
-    secret = _settings(request).public.link_secret.get_secret_value()
+    secret = settings.public.link_secret.get_secret_value()
     if links.read(secret, links.Purpose.CONTACT_OPT_OUT, token) is None:
         return pages.page("unknown", lang or "sv")
-    url = f"{_settings(request).public.base_url.rstrip('/')}/contacts/opt-out/{token}"
+    url = f"{settings.public.base_url.rstrip('/')}/contacts/opt-out/{token}"
     # The button posts to the page's own address, relative (see public_routes._action).
     stop = pages.Action("unsubscribe", token)
     return pages.page("manage", lang or "sv", actions=(stop,), url=url)
@@ -105,12 +100,12 @@ async def opt_out_page(
 async def opt_out(
     token: Token,
     session: SessionDep,
-    request: Request,
+    settings: SettingsDep,
     _: RateLimited,
     lang: Annotated[Language | None, Query()] = None,
 ) -> HTMLResponse:
     """One POST stops every message to the contact (RFC 8058 one-click unsubscribe)."""
-    secret = _settings(request).public.link_secret.get_secret_value()
+    secret = settings.public.link_secret.get_secret_value()
     contact_id = links.read(secret, links.Purpose.CONTACT_OPT_OUT, token)
     contact = await stakeholders.opt_out(session, contact_id) if contact_id else None
     return pages.page("opted_out" if contact else "unknown", lang or "sv")
@@ -125,10 +120,14 @@ async def opt_out(
     ),
 )
 async def delivery_report(
-    token: Token, session: SessionDep, request: Request, _: ReportRateLimited
+    token: Token,
+    session: SessionDep,
+    request: Request,
+    settings: SettingsDep,
+    _: ReportRateLimited,
 ) -> Response:
     """46elks' `whendelivered` callback: form fields `id`, `status` and `delivered`."""
-    secret = _settings(request).public.link_secret.get_secret_value()
+    secret = settings.public.link_secret.get_secret_value()
     notification_id = links.read(secret, links.Purpose.DELIVERY_REPORT, token)
     if notification_id is None:
         raise NotFound("The report is for no notification of ours.")

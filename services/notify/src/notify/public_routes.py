@@ -6,12 +6,12 @@ because mail systems' link scanners open (GET) every link they see.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links, localities, pages, subscriptions
-from notify.config import Settings
+from notify.config import Settings, SettingsDep
 from notify.domain import Language
 from notify.models import Subscription
 from notify.ratelimit import RateLimited
@@ -38,13 +38,8 @@ HTML: dict[int | str, dict[str, Any]] = {
 PAGE = {**LIMITED, **HTML}
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _url(request: Request, name: str, token: str) -> str:
-    return _settings(request).public.base_url.rstrip("/") + f"/subscriptions/{name}/{token}"
+def _url(settings: Settings, name: str, token: str) -> str:
+    return settings.public.base_url.rstrip("/") + f"/subscriptions/{name}/{token}"
 
 
 def _action(kind: str, token: str) -> pages.Action:
@@ -75,12 +70,11 @@ def _place_names(rows: list[Subscription], lang: str) -> tuple[str, ...]:
     responses=LIMITED,
 )
 async def subscribe(
-    body: SubscriptionCreate, session: SessionDep, request: Request, _: RateLimited
+    body: SubscriptionCreate, session: SessionDep, settings: SettingsDep, _: RateLimited
 ) -> SubscriptionAccepted:
     """Start a subscription; it counts once the link sent to the resident is followed. The
     same person and place again is the same subscription (the answer does not say whether one
     existed)."""
-    settings = _settings(request)
     await subscriptions.subscribe(session, body, settings.dispatcher, settings.public)
     detail = {
         Language.SV: "Följ länken vi skickade för att bekräfta prenumerationen.",
@@ -96,14 +90,14 @@ async def subscribe(
     responses=PAGE,
 )
 async def confirm_page(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """The double opt-in link opens a page; its button confirms."""
-    public = _settings(request).public
+    public = settings.public
     subscription = await subscriptions.peek(session, public, links.Purpose.CONFIRM, token)
     state = subscriptions.confirmation_state(subscription, public)
     language = lang or (subscription.language if subscription else "sv")
-    url = _url(request, "confirm", token)
+    url = _url(settings, "confirm", token)
     if state != Confirmation.CONFIRMED or subscription is None:
         return pages.page(state.value, language, url=url)
     places = pages.Places("this", _place_names([subscription], language))
@@ -118,18 +112,18 @@ async def confirm_page(
     responses=PAGE,
 )
 async def confirm(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """The subscription starts counting from here."""
-    outcome, subscription = await subscriptions.confirm(session, _settings(request).public, token)
+    outcome, subscription = await subscriptions.confirm(session, settings.public, token)
     language = lang or (subscription.language if subscription else "sv")
     return pages.page(outcome.value, language)
 
 
 async def _manage_page(
-    session: AsyncSession, request: Request, token: str, lang: str | None
+    session: AsyncSession, settings: Settings, token: str, lang: str | None
 ) -> HTMLResponse:
-    public = _settings(request).public
+    public = settings.public
     subscription = await subscriptions.peek(session, public, links.Purpose.MANAGE, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
@@ -139,7 +133,7 @@ async def _manage_page(
         "manage",
         language,
         actions=tuple(_action(kind, token) for kind in kinds),
-        url=_url(request, "unsubscribe", token),
+        url=_url(settings, "unsubscribe", token),
         places=pages.Places("this", _place_names([subscription], language)),
     )
 
@@ -151,11 +145,11 @@ async def _manage_page(
     responses=PAGE,
 )
 async def unsubscribe_page(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """The link in every message: a page that says what the subscription is about, with the
     buttons that stop it, stop everything, or erase all."""
-    return await _manage_page(session, request, token, lang)
+    return await _manage_page(session, settings, token, lang)
 
 
 @router.post(
@@ -165,11 +159,11 @@ async def unsubscribe_page(
     responses=PAGE,
 )
 async def unsubscribe(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """One POST stops every message of this subscription (RFC 8058 one-click unsubscribe);
     the page lists the person's subscriptions that remain and offers to stop them too."""
-    subscription = await subscriptions.unsubscribe(session, _settings(request).public, token)
+    subscription = await subscriptions.unsubscribe(session, settings.public, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
     language = lang or subscription.language
@@ -190,11 +184,11 @@ async def unsubscribe(
     responses=PAGE,
 )
 async def unsubscribe_everything(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """Stops every message to the email address and phone number the link was sent to: every
     subscription, and messages to them as an organisation's contact."""
-    public = _settings(request).public
+    public = settings.public
     subscription = await subscriptions.unsubscribe_everything(session, public, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
@@ -209,16 +203,16 @@ async def unsubscribe_everything(
     responses=PAGE,
 )
 async def erase_page(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """A page whose button erases; opening the link erases nothing."""
-    public = _settings(request).public
+    public = settings.public
     subscription = await subscriptions.peek(session, public, links.Purpose.MANAGE, token)
     if subscription is None:
         return pages.page("unknown", lang or "sv")
     language = lang or subscription.language
     actions = (_action("erase", token),)
-    return pages.page("erase", language, actions=actions, url=_url(request, "erase", token))
+    return pages.page("erase", language, actions=actions, url=_url(settings, "erase", token))
 
 
 @router.post(
@@ -228,10 +222,10 @@ async def erase_page(
     responses=PAGE,
 )
 async def erase(
-    token: Token, session: SessionDep, request: Request, _: RateLimited, lang: Lang = None
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
     """Erase every subscription of the person and their address from the delivery log."""
-    language = await subscriptions.erase(session, _settings(request).public, token)
+    language = await subscriptions.erase(session, settings.public, token)
     return pages.page("unknown" if language is None else "erased", lang or language or "sv")
 
 

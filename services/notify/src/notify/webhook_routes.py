@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from notify import webhooks
 from notify.access import KEYED, LISTED, Reader, Writer
-from notify.config import Settings
+from notify.config import SettingsDep
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.staff_schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
 from shared import idempotency
@@ -35,10 +35,10 @@ async def register_webhook(
     session: SessionDep,
     principal: Writer,
     request: Request,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Have events of the given types POSTed, signed, to a public URL; returns the secret."""
-    settings: Settings = request.app.state.settings
 
     async def create() -> idempotency.Created:
         webhook = await webhooks.register(session, principal, body, settings.webhooks)
