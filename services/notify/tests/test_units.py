@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from notify import cap, links, netguard, worker
-from notify.channels.email import fill, template
 from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
 from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
+from notify.outgoing import fill, template
 from notify.render import Renderer
 from notify.staff_schemas import EventType
 from notify_testkit import (

@@ -1,94 +1,23 @@
 """Email over SMTP (aiosmtplib), through a small pool of long-lived connections.
 
-A message is built and encoded once per rendering with the standard library and then filled
-in per recipient (address, Message-ID, links), so sending to many people costs a few byte
-replacements and joins each rather than a MIME build. The Message-ID is the notification id,
-the receiver's key for dropping a duplicate of an at-least-once delivery.
-
-Both parts are quoted-printable: no line of the message is longer than 76 octets whatever the
-text (a 4,000-character line sent as 8bit broke SMTP's limit of 998 and every send with it).
-The recipient's links are not in the encoded text but between its pieces, each piece encoded
-on its own and ended by a soft line break, so a link is put in without re-encoding the part.
+The messages come built and encoded (`notify.outgoing`); a channel only sends them.
 """
 
 import asyncio
 import contextlib
-import email.policy
-import email.quoprimime as quoprimime
 import email.utils
 import re
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from notify.channels.base import Outcome, delivered, failed
 from notify.config import SmtpSettings
 from notify.domain import Status
-from notify.render import Content
 
-TO = "recipient@placeholder.invalid"
-MESSAGE_ID = "<message-id@placeholder.invalid>"
-DATE = "Thu, 01 Jan 1970 00:00:00 -0000"
-# Where the parts' encoded text goes in the built message; letters only, so encoding keeps them.
-TEXT_BODY = "TRYGGTEXTBODYPLACEHOLDER"
-HTML_BODY = "TRYGGHTMLBODYPLACEHOLDER"
-SOFT_BREAK = b"=\r\n"
 # What goes between angle brackets on MAIL and RCPT: a dot-atom local part and a host name.
 MAILBOX = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}$")
-
-
-@dataclass(frozen=True)
-class EmailTemplate:
-    """A message for everyone its rendering is for: encoded pieces, and between them the
-    placeholders of the recipient's links (the strings of `pieces`)."""
-
-    pieces: tuple[bytes | str, ...]
-    unsubscribe: str
-    confirm: str
-
-
-def template(content: Content, sender: str, language: str) -> EmailTemplate:
-    """The message with placeholders for what differs per recipient."""
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = sender
-    message["To"] = TO
-    message["Subject"] = content.subject
-    message["Date"] = DATE
-    message["Message-ID"] = MESSAGE_ID
-    message["Auto-Submitted"] = "auto-generated"
-    # RFC 8058: mail clients offer one-click unsubscribe by POSTing to this URL.
-    message["List-Unsubscribe"] = f"<{content.unsubscribe}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(TEXT_BODY, cte="quoted-printable")
-    message.add_alternative(HTML_BODY, subtype="html", cte="quoted-printable")
-    # After the content: setting the content clears every Content-* header.
-    message["Content-Language"] = language
-    head, rest = message.as_bytes().split(f"{TEXT_BODY}\r\n".encode())
-    middle, tail = rest.split(f"{HTML_BODY}\r\n".encode())
-    links = (content.unsubscribe, content.confirm)
-    pieces = (head, *_encoded(content.text, links), middle, *_encoded(content.html, links), tail)
-    return EmailTemplate(pieces, content.unsubscribe, content.confirm)
-
-
-def _encoded(text: str, links: tuple[str, str]) -> list[bytes | str]:
-    """A part's text quoted-printable, piece by piece, with its link placeholders kept out."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.endswith("\n"):
-        text += "\n"  # the boundary that follows starts a line of its own
-    split = re.split("(" + "|".join(map(re.escape, links)) + ")", text)
-    return [
-        p if p in links else _quoted(p) + (b"" if p.endswith("\n") else SOFT_BREAK)
-        for p in split
-        if p
-    ]
-
-
-def _quoted(text: str) -> bytes:
-    # The email package's encoder, not binascii's: that one lets lines grow to 78 octets.
-    latin = text.encode().decode("latin-1")
-    return quoprimime.body_encode(latin, maxlinelen=76, eol="\r\n").encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -96,31 +25,6 @@ class EmailJob:
     notification_id: uuid.UUID
     to: str
     message: bytes
-
-
-def fill(
-    template: EmailTemplate,
-    notification_id: uuid.UUID,
-    to: str,
-    domain: str,
-    unsubscribe_url: str,
-    confirm_url: str = "",
-) -> bytes:
-    """The message for one recipient."""
-    head = template.pieces[0]
-    assert isinstance(head, bytes)
-    head = (
-        head.replace(TO.encode(), to.encode(), 1)
-        .replace(MESSAGE_ID.encode(), f"<{notification_id}@{domain}>".encode(), 1)
-        .replace(DATE.encode(), email.utils.formatdate().encode(), 1)
-        .replace(template.unsubscribe.encode(), unsubscribe_url.encode(), 1)
-    )
-    links = {
-        template.unsubscribe: _quoted(unsubscribe_url) + SOFT_BREAK,
-        template.confirm: _quoted(confirm_url) + SOFT_BREAK,
-    }
-    body = (p if isinstance(p, bytes) else links[p] for p in template.pieces[1:])
-    return head + b"".join(body)
 
 
 LEASE_RAN_SHORT = "not sent: the lease ran short"
