@@ -7,8 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictBool, StrictInt
 
 from notify.domain import Channel, RecipientKind, Status, Topic
-from notify.schemas import Input, LongText, MunicipalityCode, ShortText
-from notify.staff_schemas import StakeholderKey
+from notify.fields import Input, LongText, MunicipalityCode, ShortText, StakeholderKey
 from shared import geo
 from shared.pagination import Page
 

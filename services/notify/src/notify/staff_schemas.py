@@ -6,22 +6,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from notify.domain import STAKEHOLDER_KEY, Language, StakeholderKind, Topic
-from notify.schemas import Email, Input, MunicipalityCode, PersonalChannel, Phone, ShortText
+from notify.domain import Language, StakeholderKind, Topic
+from notify.fields import (
+    Email,
+    Input,
+    MunicipalityCode,
+    PersonalChannel,
+    Phone,
+    ShortText,
+    StakeholderKey,
+)
 from shared import geo
 from shared.geo import FromDB
 from shared.pagination import Page
 
 Category = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["lighting"])]
-StakeholderKey = Annotated[
-    str,
-    Field(
-        pattern=STAKEHOLDER_KEY,
-        description="`org:<organisation number>` or `dept:<municipality code>:<department code>`,"
-        " the key walks names a measure's responsible organisation by.",
-        examples=["org:556677-8899", "dept:0683:GATA"],
-    ),
-]
 ALL_TOPICS = list(Topic)
 # The events an integrator can have delivered; the worker's routing table handles each.
 EventType = Literal[

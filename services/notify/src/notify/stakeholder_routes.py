@@ -10,13 +10,13 @@ from notify import stakeholders
 from notify.access import KEYED, LISTED, Reader, Writer
 from notify.domain import StakeholderKind
 from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
+from notify.fields import StakeholderKey
 from notify.staff_schemas import (
     Category,
     ContactCreate,
     ContactRead,
     StakeholderChange,
     StakeholderCreate,
-    StakeholderKey,
     StakeholderPage,
     StakeholderRead,
 )
