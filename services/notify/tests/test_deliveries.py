@@ -10,8 +10,9 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import cap, handlers, links
+from notify import handlers, links
 from notify.config import DEV_LINK_SECRET
+from notify.feeds import service as cap
 from notify.models import Notification, StakeholderContact
 from notify_testkit import (
     OTHER,

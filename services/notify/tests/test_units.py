@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from notify import cap, links, netguard, worker
+from notify import links, netguard, worker
 from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
 from notify.delivery_schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
+from notify.feeds import service as cap
 from notify.outgoing import fill, template
 from notify.render import Renderer
 from notify.staff_schemas import EventType

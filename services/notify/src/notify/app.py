@@ -4,13 +4,13 @@ from fastapi import FastAPI
 
 from notify import (
     delivery_routes,
-    feed_routes,
     pages,
     public_routes,
     stakeholder_routes,
     webhook_routes,
 )
 from notify.config import Settings
+from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
 from shared.app import create_service_app
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stakeholder_routes.router,
             webhook_routes.router,
             delivery_routes.router,
-            feed_routes.router,
+            feeds.router,
         ],
         title="Trygg notify",
         description=(

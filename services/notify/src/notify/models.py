@@ -150,20 +150,3 @@ class DeliveryAttempt(SQLModel, table=True):
     provider_ref: str | None = None
     started_at: datetime = moment_field(nullable=False)
     finished_at: datetime = moment_field(nullable=False)
-
-
-class CapAlert(SQLModel, table=True):
-    """A published plan as a CAP 1.2 alert: Alert, then Update on revision, Cancel on withdrawal."""
-
-    __tablename__ = "cap_alert"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    identifier: str
-    municipality_code: str
-    plan_id: uuid.UUID
-    revision: int
-    msg_type: str
-    headline: str
-    sent: datetime = moment_field(nullable=False)
-    references: str | None = None
-    document: str

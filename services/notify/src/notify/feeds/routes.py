@@ -7,11 +7,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from notify import cap, ledger, links, pages, stakeholders
+from notify import ledger, links, pages, stakeholders
 from notify.config import SettingsDep
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
-from notify.models import CapAlert
+from notify.feeds import service as cap
+from notify.feeds.models import CapAlert
 from notify.ratelimit import FeedRateLimited, RateLimited, ReportRateLimited
 from shared.db import SessionDep
 from shared.problems import (
