@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import handlers
 from notify.config import CapSettings
-from notify.models import Notification, Webhook
+from notify.models import Notification
+from notify.webhooks.models import Webhook
 from notify_testkit import (
     FORSHEDA,
     HOME,

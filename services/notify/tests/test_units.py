@@ -18,7 +18,7 @@ from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.feeds import service as cap
 from notify.outgoing import fill, template
 from notify.render import Renderer
-from notify.staff_schemas import EventType
+from notify.webhooks.schemas import EventType
 from notify_testkit import (
     measure,
     plan_facts,

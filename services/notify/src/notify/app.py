@@ -7,11 +7,11 @@ from notify import (
     pages,
     public_routes,
     stakeholder_routes,
-    webhook_routes,
 )
 from notify.config import Settings
 from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
+from notify.webhooks import routes as webhooks
 from shared.app import create_service_app
 
 TAGS = [
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             public_routes.router,
             stakeholder_routes.router,
-            webhook_routes.router,
+            webhooks.router,
             delivery_routes.router,
             feeds.router,
         ],

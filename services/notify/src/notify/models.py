@@ -77,22 +77,6 @@ class StakeholderContact(SQLModel, table=True):
     created_at: datetime = moment_field(nullable=False)
 
 
-class Webhook(SQLModel, table=True):
-    """An integrator's subscription to event types, delivered as signed POSTs."""
-
-    __tablename__ = "webhook"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    municipality_code: str
-    url: str
-    event_types: list[str] = texts_field()
-    description: str | None = None
-    secret: str
-    active: bool = True
-    created_by: str
-    created_at: datetime = moment_field(nullable=False)
-
-
 class Message(SQLModel, table=True):
     """What one event (or one transactional send) tells people; one per event."""
 

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from notify import webhooks
 from notify.access import KEYED, LISTED, Reader, Writer
 from notify.config import SettingsDep
 from notify.errors import WebhookNotFound, WebhookTargetRefused
-from notify.staff_schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
+from notify.webhooks import service as webhooks
+from notify.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
 from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey

@@ -10,8 +10,8 @@ from notify import netguard, queue
 from notify.channels.webhook import new_secret
 from notify.config import WebhookSettings
 from notify.errors import WebhookNotFound, WebhookTargetRefused
-from notify.models import Webhook
-from notify.staff_schemas import WebhookCreate
+from notify.webhooks.models import Webhook
+from notify.webhooks.schemas import WebhookCreate
 from shared import idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
