@@ -12,8 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import handlers, links
 from notify.config import DEV_LINK_SECRET
+from notify.directory.models import StakeholderContact
 from notify.feeds import service as cap
-from notify.models import Notification, StakeholderContact
+from notify.models import Notification
 from notify_testkit import (
     OTHER,
     box,

@@ -6,9 +6,9 @@ from notify import (
     delivery_routes,
     pages,
     public_routes,
-    stakeholder_routes,
 )
 from notify.config import Settings
+from notify.directory import routes as directory
 from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
 from notify.webhooks import routes as webhooks
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         routers=[
             public_routes.router,
-            stakeholder_routes.router,
+            directory.router,
             webhooks.router,
             delivery_routes.router,
             feeds.router,

@@ -9,9 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.delivery_schemas import AttemptRead, NotificationDetail, NotificationRead, StatusCounts
+from notify.directory.models import StakeholderContact
 from notify.domain import Channel, RecipientKind, Status, SubscriptionStatus, mask_address, utcnow
 from notify.errors import NotificationNotFound, NotResendable
-from notify.models import DeliveryAttempt, Message, Notification, StakeholderContact, Subscription
+from notify.models import DeliveryAttempt, Message, Notification, Subscription
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from notify import ledger, links, pages, stakeholders
+from notify import ledger, links, pages
 from notify.config import SettingsDep
+from notify.directory import service as stakeholders
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
 from notify.feeds import service as cap

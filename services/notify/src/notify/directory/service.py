@@ -9,16 +9,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import queue
-from notify.domain import Channel, key_problem, normal_email, normal_phone, utcnow
-from notify.errors import ContactNotFound, InvalidField, StakeholderKeyTaken, StakeholderNotFound
-from notify.models import Stakeholder, StakeholderContact
-from notify.staff_schemas import (
+from notify.directory.models import Stakeholder, StakeholderContact
+from notify.directory.schemas import (
     ContactCreate,
     ContactRead,
     StakeholderChange,
     StakeholderCreate,
     StakeholderRead,
 )
+from notify.domain import Channel, key_problem, normal_email, normal_phone, utcnow
+from notify.errors import ContactNotFound, InvalidField, StakeholderKeyTaken, StakeholderNotFound
 from shared import geo, idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch

@@ -6,12 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from notify import stakeholders
 from notify.access import KEYED, LISTED, Reader, Writer
-from notify.domain import StakeholderKind
-from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
-from notify.fields import StakeholderKey
-from notify.staff_schemas import (
+from notify.directory import service as stakeholders
+from notify.directory.schemas import (
     Category,
     ContactCreate,
     ContactRead,
@@ -20,6 +17,9 @@ from notify.staff_schemas import (
     StakeholderPage,
     StakeholderRead,
 )
+from notify.domain import StakeholderKind
+from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
+from notify.fields import StakeholderKey
 from shared import idempotency
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey

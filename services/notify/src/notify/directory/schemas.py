@@ -1,4 +1,4 @@
-"""Request and response models of the staff routes: stakeholders, their contacts, webhooks."""
+"""Request and response models of the stakeholder directory (staff): organisations, contacts."""
 
 import uuid
 from datetime import datetime
