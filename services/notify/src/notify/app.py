@@ -2,15 +2,12 @@
 
 from fastapi import FastAPI
 
-from notify import (
-    delivery_routes,
-    pages,
-    public_routes,
-)
+from notify import delivery_routes, pages
 from notify.config import Settings
 from notify.directory import routes as directory
 from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
+from notify.subscriptions import routes as subscriptions
 from notify.webhooks import routes as webhooks
 from shared.app import create_service_app
 
@@ -29,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service="notify",
         settings=settings,
         routers=[
-            public_routes.router,
+            subscriptions.router,
             directory.router,
             webhooks.router,
             delivery_routes.router,

@@ -12,7 +12,8 @@ from notify.delivery_schemas import AttemptRead, NotificationDetail, Notificatio
 from notify.directory.models import StakeholderContact
 from notify.domain import Channel, RecipientKind, Status, SubscriptionStatus, mask_address, utcnow
 from notify.errors import NotificationNotFound, NotResendable
-from notify.models import DeliveryAttempt, Message, Notification, Subscription
+from notify.models import DeliveryAttempt, Message, Notification
+from notify.subscriptions.models import Subscription
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 

@@ -88,7 +88,7 @@ async def opt_out_page(
     if links.read(secret, links.Purpose.CONTACT_OPT_OUT, token) is None:
         return pages.page("unknown", lang or "sv")
     url = f"{settings.public.base_url.rstrip('/')}/contacts/opt-out/{token}"
-    # The button posts to the page's own address, relative (see public_routes._action).
+    # The button posts to the page's own address, relative (see subscriptions.routes._action).
     stop = pages.Action("unsubscribe", token)
     return pages.page("manage", lang or "sv", actions=(stop,), url=url)
 

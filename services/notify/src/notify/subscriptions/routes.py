@@ -10,13 +10,14 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import links, localities, pages, subscriptions
+from notify import links, localities, pages
 from notify.config import Settings, SettingsDep
 from notify.domain import Language
-from notify.models import Subscription
 from notify.ratelimit import RateLimited
-from notify.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
-from notify.subscriptions import Confirmation
+from notify.subscriptions import service as subscriptions
+from notify.subscriptions.models import Subscription
+from notify.subscriptions.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
+from notify.subscriptions.service import Confirmation
 from shared.db import SessionDep
 from shared.problems import (
     BadRequest,

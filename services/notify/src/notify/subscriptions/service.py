@@ -22,8 +22,8 @@ from notify.domain import (
     utcnow,
 )
 from notify.errors import InvalidField
-from notify.models import Subscription
-from notify.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
+from notify.subscriptions.models import Subscription
+from notify.subscriptions.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
 from shared import idempotency
 from shared.geo import Geometry
 
