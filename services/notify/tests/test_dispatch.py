@@ -15,11 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, ledger, links, maintenance, sending, worker
+from notify import handlers, ledger, links, maintenance, worker
 from notify.channels.email import EmailJob
 from notify.channels.webhook import signature
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
-from notify.delivery_schemas import MessageCreate
+from notify.deliveries import sending
+from notify.deliveries.schemas import MessageCreate
 from notify.dispatcher import Dispatcher
 from notify.models import DeliveryAttempt, Notification
 from notify.subscriptions import service as subscriptions

@@ -13,7 +13,7 @@ import pytest
 from notify import links, netguard, worker
 from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
-from notify.delivery_schemas import MessageCreate
+from notify.deliveries.schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.feeds import service as cap
 from notify.outgoing import fill, template

@@ -2,8 +2,9 @@
 
 from fastapi import FastAPI
 
-from notify import delivery_routes, pages
+from notify import pages
 from notify.config import Settings
+from notify.deliveries import routes as deliveries
 from notify.directory import routes as directory
 from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             subscriptions.router,
             directory.router,
             webhooks.router,
-            delivery_routes.router,
+            deliveries.router,
             feeds.router,
         ],
         title="Trygg notify",

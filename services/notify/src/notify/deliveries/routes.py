@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from notify import deliveries, sending
 from notify.access import KEYED, LISTED, Reader, Writer
 from notify.config import SettingsDep
-from notify.delivery_schemas import (
+from notify.deliveries import sending
+from notify.deliveries import service as deliveries
+from notify.deliveries.schemas import (
     MessageCreate,
     MessagePage,
     MessageRead,

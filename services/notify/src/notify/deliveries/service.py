@@ -8,7 +8,12 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify.delivery_schemas import AttemptRead, NotificationDetail, NotificationRead, StatusCounts
+from notify.deliveries.schemas import (
+    AttemptRead,
+    NotificationDetail,
+    NotificationRead,
+    StatusCounts,
+)
 from notify.directory.models import StakeholderContact
 from notify.domain import Channel, RecipientKind, Status, SubscriptionStatus, mask_address, utcnow
 from notify.errors import NotificationNotFound, NotResendable

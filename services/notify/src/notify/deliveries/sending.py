@@ -8,8 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import audience, deliveries, localities, queue
-from notify.delivery_schemas import MessageCreate, MessageRead, StatusCounts
+from notify import audience, localities, queue
+from notify.deliveries import service as deliveries
+from notify.deliveries.schemas import MessageCreate, MessageRead, StatusCounts
 from notify.domain import MessageKind
 from notify.errors import InvalidField, MessageNotFound
 from notify.models import Message, Notification
