@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from notify import links, netguard, worker
-from notify.channels.webhook import new_secret, signature
 from notify.config import CapSettings, Settings
 from notify.deliveries.schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.feeds import service as cap
-from notify.outgoing import fill, template
-from notify.render import Renderer
+from notify.messaging.channels.webhook import new_secret, signature
+from notify.messaging.outgoing import fill, template
+from notify.messaging.render import Renderer
 from notify.webhooks.schemas import EventType
 from notify_testkit import (
     measure,

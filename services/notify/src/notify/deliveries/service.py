@@ -17,7 +17,7 @@ from notify.deliveries.schemas import (
 from notify.directory.models import StakeholderContact
 from notify.domain import Channel, RecipientKind, Status, SubscriptionStatus, mask_address, utcnow
 from notify.errors import NotificationNotFound, NotResendable
-from notify.models import DeliveryAttempt, Message, Notification
+from notify.messaging.models import DeliveryAttempt, Message, Notification
 from notify.subscriptions.models import Subscription
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import queue
 from notify.directory.models import Stakeholder, StakeholderContact
 from notify.directory.schemas import (
     ContactCreate,
@@ -19,6 +18,7 @@ from notify.directory.schemas import (
 )
 from notify.domain import Channel, key_problem, normal_email, normal_phone, utcnow
 from notify.errors import ContactNotFound, InvalidField, StakeholderKeyTaken, StakeholderNotFound
+from notify.messaging import queue
 from shared import geo, idempotency
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch

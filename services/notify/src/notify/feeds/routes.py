@@ -7,13 +7,14 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from notify import ledger, links, pages
+from notify import links, pages
 from notify.config import SettingsDep
 from notify.directory import service as stakeholders
 from notify.domain import Language, utcnow
 from notify.errors import CapAlertNotFound
 from notify.feeds import service as cap
 from notify.feeds.models import CapAlert
+from notify.messaging import ledger
 from notify.ratelimit import FeedRateLimited, RateLimited, ReportRateLimited
 from shared.db import SessionDep
 from shared.problems import (

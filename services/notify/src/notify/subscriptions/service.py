@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import links, localities, queue
+from notify import links, localities
 from notify.config import DispatcherSettings, PublicSettings
 from notify.domain import (
     Channel,
@@ -22,6 +22,7 @@ from notify.domain import (
     utcnow,
 )
 from notify.errors import InvalidField
+from notify.messaging import queue
 from notify.subscriptions.models import Subscription
 from notify.subscriptions.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
 from shared import idempotency

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import netguard, queue
-from notify.channels.webhook import new_secret
+from notify import netguard
 from notify.config import WebhookSettings
 from notify.errors import WebhookNotFound, WebhookTargetRefused
+from notify.messaging import queue
+from notify.messaging.channels.webhook import new_secret
 from notify.webhooks.models import Webhook
 from notify.webhooks.schemas import WebhookCreate
 from shared import idempotency

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import httpx
 
 from notify import netguard
-from notify.channels.base import Outcome, delivered, failed
 from notify.config import WebhookSettings
 from notify.domain import Status
+from notify.messaging.channels.base import Outcome, delivered, failed
 
 SECRET_PREFIX = "whsec_"
 CONTENT_TYPE = "application/cloudevents+json"

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import audience, queue
-from notify.audience import Reach
 from notify.config import CapSettings
 from notify.domain import MessageKind, Topic
 from notify.feeds import service as cap
+from notify.messaging import audience, queue
+from notify.messaging.audience import Reach
 from shared.consumer import EventMeta
 from shared.contracts.walks import (
     ActionPlanPublished,

@@ -26,15 +26,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from notify import ledger, maintenance
-from notify.channels.base import Outcome, failed
-from notify.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChannel
-from notify.channels.sms import SmsGateway, SmsJob
-from notify.channels.webhook import WebhookChannel, WebhookJob
+from notify import maintenance
 from notify.config import DispatcherSettings
 from notify.domain import Status, utcnow
-from notify.ledger import Result
-from notify.outgoing import Claimed, Composer, MessageFacts
+from notify.messaging import ledger
+from notify.messaging.channels.base import Outcome, failed
+from notify.messaging.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChannel
+from notify.messaging.channels.sms import SmsGateway, SmsJob
+from notify.messaging.channels.webhook import WebhookChannel, WebhookJob
+from notify.messaging.ledger import Result
+from notify.messaging.outgoing import Claimed, Composer, MessageFacts
 from shared.db import Sessionmaker
 from shared.failures import is_transient
 

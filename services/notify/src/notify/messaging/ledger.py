@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Table, insert, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify.channels.base import Outcome
 from notify.domain import Status, utcnow
-from notify.outgoing import Claimed, MessageFacts
+from notify.messaging.channels.base import Outcome
+from notify.messaging.outgoing import Claimed, MessageFacts
 from shared.contracts.notify import NotificationDelivered, NotificationFailed
 from shared.events import Contract, envelope
 from shared.outbox import OutboxMessage

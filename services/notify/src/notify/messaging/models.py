@@ -1,8 +1,10 @@
-"""The notify service's tables. Geometry is PostGIS in WGS84; enumerations are checked text.
+"""The tables of messaging: messages, their notifications, and every delivery attempt.
 
-Personal data lives in three places only: `subscription` (a resident's email, phone and place),
-`stakeholder_contact` (staff-managed contacts) and `notification.address` (where a message
-went). Erasure clears all three; delivery statistics stay without them.
+Enumerations are checked text, here as in the other packages' tables (places are PostGIS
+geometry in WGS84). Personal data lives in three places only: `subscription` (a resident's
+email, phone and place), `stakeholder_contact` (staff-managed contacts) and
+`notification.address` (where a message went). Erasure clears all three; delivery statistics
+stay without them.
 """
 
 import uuid

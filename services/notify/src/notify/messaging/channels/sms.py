@@ -12,9 +12,9 @@ from typing import Protocol
 
 import httpx
 
-from notify.channels.base import Outcome, delivered, failed
 from notify.config import SmsSettings
 from notify.domain import Status
+from notify.messaging.channels.base import Outcome, delivered, failed
 
 
 @dataclass(frozen=True)

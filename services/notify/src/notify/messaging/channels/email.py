@@ -1,6 +1,6 @@
 """Email over SMTP (aiosmtplib), through a small pool of long-lived connections.
 
-The messages come built and encoded (`notify.outgoing`); a channel only sends them.
+The messages come built and encoded (`messaging.outgoing`); a channel only sends them.
 """
 
 import asyncio
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from notify.channels.base import Outcome, delivered, failed
 from notify.config import SmtpSettings
 from notify.domain import Status
+from notify.messaging.channels.base import Outcome, delivered, failed
 
 # What goes between angle brackets on MAIL and RCPT: a dot-atom local part and a host name.
 MAILBOX = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}$")

@@ -22,12 +22,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from notify import links
-from notify.channels.email import EmailJob
-from notify.channels.sms import SmsJob
-from notify.channels.webhook import WebhookJob
 from notify.config import Settings
 from notify.domain import Channel, RecipientKind
-from notify.render import Content, Renderer
+from notify.messaging.channels.email import EmailJob
+from notify.messaging.channels.sms import SmsJob
+from notify.messaging.channels.webhook import WebhookJob
+from notify.messaging.render import Content, Renderer
 
 CACHE_SIZE = 2000
 
