@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from notify.channels.webhook import signature
+from notify.messaging.channels.webhook import signature
 from plan_system import (
     System,
     databases,

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import handlers
 from notify.config import CapSettings
-from notify.models import Message, Notification, Webhook
+from notify.messaging import handlers
+from notify.messaging.models import Message, Notification
+from notify.webhooks.models import Webhook
 from notify_testkit import (
     FORSHEDA,
     KM_LON,

@@ -10,9 +10,12 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import cap, handlers, links
+from notify import links
 from notify.config import DEV_LINK_SECRET
-from notify.models import Notification, StakeholderContact
+from notify.directory.models import StakeholderContact
+from notify.feeds import service as cap
+from notify.messaging import handlers
+from notify.messaging.models import Notification
 from notify_testkit import (
     OTHER,
     box,

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import handlers
 from notify.config import CapSettings
+from notify.messaging import handlers
 from notify_testkit import (
     HOME,
     OTHER,

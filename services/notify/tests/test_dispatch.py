@@ -15,14 +15,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from notify import handlers, ledger, links, maintenance, sending, subscriptions, worker
-from notify.channels.email import EmailJob
-from notify.channels.webhook import signature
+from notify import links, maintenance, worker
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
-from notify.delivery_schemas import MessageCreate
-from notify.dispatcher import Dispatcher
-from notify.models import DeliveryAttempt, Notification
-from notify.schemas import SubscriptionCreate
+from notify.deliveries import sending
+from notify.deliveries.schemas import MessageCreate
+from notify.messaging import handlers, ledger
+from notify.messaging.channels.email import EmailJob
+from notify.messaging.channels.webhook import signature
+from notify.messaging.dispatcher import Dispatcher
+from notify.messaging.models import DeliveryAttempt, Notification
+from notify.subscriptions import service as subscriptions
+from notify.subscriptions.schemas import SubscriptionCreate
 from notify_testkit import (
     Receiver,
     consumed,

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from notify.channels.sms import Elks46Gateway, SmsJob
 from notify.config import SmsSettings
 from notify.domain import Status
+from notify.messaging.channels.sms import Elks46Gateway, SmsJob
 from notify_testkit import Receiver, load_sink, serving
 from shared.testing import wait_until
 

@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links
 from notify.config import DEV_LINK_SECRET
-from notify.models import Message, Notification, Subscription
+from notify.messaging.models import Message, Notification
+from notify.subscriptions.models import Subscription
 from notify_testkit import (
     FORSHEDA,
     KM_LON,

@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import handlers
 from notify.config import CapSettings
-from notify.models import Notification, Webhook
+from notify.messaging import handlers
+from notify.messaging.models import Notification
+from notify.webhooks.models import Webhook
 from notify_testkit import (
     FORSHEDA,
     HOME,

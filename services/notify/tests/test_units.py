@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from notify import cap, links, netguard, worker
-from notify.channels.email import fill, template
-from notify.channels.webhook import new_secret, signature
+from notify import links, netguard, worker
 from notify.config import CapSettings, Settings
-from notify.delivery_schemas import MessageCreate
+from notify.deliveries.schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
-from notify.render import Renderer
-from notify.staff_schemas import EventType
+from notify.feeds import service as cap
+from notify.messaging.channels.webhook import new_secret, signature
+from notify.messaging.outgoing import fill, template
+from notify.messaging.render import Renderer
+from notify.webhooks.schemas import EventType
 from notify_testkit import (
     measure,
     plan_facts,

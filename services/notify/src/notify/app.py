@@ -2,16 +2,14 @@
 
 from fastapi import FastAPI
 
-from notify import (
-    delivery_routes,
-    feed_routes,
-    pages,
-    public_routes,
-    stakeholder_routes,
-    webhook_routes,
-)
+from notify import pages
 from notify.config import Settings
+from notify.deliveries import routes as deliveries
+from notify.directory import routes as directory
+from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
+from notify.subscriptions import routes as subscriptions
+from notify.webhooks import routes as webhooks
 from shared.app import create_service_app
 
 TAGS = [
@@ -29,11 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service="notify",
         settings=settings,
         routers=[
-            public_routes.router,
-            stakeholder_routes.router,
-            webhook_routes.router,
-            delivery_routes.router,
-            feed_routes.router,
+            subscriptions.router,
+            directory.router,
+            webhooks.router,
+            deliveries.router,
+            feeds.router,
         ],
         title="Trygg notify",
         description=(

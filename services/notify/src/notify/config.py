@@ -1,5 +1,8 @@
 """Settings of the notify service, read from NOTIFY_* environment variables."""
 
+from typing import Annotated
+
+from fastapi import Depends, Request
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -105,3 +108,12 @@ class Settings(ServiceSettings):
         if holds(self.public.link_secret, DEV_LINK_SECRET):
             found.append(self.variable("PUBLIC__LINK_SECRET"))
         return found
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with; the one place a request reads them from."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -11,8 +11,9 @@ import logging
 
 from sqlalchemy import text
 
-from notify import ratelimit, subscriptions
+from notify import ratelimit
 from notify.config import DispatcherSettings
+from notify.subscriptions import service as subscriptions
 from shared import idempotency
 from shared.db import Sessionmaker
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import SecretStr
 
-from notify.config import PublicSettings
+from notify.config import PublicSettings, app_settings
 from shared.ratelimit import COUNT, PURGE, client_bucket, hit, rate_limit
 
 __all__ = [
@@ -25,8 +25,7 @@ __all__ = [
 
 
 def _public(request: Request) -> PublicSettings:
-    settings: PublicSettings = request.app.state.settings.public
-    return settings
+    return app_settings(request).public
 
 
 def _salt(request: Request) -> SecretStr:

@@ -6,15 +6,15 @@ import logging
 import signal
 from functools import partial
 
-from notify import handlers
-from notify.channels.email import SmtpChannel
-from notify.channels.sms import Elks46Gateway
-from notify.channels.webhook import WebhookChannel
 from notify.config import Settings
-from notify.dispatcher import Channels, Dispatcher
-from notify.handlers import HandlerConfig
-from notify.outgoing import Composer
-from notify.render import Renderer
+from notify.messaging import handlers
+from notify.messaging.channels.email import SmtpChannel
+from notify.messaging.channels.sms import Elks46Gateway
+from notify.messaging.channels.webhook import WebhookChannel
+from notify.messaging.dispatcher import Channels, Dispatcher
+from notify.messaging.handlers import HandlerConfig
+from notify.messaging.outgoing import Composer
+from notify.messaging.render import Renderer
 from shared.consumer import ConsumerRunner, Handler
 from shared.contracts.walks import (
     ActionPlanPublished,

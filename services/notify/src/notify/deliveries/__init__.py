@@ -1,0 +1,1 @@
+"""The delivery log (notifications, their attempts, resends) and transactional sends."""

@@ -1,0 +1,1 @@
+"""The stakeholder directory: organisations, their areas of responsibility, their contacts."""

@@ -1,0 +1,1 @@
+"""From an event to a sent message: who is told, the queue, composing, sending, the record."""

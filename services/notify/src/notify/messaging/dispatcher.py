@@ -1,0 +1,229 @@
+"""The dispatcher: delivers queued notifications, at least once, each attempt recorded.
+
+A lane claims a batch of due notifications (`FOR UPDATE SKIP LOCKED`, so lanes and worker
+replicas never take the same row), marks them `sending` with a lease and commits; sends them
+outside any transaction; then records every outcome, attempt and event in one transaction.
+A crash between the send and the record leaves the rows `sending` until the lease runs out.
+Then an email or a webhook goes again with the same id (the Message-ID, the `webhook-id`):
+the receiver's key for dropping the duplicate. An SMS has no such key, so an SMS whose lease
+ran out is not sent again but given up as a technical failure that staff can resend.
+
+Nothing a lane needs is shared with another lane: each batch reads its own messages, so no
+lane can evict what another is still using. Outcomes are recorded however long the database
+takes to come back, and a failure to write the outcome events never loses the outcomes.
+
+Failures that may pass (SMTP 4xx, a receiver that is down, our own outages) are retried with
+exponential back-off and jitter until the attempt budget is spent; permanent ones are not.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+
+from notify import maintenance
+from notify.config import DispatcherSettings
+from notify.domain import Status, utcnow
+from notify.messaging import ledger
+from notify.messaging.channels.base import Outcome, failed
+from notify.messaging.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChannel
+from notify.messaging.channels.sms import SmsGateway, SmsJob
+from notify.messaging.channels.webhook import WebhookChannel, WebhookJob
+from notify.messaging.ledger import Result
+from notify.messaging.outgoing import Claimed, Composer, MessageFacts
+from shared.db import Sessionmaker
+from shared.failures import is_transient
+
+log = logging.getLogger(__name__)
+# The share of a claim's lease in which its sends may begin; the rest is for the sends under
+# way (each channel's timeout bounds them) and for recording their outcomes.
+SEND_SHARE_OF_LEASE = 0.8
+
+CLAIM = text(
+    """
+    WITH due AS (
+      SELECT id FROM notification WHERE next_attempt_at <= now()
+        AND NOT (status = 'sending' AND channel = 'sms')
+      ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+    UPDATE notification n SET status = 'sending', attempts = n.attempts + 1,
+      next_attempt_at = now() + make_interval(secs => :lease), updated_at = now()
+    FROM due WHERE n.id = due.id
+    RETURNING n.id, n.message_id, n.channel, n.address, n.language, n.recipient_kind,
+      n.recipient_id, n.attempts, n.attempt_budget,
+      (SELECT st.key FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_key,
+      (SELECT st.name FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_name,
+      (SELECT w.secret FROM webhook w
+       WHERE w.id = n.recipient_id AND n.recipient_kind = 'webhook') AS secret
+    """
+)
+MESSAGES = text(
+    "SELECT id, event_id, event_type, kind, municipality_code, payload FROM message "
+    "WHERE id = ANY(CAST(:ids AS uuid[]))"
+)
+
+
+@dataclass
+class Channels:
+    email: SmtpChannel
+    sms: SmsGateway
+    webhook: WebhookChannel
+
+    async def aclose(self) -> None:
+        await self.email.aclose()
+        await self.sms.aclose()
+        await self.webhook.aclose()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessionmaker: Sessionmaker,
+        settings: DispatcherSettings,
+        composer: Composer,
+        channels: Channels,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self._composer = composer
+        self._channels = channels
+        self.delivered_batches = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; several lanes keep sends and bookkeeping overlapping."""
+        lanes = [self._lane(stop) for _ in range(self._settings.lanes)]
+        await asyncio.gather(*lanes, maintenance.run(self._sessionmaker, self._settings, stop))
+
+    async def _lane(self, stop: asyncio.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                handled = await self.dispatch_batch()
+                backoff = 0.2
+            except Exception:
+                # The database is gone or we failed: leases bring the claimed rows back.
+                log.exception("dispatching failed; trying again")
+                handled = 0
+                backoff = min(backoff * 2, 30.0)
+                await _sleep(stop, backoff)
+            if not handled:
+                await _sleep(stop, self._settings.poll_interval_s)
+
+    async def dispatch_batch(self) -> int:
+        """Claim, send and record one batch; returns how many notifications it held."""
+        claimed_at = asyncio.get_running_loop().time()
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        messages = await self._load_messages({c.message_id for c in claimed})
+        # Sends must end well inside the lease, or another lane takes the rows and sends too.
+        sends_by = claimed_at + self._settings.lease_s * SEND_SHARE_OF_LEASE
+        results = await asyncio.gather(*(self._deliver(c, messages, sends_by) for c in claimed))
+        await self._record(list(results), messages, claimed_at + self._settings.lease_s)
+        return len(claimed)
+
+    async def _claim(self) -> list[Claimed]:
+        params = {"limit": self._settings.batch_size, "lease": self._settings.lease_s}
+        async with self._sessionmaker() as session, session.begin():
+            await ledger.give_up_unsure_sms(session, emit_events=self._settings.emit_events)
+            rows = (await (await session.connection()).execute(CLAIM, params)).mappings().all()
+        return [Claimed(**row) for row in rows]
+
+    async def _load_messages(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:
+        """The batch's own copy of its messages: one query per batch, nothing shared."""
+        async with self._sessionmaker() as session:
+            rows = await (await session.connection()).execute(MESSAGES, {"ids": list(ids)})
+            return {row["id"]: MessageFacts(**row) for row in rows.mappings()}
+
+    async def _deliver(
+        self, claimed: Claimed, messages: dict[uuid.UUID, MessageFacts], sends_by: float
+    ) -> Result:
+        """One send, always with an outcome: whatever goes wrong is recorded, never raised, so
+        one failure cannot cost the batch the record of what it did send."""
+        started = utcnow()
+        try:
+            outcome = await self._send(claimed, messages.get(claimed.message_id), sends_by)
+        except Exception as exc:
+            log.exception("sending notification %s failed", claimed.id)
+            outcome = failed(Status.TECHNICAL_FAILURE, "internal", repr(exc))
+        finished = utcnow()
+        return Result(claimed, outcome, started, finished, self._next_attempt(claimed, outcome))
+
+    async def _send(
+        self, claimed: Claimed, message: MessageFacts | None, sends_by: float
+    ) -> Outcome:
+        """The send, if it can begin by `sends_by`. Sends already under way are not cut off:
+        each channel's own timeouts bound them, well inside the rest of the lease."""
+        if asyncio.get_running_loop().time() > sends_by:
+            return failed(Status.TECHNICAL_FAILURE, "lease", LEASE_RAN_SHORT)
+        if claimed.address is None:
+            return failed(Status.PERMANENT_FAILURE, "erased", "the recipient was erased")
+        if claimed.channel == "webhook" and claimed.secret is None:
+            return failed(Status.PERMANENT_FAILURE, "webhook-deleted", "the webhook was deleted")
+        if message is None:
+            return failed(Status.TECHNICAL_FAILURE, "compose", "the message is missing")
+        try:
+            job = self._composer.job(claimed, message)
+        except Exception as exc:  # a template that cannot render this message: ours to fix
+            log.exception("could not compose notification %s", claimed.id)
+            return failed(Status.TECHNICAL_FAILURE, "compose", repr(exc))
+        if isinstance(job, EmailJob):
+            # Emails queue for a few connections: their turn may come after the deadline.
+            return await self._channels.email.send(job, start_by=sends_by)
+        if isinstance(job, SmsJob):
+            return await self._channels.sms.send(job)
+        assert isinstance(job, WebhookJob)
+        return await self._channels.webhook.send(job)
+
+    def _next_attempt(self, claimed: Claimed, outcome: Outcome) -> datetime | None:
+        """When to try again: never for a final outcome or a spent budget, else after a
+        back-off that doubles per attempt, capped, with jitter so retries do not stampede."""
+        retryable = (Status.TEMPORARY_FAILURE, Status.TECHNICAL_FAILURE)
+        if outcome.status not in retryable or claimed.attempts >= claimed.attempt_budget:
+            return None
+        s = self._settings
+        ceiling = min(s.backoff_max_s, s.backoff_initial_s * 2 ** (claimed.attempts - 1))
+        return utcnow() + timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+    async def _record(
+        self, results: list[Result], messages: dict[uuid.UUID, MessageFacts], deadline: float
+    ) -> None:
+        """Record what was sent, whatever it takes: until the database answers (the sends
+        happened; letting their leases run out would send them again), and without the
+        outcome events if writing those fails for any other reason. Past the lease (the
+        `deadline`) the rows are another lane's, and recording no longer serves anyone."""
+        backoff = 0.2
+        with_events = self._settings.emit_events
+        while True:
+            try:
+                await self._write(results, messages, with_events)
+                return
+            except Exception as exc:
+                transient = is_transient(exc)
+                if not transient and with_events:
+                    log.exception("could not write outcome events; recording without them")
+                    with_events = False
+                    continue
+                if not transient or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("recording outcomes failed (%s); trying again", exc)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _write(
+        self, results: list[Result], messages: dict[uuid.UUID, MessageFacts], with_events: bool
+    ) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            recorded = await ledger.record(session, results)
+            if with_events:
+                finals = [r for r in recorded if r.final]
+                await ledger.emit_outcomes(session, finals, messages)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

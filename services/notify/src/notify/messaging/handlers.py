@@ -1,0 +1,182 @@
+"""What notify does with the events it consumes: one message per event, its audience, CAP.
+
+Each handler runs in the consumer's transaction, after the event's inbox row is claimed, so a
+redelivered event does nothing. Events about places where no one subscribed (other tenants,
+other tests) find an empty audience and create no notification.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notify.config import CapSettings
+from notify.domain import MessageKind, Topic
+from notify.feeds import service as cap
+from notify.messaging import audience, queue
+from notify.messaging.audience import Reach
+from shared.consumer import EventMeta
+from shared.contracts.walks import (
+    ActionPlanPublished,
+    ActionPlanRevised,
+    ActionPlanWithdrawn,
+    MeasureStatusChanged,
+    WalkRescheduled,
+    WalkScheduled,
+)
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    """What handlers need from the settings, bound in by the worker."""
+
+    attempt_budget: int
+    walk_invitation_buffer_m: int
+    cap: CapSettings
+
+
+async def _tell(
+    session: AsyncSession,
+    meta: EventMeta,
+    config: HandlerConfig,
+    kind: MessageKind,
+    reach: Reach,
+    plan_id: uuid.UUID | None = None,
+) -> None:
+    """Write the event's message and create its notifications."""
+    new = queue.NewMessage(
+        event_id=meta.id,
+        event_type=meta.type,
+        kind=kind,
+        subject=meta.subject or meta.id,
+        # The event as it came, nulls included: templates and webhooks see every field.
+        payload=meta.envelope.model_dump(mode="json"),
+        topic=reach.topic,
+        municipality_code=reach.municipality_code,
+        plan_id=plan_id,
+    )
+    message_id = await queue.add_message(session, new)
+    if message_id is not None:
+        await audience.fan_out(
+            session, message_id, meta.id, new.subject, reach, config.attempt_budget
+        )
+
+
+def _plan_reach(
+    event: ActionPlanPublished | ActionPlanRevised | ActionPlanWithdrawn, told_before: bool
+) -> Reach:
+    return Reach(
+        municipality_code=event.municipality_code,
+        topic=Topic.ACTION_PLANS,
+        area=event.affected_area,
+        buffer_m=event.buffer_m,
+        responsible_keys=sorted({m.responsible.key for m in event.measures}),
+        categories=sorted({m.category for m in event.measures if m.category}),
+        event_type=event.wire_type,
+        told_before=told_before,
+    )
+
+
+async def on_action_plan_published(
+    event: ActionPlanPublished,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """Tell those the plan affects, and publish it as a CAP alert."""
+    reach = _plan_reach(event, told_before=False)
+    await _tell(session, meta, config, MessageKind.PLAN_PUBLISHED, reach, event.plan_id)
+    await cap.record_alert(session, meta.envelope.data, "Alert", event.published_at, config.cap)
+
+
+async def on_action_plan_revised(
+    event: ActionPlanRevised,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """Tell those the revised plan affects, and whoever heard of it before; a CAP Update."""
+    reach = _plan_reach(event, told_before=True)
+    await _tell(session, meta, config, MessageKind.PLAN_REVISED, reach, event.plan_id)
+    await cap.record_alert(session, meta.envelope.data, "Update", event.revised_at, config.cap)
+
+
+async def on_action_plan_withdrawn(
+    event: ActionPlanWithdrawn,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """Tell whoever heard of the plan that it no longer holds; a CAP Cancel."""
+    reach = _plan_reach(event, told_before=True)
+    await _tell(session, meta, config, MessageKind.PLAN_WITHDRAWN, reach, event.plan_id)
+    await cap.record_alert(session, meta.envelope.data, "Cancel", event.withdrawn_at, config.cap)
+
+
+def _walk_reach(event: WalkScheduled | WalkRescheduled, buffer_m: int, told_before: bool) -> Reach:
+    return Reach(
+        municipality_code=event.municipality_code,
+        topic=Topic.WALK_INVITATIONS,
+        area=event.area,
+        buffer_m=buffer_m,
+        event_type=event.wire_type,
+        told_before=told_before,
+    )
+
+
+async def on_walk_scheduled(
+    event: WalkScheduled,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """Invite residents and local organisations of the walk's area."""
+    reach = _walk_reach(event, config.walk_invitation_buffer_m, told_before=False)
+    await _tell(session, meta, config, MessageKind.WALK_SCHEDULED, reach)
+
+
+async def on_walk_rescheduled(
+    event: WalkRescheduled,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """Tell those invited, and those in the walk's new area, what changed."""
+    reach = _walk_reach(event, config.walk_invitation_buffer_m, told_before=True)
+    await _tell(session, meta, config, MessageKind.WALK_RESCHEDULED, reach)
+
+
+async def on_measure_status_changed(
+    event: MeasureStatusChanged,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+    **_: object,
+) -> None:
+    """A finished measure is news for the area ("the lighting is fixed"); other changes go to
+    integrators only."""
+    done = event.measure.status == "done"
+    reach = Reach(
+        municipality_code=event.municipality_code,
+        topic=Topic.MEASURES_DONE,
+        area=event.affected_area,
+        buffer_m=event.buffer_m,
+        responsible_keys=[event.measure.responsible.key] if done else [],
+        categories=[event.measure.category] if event.measure.category else [],
+        event_type=event.wire_type,
+        residents=done,
+        area_stakeholders=done,
+    )
+    kind = MessageKind.MEASURE_DONE if done else MessageKind.MEASURE_CHANGED
+    await _tell(session, meta, config, kind, reach, event.plan_id)

@@ -1,0 +1,1 @@
+"""Residents' subscriptions: subscribe (double opt-in), confirm, unsubscribe, erase."""

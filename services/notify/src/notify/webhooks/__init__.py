@@ -1,0 +1,1 @@
+"""Integrators' webhooks: signed POSTs of the events they subscribe to."""
