@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey
+from sqlalchemy import Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -15,6 +15,10 @@ class Stakeholder(SQLModel, table=True):
     """An organisation with an area of responsibility: a school, a housing company, ..."""
 
     __tablename__ = "stakeholder"
+    __table_args__ = (
+        UniqueConstraint("municipality_code", "key", name="uq_stakeholder_municipality_key"),
+        Index("ix_stakeholder_area", "area", postgresql_using="gist"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     municipality_code: str
@@ -31,6 +35,7 @@ class Stakeholder(SQLModel, table=True):
 
 class StakeholderContact(SQLModel, table=True):
     __tablename__ = "stakeholder_contact"
+    __table_args__ = (Index("ix_stakeholder_contact_stakeholder", "stakeholder_id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     stakeholder_id: uuid.UUID = Field(

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey
+from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -23,6 +23,11 @@ class Message(SQLModel, table=True):
     """What one event (or one transactional send) tells people; one per event."""
 
     __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_message_event_id"),
+        Index("ix_message_plan", "plan_id"),
+        Index("ix_message_subject", "subject"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: str
@@ -41,6 +46,38 @@ class Notification(SQLModel, table=True):
     """One message to one recipient over one channel, and where its delivery stands."""
 
     __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint(
+            "event_id", "recipient_id", "channel", name="uq_notification_event_recipient_channel"
+        ),
+        # One notification per address and channel of an event (webhooks are per subscription).
+        Index(
+            "uq_notification_event_channel_address",
+            "event_id",
+            "channel",
+            "address",
+            unique=True,
+            postgresql_where=text("recipient_kind <> 'webhook'"),
+        ),
+        Index(
+            "ix_notification_due",
+            "next_attempt_at",
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
+        ),
+        Index("ix_notification_message_status", "message_id", "status"),
+        Index("ix_notification_recipient", "recipient_id"),
+        Index(
+            "ix_notification_stakeholder",
+            "stakeholder_id",
+            postgresql_where=text("stakeholder_id IS NOT NULL"),
+        ),
+        Index("ix_notification_address", "address"),
+        Index(
+            "ix_notification_sms_sending",
+            "next_attempt_at",
+            postgresql_where=text("status = 'sending' AND channel = 'sms'"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     message_id: uuid.UUID  # no foreign key: see the migration
@@ -65,8 +102,11 @@ class Notification(SQLModel, table=True):
 
 class DeliveryAttempt(SQLModel, table=True):
     __tablename__ = "delivery_attempt"
+    __table_args__ = (Index("ix_delivery_attempt_notification", "notification_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
     notification_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("notification.id", ondelete="CASCADE"), nullable=False)
     )

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +16,23 @@ class Subscription(SQLModel, table=True):
     """A resident's consented subscription to news about a place."""
 
     __tablename__ = "subscription"
+    __table_args__ = (
+        Index("ix_subscription_reach", "reach", postgresql_using="gist"),
+        Index("ix_subscription_email", "email"),
+        Index("ix_subscription_phone", "phone"),
+        Index("ix_subscription_status_created", "status", "created_at"),
+        # One subscription per person, place and municipality.
+        Index(
+            "uq_subscription_person_place",
+            text("coalesce(municipality_code, '')"),
+            text("coalesce(email, '')"),
+            text("coalesce(phone, '')"),
+            "place_kind",
+            "radius_m",
+            text("md5(ST_AsEWKB(place))"),
+            unique=True,
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str | None = None

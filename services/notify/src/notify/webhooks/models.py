@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
@@ -13,6 +14,7 @@ class Webhook(SQLModel, table=True):
     """An integrator's subscription to event types, delivered as signed POSTs."""
 
     __tablename__ = "webhook"
+    __table_args__ = (Index("ix_webhook_municipality", "municipality_code"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     municipality_code: str
