@@ -212,7 +212,7 @@ async def publish_plan(
     plan_id: uuid.UUID, session: SessionDep, principal: Publisher, base: BaseUrl
 ) -> PlanRead:
     """Publish a draft; emits action_plan.published, which tells those affected."""
-    return await _read(session, await plans.publish_plan(session, principal, plan_id, base), base)
+    return await plans.publish_plan(session, principal, plan_id, base)
 
 
 @router.post(
@@ -225,8 +225,7 @@ async def revise_plan(
     plan_id: uuid.UUID, body: PlanRevise, session: SessionDep, principal: Publisher, base: BaseUrl
 ) -> PlanRead:
     """Publish the plan's changes as a new revision (none: 409); emits action_plan.revised."""
-    plan = await plans.revise_plan(session, principal, plan_id, body, base)
-    return await _read(session, plan, base)
+    return await plans.revise_plan(session, principal, plan_id, body, base)
 
 
 @router.post(
@@ -243,5 +242,4 @@ async def withdraw_plan(
     base: BaseUrl,
 ) -> PlanRead:
     """Withdraw a published plan with a public reason; emits action_plan.withdrawn."""
-    plan = await plans.withdraw_plan(session, principal, plan_id, body, base)
-    return await _read(session, plan, base)
+    return await plans.withdraw_plan(session, principal, plan_id, body, base)

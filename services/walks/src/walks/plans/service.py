@@ -31,8 +31,10 @@ from walks.plans.schemas import (
     PlanChange,
     PlanCreate,
     PlanFromWalkCreate,
+    PlanRead,
     PlanRevise,
     PlanWithdraw,
+    plan_read,
 )
 from walks.walks import service as walk_service
 from walks.walks.models import Walk
@@ -185,7 +187,8 @@ async def delete_plan(session: AsyncSession, principal: Principal, plan_id: uuid
 
 async def publish_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, base: str
-) -> ActionPlan:
+) -> PlanRead:
+    """Publishes the plan; the answer reads the measures the event was made from."""
     plan = await get_plan(session, principal, plan_id, lock=True)
     if plan.status != PlanStatus.DRAFT:
         raise PlanStatusConflict(f"The plan is {plan.status}; only a draft is published.")
@@ -203,17 +206,18 @@ async def publish_plan(
     plan.announced_digest = announced(state)
     session.add(plan)
     emit(session, ActionPlanPublished.model_validate({**state, "published_at": now}))
-    return plan
+    return plan_read(plan, measures, base)
 
 
 async def revise_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: PlanRevise, base: str
-) -> ActionPlan:
+) -> PlanRead:
     """Tells those affected about the plan's changes since it was last published."""
     plan = await get_plan(session, principal, plan_id, lock=True)
     if plan.status != PlanStatus.PUBLISHED:
         raise PlanStatusConflict(f"The plan is {plan.status}; only a published plan is revised.")
-    state = plan_state(plan, await measures_of(session, plan.id), base)
+    measures = await measures_of(session, plan.id)
+    state = plan_state(plan, measures, base)
     digest = announced(state)
     if digest == plan.announced_digest:
         raise PlanUnchanged("Change the plan or its measures first: a revision tells what is new.")
@@ -224,12 +228,12 @@ async def revise_plan(
     session.add(plan)
     revised = {"revision": plan.revision, "revised_at": now, "revision_note": body.revision_note}
     emit(session, ActionPlanRevised.model_validate({**state, **revised}))
-    return plan
+    return plan_read(plan, measures, base)
 
 
 async def withdraw_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: PlanWithdraw, base: str
-) -> ActionPlan:
+) -> PlanRead:
     plan = await get_plan(session, principal, plan_id, lock=True)
     if plan.status != PlanStatus.PUBLISHED:
         raise PlanStatusConflict(f"The plan is {plan.status}; only a published plan is withdrawn.")
@@ -241,12 +245,13 @@ async def withdraw_plan(
         now,
     )
     session.add(plan)
-    state = plan_state(plan, await measures_of(session, plan.id), base)
+    measures = await measures_of(session, plan.id)
+    state = plan_state(plan, measures, base)
     emit(
         session,
         ActionPlanWithdrawn.model_validate({**state, "withdrawn_at": now, "reason": body.reason}),
     )
-    return plan
+    return plan_read(plan, measures, base)
 
 
 def plan_measure(measure: Measure) -> dict[str, Any]:
