@@ -123,10 +123,8 @@ async def test_dead_letters_can_be_replayed_once_the_cause_is_fixed(
     assert await replay(consumer.service, stack.kafka_settings()) == 0
 
 
-async def _accept_any(
-    event: ProbeHappened, session: AsyncSession, meta: EventMeta, **_: object
-) -> None:
-    await record_probe(event.model_copy(update={"n": abs(event.n)}), session, meta)
+async def _accept_any(event: ProbeHappened, session: AsyncSession, *, meta: EventMeta) -> None:
+    await record_probe(event.model_copy(update={"n": abs(event.n)}), session, meta=meta)
 
 
 async def test_redelivered_event_is_a_no_op(stack: TestStack, engine: AsyncEngine) -> None:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -40,7 +40,6 @@ from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[..., Awaitable[None]]
 Observer = Callable[[], Awaitable[None]]
 
 
@@ -56,6 +55,16 @@ class EventMeta:
     partition: int
     offset: int
     envelope: CloudEvent
+
+
+class Handler(Protocol):
+    """What the consumer calls for one event, in the record's transaction:
+    `async def on_<event>(event, session, *, meta)`. Whatever else a handler needs is bound
+    in by the worker that builds the routing table (`functools.partial`)."""
+
+    def __call__(
+        self, event: Any, session: AsyncSession, /, *, meta: "EventMeta"
+    ) -> Awaitable[None]: ...
 
 
 @dataclass
@@ -79,7 +88,6 @@ class ConsumerRunner:
     sessionmaker: Sessionmaker
     kafka: KafkaSettings
     settings: ConsumerSettings
-    deps: dict[str, Any] = field(default_factory=dict)
     # Called after the database commit and before the offset commit.
     after_db_commit: Observer | None = None
     last_progress: float = field(default_factory=time.monotonic)
@@ -231,7 +239,7 @@ class ConsumerRunner:
         assert item.meta is not None
         with event_context(item.meta.id, item.meta.type):
             try:
-                await item.handler(item.event, session, meta=item.meta, **self.deps)
+                await item.handler(item.event, session, meta=item.meta)
                 await session.flush()
             except Exception as exc:
                 if is_transient(exc):

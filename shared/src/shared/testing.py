@@ -154,9 +154,7 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-async def record_probe(
-    event: ProbeHappened, session: AsyncSession, meta: EventMeta, **_: object
-) -> None:
+async def record_probe(event: ProbeHappened, session: AsyncSession, *, meta: EventMeta) -> None:
     """A handler with a visible side effect: one probe_effect row per handled event."""
     if event.n < 0:
         raise ValueError(f"probe {event.n} is negative")

@@ -1,28 +1,31 @@
-"""The worker process every service runs beside its API: the outbox relay and its consumers."""
+"""The worker process every service runs beside its API: the outbox relay, and the service's
+own jobs (consumers, the dispatcher, housekeeping), all stopped together by SIGTERM or SIGINT."""
 
 import asyncio
+import contextlib
 import logging
 import signal
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
-from shared.consumer import ConsumerRunner, Handler
-from shared.db import asyncpg_dsn, create_engine, create_sessionmaker
+from shared import idempotency, ratelimit
+from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionmaker
 from shared.logs import configure_logging
 from shared.relay import Relay
 from shared.settings import ServiceSettings, events_topic
 
 log = logging.getLogger(__name__)
 
+# A job runs until the event is set; it owns (and closes) whatever it opens.
+Job = Callable[[asyncio.Event], Awaitable[None]]
+# The service's jobs, made once the worker's database sessions exist.
+Jobs = Callable[[Sessionmaker], Sequence[Job]]
+# One round of housekeeping; returns how much it cleared, for the log.
+Chore = Callable[[Sessionmaker], Awaitable[int]]
+HOUSEKEEPING_INTERVAL_S = 300.0
 
-async def run_worker(
-    *,
-    service: str,
-    settings: ServiceSettings,
-    routes: dict[str, Handler] | None = None,
-    topics: list[str] | None = None,
-    deps: dict[str, Any] | None = None,
-) -> None:
-    """Run the relay (and the consumer, when there are routes) until SIGTERM or SIGINT."""
+
+async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | None = None) -> None:
+    """The relay and the service's `jobs` until SIGTERM or SIGINT."""
     settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
     stop = asyncio.Event()
@@ -33,21 +36,35 @@ async def run_worker(
     relay = Relay(
         service, asyncpg_dsn(settings.db.url), events_topic(service), settings.kafka, settings.relay
     )
-    jobs = [relay.run(stop)]
-    if routes:
-        runner = ConsumerRunner(
-            service,
-            topics or [],
-            routes,
-            create_sessionmaker(engine),
-            settings.kafka,
-            settings.consumer,
-            deps or {},
-        )
-        jobs.append(runner.run(stop))
-    log.info("worker started", extra={})
+    running = [relay.run, *(jobs(create_sessionmaker(engine)) if jobs else [])]
+    log.info("worker started")
     try:
-        await asyncio.gather(*jobs)
+        await asyncio.gather(*(job(stop) for job in running))
     finally:
         await engine.dispose()
     log.info("worker stopped")
+
+
+def every(seconds: float, chore: Chore, sessionmaker: Sessionmaker) -> Job:
+    """A job that does `chore` now and then every `seconds`; a failed round (the database may
+    be away) is logged and the next one tried."""
+
+    async def run(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if cleared := await chore(sessionmaker):
+                    log.info("%s cleared %d rows", getattr(chore, "__name__", "chore"), cleared)
+            except Exception:
+                log.exception("housekeeping failed; trying again later")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
+    return run
+
+
+async def purge_expired(sessionmaker: Sessionmaker) -> int:
+    """Expired idempotency keys (one bounded batch) and yesterday's rate-limit counts, for a
+    service that has those tables."""
+    async with sessionmaker() as session, session.begin():
+        await (await session.connection()).execute(ratelimit.PURGE)
+        return await idempotency.purge(session)

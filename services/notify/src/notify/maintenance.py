@@ -5,8 +5,6 @@ an erasure request would (their addresses leave the delivery log too); SMS never
 are given up; rate-limit counters and idempotency keys past their time are purged.
 """
 
-import asyncio
-import contextlib
 import logging
 
 from sqlalchemy import text
@@ -55,17 +53,3 @@ async def tidy(sessionmaker: Sessionmaker, settings: DispatcherSettings) -> int:
         await conn.execute(ratelimit.PURGE)
         await idempotency.purge(session)
     return len(stale)
-
-
-async def run(
-    sessionmaker: Sessionmaker, settings: DispatcherSettings, stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        try:
-            erased = await tidy(sessionmaker, settings)
-            if erased:
-                log.info("erased %d stale subscriptions", erased)
-        except Exception:
-            log.exception("housekeeping failed; trying again later")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.maintenance_interval_s)

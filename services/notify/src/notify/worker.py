@@ -2,10 +2,10 @@
 dispatcher that delivers notifications. The composition root of the messaging side."""
 
 import asyncio
-import logging
-import signal
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
+from notify import maintenance
 from notify.config import Settings
 from notify.messaging import handlers
 from notify.messaging.channels.email import SmtpChannel
@@ -24,13 +24,10 @@ from shared.contracts.walks import (
     WalkRescheduled,
     WalkScheduled,
 )
-from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionmaker
+from shared.db import Sessionmaker
 from shared.events import Contract
-from shared.logs import configure_logging
-from shared.relay import Relay
 from shared.settings import events_topic
-
-log = logging.getLogger(__name__)
+from shared.worker import Job, Jobs, every, run_worker
 
 SERVICE = "notify"
 TOPICS = [events_topic("walks")]
@@ -43,7 +40,8 @@ def routes(settings: Settings) -> dict[str, Handler]:
         walk_invitation_buffer_m=settings.walk_invitation_buffer_m,
         cap=settings.cap,
     )
-    table: dict[type[Contract], Handler] = {
+    # The handlers before their settings are bound in; bound, each is a consumer `Handler`.
+    table: dict[type[Contract], Callable[..., Awaitable[None]]] = {
         ActionPlanPublished: handlers.on_action_plan_published,
         ActionPlanRevised: handlers.on_action_plan_revised,
         ActionPlanWithdrawn: handlers.on_action_plan_withdrawn,
@@ -75,36 +73,28 @@ def consumer(
     )
 
 
+def jobs(settings: Settings) -> Jobs:
+    """What notify's worker runs beside its relay: the consumer, the dispatcher (which owns
+    its channels' connections) and the housekeeping of personal data and limits."""
+
+    def made(sessionmaker: Sessionmaker) -> Sequence[Job]:
+        async def deliver(stop: asyncio.Event) -> None:
+            outbound = channels(settings)
+            try:
+                await dispatcher(settings, sessionmaker, outbound).run(stop)
+            finally:
+                await outbound.aclose()
+
+        tidy = partial(maintenance.tidy, settings=settings.dispatcher)
+        interval = settings.dispatcher.maintenance_interval_s
+        return [consumer(settings, sessionmaker).run, deliver, every(interval, tidy, sessionmaker)]
+
+    return made
+
+
 async def run(settings: Settings) -> None:
-    """Relay, consumer and dispatcher until SIGTERM or SIGINT."""
-    settings.refuse_development_defaults()
-    configure_logging(SERVICE, settings.log_level)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    engine = create_engine(settings.db)
-    sessionmaker = create_sessionmaker(engine)
-    relay = Relay(
-        SERVICE,
-        asyncpg_dsn(settings.db.url),
-        events_topic(SERVICE),
-        settings.kafka,
-        settings.relay,
-    )
-    outbound = channels(settings)
-    jobs = [
-        relay.run(stop),
-        consumer(settings, sessionmaker).run(stop),
-        dispatcher(settings, sessionmaker, outbound).run(stop),
-    ]
-    log.info("worker started")
-    try:
-        await asyncio.gather(*jobs)
-    finally:
-        await outbound.aclose()
-        await engine.dispose()
-    log.info("worker stopped")
+    """Relay, consumer, dispatcher and housekeeping until SIGTERM or SIGINT."""
+    await run_worker(service=SERVICE, settings=settings, jobs=jobs(settings))
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from notify import maintenance
 from notify.config import DispatcherSettings
 from notify.domain import Status, utcnow
 from notify.messaging import ledger
@@ -96,7 +95,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; several lanes keep sends and bookkeeping overlapping."""
         lanes = [self._lane(stop) for _ in range(self._settings.lanes)]
-        await asyncio.gather(*lanes, maintenance.run(self._sessionmaker, self._settings, stop))
+        await asyncio.gather(*lanes)
 
     async def _lane(self, stop: asyncio.Event) -> None:
         backoff = 0.2

@@ -83,7 +83,6 @@ async def on_action_plan_published(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """Tell those the plan affects, and publish it as a CAP alert."""
     reach = _plan_reach(event, told_before=False)
@@ -97,7 +96,6 @@ async def on_action_plan_revised(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """Tell those the revised plan affects, and whoever heard of it before; a CAP Update."""
     reach = _plan_reach(event, told_before=True)
@@ -111,7 +109,6 @@ async def on_action_plan_withdrawn(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """Tell whoever heard of the plan that it no longer holds; a CAP Cancel."""
     reach = _plan_reach(event, told_before=True)
@@ -136,7 +133,6 @@ async def on_walk_scheduled(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """Invite residents and local organisations of the walk's area."""
     reach = _walk_reach(event, config.walk_invitation_buffer_m, told_before=False)
@@ -149,7 +145,6 @@ async def on_walk_rescheduled(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """Tell those invited, and those in the walk's new area, what changed."""
     reach = _walk_reach(event, config.walk_invitation_buffer_m, told_before=True)
@@ -162,7 +157,6 @@ async def on_measure_status_changed(
     *,
     meta: EventMeta,
     config: HandlerConfig,
-    **_: object,
 ) -> None:
     """A finished measure is news for the area ("the lighting is fixed"); other changes go to
     integrators only."""

@@ -6,17 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.domain import Status, utcnow
 from notify.messaging.channels.base import Outcome
 from notify.messaging.outgoing import Claimed, MessageFacts
 from shared.contracts.notify import NotificationDelivered, NotificationFailed
-from shared.events import Contract, envelope
-from shared.outbox import OutboxMessage
-
-OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+from shared.events import Contract
+from shared.outbox import emit_many
 
 # A row erased while it was being sent keeps its erasure: no provider text comes back.
 RECORD = text(
@@ -139,10 +137,7 @@ async def emit_outcomes(
 ) -> None:
     """notification.delivered / notification.failed for every notification that is done,
     into the outbox in one statement (a row object per event would cost more than the send)."""
-    rows = [_outbox_row(_outcome(r, messages[r.claimed.message_id])) for r in results]
-    if rows:
-        conn = await session.connection()
-        await conn.execute(insert(OUTBOX), rows)
+    await emit_many(session, [_outcome(r, messages[r.claimed.message_id]) for r in results])
 
 
 def _outcome(result: Result, message: MessageFacts) -> Contract:
@@ -167,18 +162,6 @@ def _outcome(result: Result, message: MessageFacts) -> Contract:
     )
 
 
-def _outbox_row(contract: Contract) -> dict[str, Any]:
-    """What `shared.outbox.emit` writes for the contract."""
-    event = envelope(contract)
-    return {
-        "id": uuid.UUID(event.id),
-        "aggregatetype": contract.aggregate_type,
-        "aggregateid": contract.aggregate_id(),
-        "type": contract.wire_type,
-        "payload": event.model_dump(mode="json", exclude_none=True),
-    }
-
-
 async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivered: bool) -> bool:
     """Record what the SMS gateway reported, and tell integrators; False if nothing was due."""
     conn = await session.connection()
@@ -195,7 +178,7 @@ async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivere
             **_facts(row), status=status.value, reason="sms-failed", failed_at=now
         )
     )
-    await conn.execute(insert(OUTBOX), [_outbox_row(event)])
+    await emit_many(session, [event])
     return True
 
 
@@ -205,18 +188,13 @@ async def give_up_unsure_sms(session: AsyncSession, *, emit_events: bool) -> int
     rows = (await conn.execute(GIVE_UP_UNSURE_SMS)).mappings().all()
     now = utcnow()
     events = [
-        _outbox_row(
-            NotificationFailed(
-                **_facts(row),
-                status=Status.TECHNICAL_FAILURE.value,
-                reason="unsure",
-                failed_at=now,
-            )
+        NotificationFailed(
+            **_facts(row), status=Status.TECHNICAL_FAILURE.value, reason="unsure", failed_at=now
         )
         for row in rows
     ]
-    if events and emit_events:
-        await conn.execute(insert(OUTBOX), events)
+    if emit_events:
+        await emit_many(session, events)
     return len(rows)
 
 
