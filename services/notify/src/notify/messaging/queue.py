@@ -1,36 +1,17 @@
 """Writing messages and notifications: what the handlers, the API and the fan-out share."""
 
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify.domain import Channel, MessageKind, RecipientKind, Topic
+from notify.domain import Channel, MessageKind, RecipientKind, Status, Topic, utcnow
+from notify.messaging.models import Message, Notification
 
-INSERT_MESSAGE = text(
-    """
-    INSERT INTO message (id, event_id, event_type, kind, topic, municipality_code, subject,
-                         plan_id, payload, created_by, created_at)
-    VALUES (:id, :event_id, :event_type, :kind, :topic, :municipality_code, :subject, :plan_id,
-            CAST(:payload AS jsonb), :created_by, now())
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING id
-    """
-)
-INSERT_ONE = text(
-    """
-    INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
-      recipient_id, channel, address, language, status, attempt_budget, next_attempt_at,
-      created_at, updated_at)
-    SELECT gen_random_uuid(), m.id, m.event_id, m.municipality_code, :recipient_kind,
-      :recipient_id, :channel, :address, :language, 'created', :budget, now(), now(), now()
-    FROM message m WHERE m.id = :message_id
-    ON CONFLICT DO NOTHING
-    """
-)
 # Queued notifications to recipients who have since opted out are never sent.
 CANCEL_QUEUED = text(
     """
@@ -73,31 +54,34 @@ class NewMessage:
 
 
 async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | None:
-    """The new message's id; None when a message for this event exists already."""
-    conn = await session.connection()
-    row = (
-        await conn.execute(
-            INSERT_MESSAGE,
-            {
-                "id": uuid.uuid4(),
-                "event_id": new.event_id,
-                "event_type": new.event_type,
-                "kind": new.kind.value,
-                "topic": new.topic.value if new.topic else None,
-                "municipality_code": new.municipality_code,
-                "subject": new.subject,
-                "plan_id": new.plan_id,
-                "payload": json.dumps(new.payload),
-                "created_by": new.created_by,
-            },
+    """The new message's id; None when a message for this event exists already (a
+    redelivered event, or one another worker handles at the same moment)."""
+    statement = (
+        insert(Message)
+        .values(
+            id=uuid.uuid4(),
+            event_id=new.event_id,
+            event_type=new.event_type,
+            kind=new.kind.value,
+            topic=new.topic.value if new.topic else None,
+            municipality_code=new.municipality_code,
+            subject=new.subject,
+            plan_id=new.plan_id,
+            payload=new.payload,
+            created_by=new.created_by,
+            created_at=utcnow(),
         )
-    ).first()
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(col(Message.id))
+    )
+    row = (await (await session.connection()).execute(statement)).first()
     return row[0] if row else None
 
 
 async def add_notification(
     session: AsyncSession,
     message_id: uuid.UUID,
+    message: NewMessage,
     *,
     recipient_kind: RecipientKind,
     recipient_id: uuid.UUID,
@@ -106,19 +90,27 @@ async def add_notification(
     language: str,
     budget: int,
 ) -> None:
-    conn = await session.connection()
-    await conn.execute(
-        INSERT_ONE,
-        {
-            "message_id": message_id,
-            "recipient_kind": recipient_kind.value,
-            "recipient_id": recipient_id,
-            "channel": channel.value,
-            "address": address,
-            "language": language,
-            "budget": budget,
-        },
+    """One notification of a message just written, due now."""
+    now = utcnow()
+    session.add(
+        Notification(
+            message_id=message_id,
+            event_id=message.event_id,
+            municipality_code=message.municipality_code,
+            recipient_kind=recipient_kind.value,
+            recipient_id=recipient_id,
+            channel=channel.value,
+            address=address,
+            language=language,
+            status=Status.CREATED,
+            attempt_budget=budget,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
     )
+    # Written at once: the statements that follow (counts, caps) read the table directly.
+    await session.flush()
 
 
 async def cancel_queued(session: AsyncSession, recipient_ids: list[uuid.UUID], reason: str) -> None:

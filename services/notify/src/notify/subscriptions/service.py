@@ -31,6 +31,8 @@ from shared.geo import Geometry
 # A second subscribe for the same person, place and municipality is the same subscription:
 # a pending or unsubscribed one starts over (and its confirmation is sent again), a confirmed
 # one is left as it is and returns no row. The conflict target is the unique identity index.
+# Written as SQL: the place is built and widened in PostGIS in the same statement, and an
+# expression index as conflict target is plainer here than in the expression language.
 UPSERT = text(
     """
     INSERT INTO subscription (id, email, phone, language, status, place_kind, place, radius_m,
@@ -205,22 +207,21 @@ async def _send_confirmation(
     session: AsyncSession, recipient: _Recipient, dispatch: DispatcherSettings
 ) -> None:
     """The confirmation link goes out like any other message: queued, retried, logged."""
-    message_id = await queue.add_message(
-        session,
-        queue.NewMessage(
-            # One message per send: a confirmation sent again is a message of its own.
-            event_id=f"confirmation:{recipient.subscription_id}:{uuid.uuid4()}",
-            event_type="confirmation",
-            kind=MessageKind.CONFIRMATION,
-            subject=str(recipient.subscription_id),
-            payload={},
-            municipality_code=recipient.municipality_code,
-        ),
+    new = queue.NewMessage(
+        # One message per send: a confirmation sent again is a message of its own.
+        event_id=f"confirmation:{recipient.subscription_id}:{uuid.uuid4()}",
+        event_type="confirmation",
+        kind=MessageKind.CONFIRMATION,
+        subject=str(recipient.subscription_id),
+        payload={},
+        municipality_code=recipient.municipality_code,
     )
+    message_id = await queue.add_message(session, new)
     assert message_id is not None
     await queue.add_notification(
         session,
         message_id,
+        new,
         recipient_kind=RecipientKind.RESIDENT,
         recipient_id=recipient.subscription_id,
         channel=recipient.channel,
