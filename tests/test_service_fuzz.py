@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, settings
 from crossservice import build_app
 from shared.testing import TestStack, migrate, recreate_database
 
-pytestmark = pytest.mark.service
+# /readyz asks the broker too.
+pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture(scope="module", params=["tips", "patrols"])

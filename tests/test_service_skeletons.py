@@ -11,7 +11,8 @@ from shared.relay import Relay
 from shared.settings import RelaySettings, events_topic
 from shared.testing import ProbeHappened, TestStack, api_client, find_event, running, wait_until
 
-pytestmark = pytest.mark.service
+# /readyz asks the broker too.
+pytestmark = pytest.mark.kafka
 
 
 @pytest.mark.parametrize("service", SERVICES)

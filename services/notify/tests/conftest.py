@@ -2,23 +2,20 @@
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notify.app import create_app
 from notify.config import DispatcherSettings, PublicSettings, Settings, WebhookSettings
+from shared.fixtures import client, engine, session
 from shared.settings import DatabaseSettings
 from shared.testing import (
+    NO_BROKER,
     TestStack,
-    api_client,
     migrate,
     recreate_database,
-    rolled_back_session,
-    use_session,
 )
 
 NOTIFY_TABLES = (
@@ -38,7 +35,7 @@ async def db_url(stack: TestStack) -> str:
 def settings(db_url: str, stack: TestStack) -> Settings:
     return Settings(
         db=DatabaseSettings(url=db_url, pool_size=3, max_overflow=2),
-        kafka=stack.kafka_settings(),
+        kafka=NO_BROKER,  # the service tier never needs Kafka
         public=PublicSettings(base_url="https://trygg.example.se/notify", rate_per_minute=10_000),
         webhooks=WebhookSettings(schemes=["http", "https"]),
         dispatcher=DispatcherSettings(
@@ -48,32 +45,10 @@ def settings(db_url: str, stack: TestStack) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(db_url, pool_size=3, pool_pre_ping=True)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     yield app
     await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with rolled_back_session(engine) as session:
-        yield session
-
-
-@pytest.fixture
-async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    """Requests run in the test's session, so the test sees their rows and they vanish after."""
-    use_session(app, session)
-    async with api_client(app) as client:
-        yield client
-    app.dependency_overrides.clear()
 
 
 @pytest.fixture
@@ -85,3 +60,6 @@ async def clean(engine: AsyncEngine) -> AsyncIterator[None]:
     yield
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {NOTIFY_TABLES}"))
+
+
+__all__ = ["client", "engine", "session"]  # shared fixtures, used by name

@@ -19,7 +19,8 @@ from notify_testkit import token
 from shared.settings import DatabaseSettings
 from shared.testing import TestStack, migrate, recreate_database
 
-pytestmark = pytest.mark.service
+# /readyz asks the broker: the fuzzed apps have the test stack's Kafka.
+pytestmark = pytest.mark.kafka
 
 # Residents' routes, the public feeds, callbacks and operations answer without a token.
 OPEN = re.compile(r"^/(subscriptions|localities|cap/|contacts/|sms/|livez|readyz|metrics)")

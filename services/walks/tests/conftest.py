@@ -5,17 +5,16 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.fixtures import client, engine, session
 from shared.settings import DatabaseSettings
 from shared.testing import (
+    NO_BROKER,
     TestStack,
     api_client,
     migrate,
     recreate_database,
-    rolled_back_session,
-    use_session,
 )
 from walks.app import create_app
 from walks.config import PublicSettings, Settings
@@ -33,17 +32,10 @@ async def db_url(stack: TestStack) -> str:
 def settings(db_url: str, stack: TestStack) -> Settings:
     return Settings(
         db=DatabaseSettings(url=db_url, pool_size=2, max_overflow=2),
-        kafka=stack.kafka_settings(),
+        kafka=NO_BROKER,  # the service tier never needs Kafka
         public_base_url="https://trygg.example.se/walks",
         public=PublicSettings(rate_per_minute=10_000),
     )
-
-
-@pytest.fixture(scope="session")
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(db_url, pool_size=3, pool_pre_ping=True)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -51,21 +43,6 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     yield app
     await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with rolled_back_session(engine) as session:
-        yield session
-
-
-@pytest.fixture
-async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    """Requests run in the test's session, so the test sees their rows and they vanish after."""
-    use_session(app, session)
-    async with api_client(app) as client:
-        yield client
-    app.dependency_overrides.clear()
 
 
 @pytest.fixture
@@ -79,3 +56,6 @@ async def committing_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def api(client: httpx.AsyncClient, session: AsyncSession) -> Api:
     return Api(client, session)
+
+
+__all__ = ["client", "engine", "session"]  # shared fixtures, used by name

@@ -18,7 +18,8 @@ from walks.app import create_app
 from walks.config import Settings
 from walks_testkit import token
 
-pytestmark = pytest.mark.service
+# /readyz asks the broker: the fuzzed apps have the test stack's Kafka.
+pytestmark = pytest.mark.kafka
 
 # Residents' pages and the operational routes answer without a token, by design.
 OPEN = re.compile(r"^/(public/|livez|readyz|metrics)")
@@ -29,7 +30,8 @@ def fuzzed_app(settings: Settings, stack: TestStack) -> FastAPI:
     # Schemathesis commits for real (it may retire a category of HOME's taxonomy), and serves the
     # app from its own event loop: a database of its own keeps both away from the other tests.
     url = asyncio.run(_database(stack, "walks_fuzz"))
-    return create_app(settings.model_copy(update={"db": DatabaseSettings(url=url)}))
+    update = {"db": DatabaseSettings(url=url), "kafka": stack.kafka_settings()}
+    return create_app(settings.model_copy(update=update))
 
 
 async def _database(stack: TestStack, name: str) -> str:

@@ -47,6 +47,11 @@ class ProbeHappened(Contract):
         return self.aggregate
 
 
+# Where the service tier points its apps' Kafka settings: nothing listens there, so a service
+# test that reaches for the broker fails instead of passing by the test stack's grace.
+NO_BROKER = KafkaSettings(bootstrap_servers="127.0.0.1:1")
+
+
 @dataclass(frozen=True)
 class TestStack:
     """The PostgreSQL and Kafka that `make test` started, and the script that controls them."""
