@@ -371,7 +371,10 @@ class TestCap:
     def test_an_alert_is_cap_1_2_with_both_languages_and_the_area(self) -> None:
         facts = plan_facts()
         sent = datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
-        xml = cap.document("urn:uuid:1", sent, "Update", "a,b,c", facts, CapSettings())
+        plan = ActionPlanRevised.model_validate(
+            {**facts, "revised_at": sent, "revision_note": "Ny tid."}
+        )
+        xml = cap.document("urn:uuid:1", sent, "Update", "a,b,c", plan, CapSettings())
         root = ET.fromstring(xml.split("\n", 1)[1])
         ns = {"cap": cap.CAP}
         assert root.tag == f"{{{cap.CAP}}}alert"

@@ -9,14 +9,19 @@ language, the affected area as CAP polygons with the municipality code as a geoc
 
 import uuid
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.config import CapSettings
 from notify.feeds.models import CapAlert
+from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
+from shared.geo import MultiPolygon
+
+# The events an alert is written from: a plan's whole state, as published, revised or withdrawn.
+PlanEvent = ActionPlanPublished | ActionPlanRevised | ActionPlanWithdrawn
 
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -52,36 +57,45 @@ def cap_time(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "-00:00")
 
 
-def _polygons(area: dict[str, Any]) -> list[str]:
+def _polygons(area: MultiPolygon) -> list[str]:
     """Each outer ring as CAP wants it: "lat,lon" pairs separated by spaces, first = last."""
-    polygons = area["coordinates"] if area["type"] == "MultiPolygon" else [area["coordinates"]]
-    return [" ".join(f"{lat},{lon}" for lon, lat in polygon[0]) for polygon in polygons]
+    return [" ".join(f"{lat},{lon}" for lon, lat in polygon[0]) for polygon in area.coordinates]
 
 
-def _info(alert: ET.Element, language: str, data: dict[str, Any], msg_type: str) -> None:
-    texts = TEXTS[language]
+@dataclass(frozen=True)
+class _Sending:
+    """What an alert's infos say besides the plan: when it was sent, and by whom."""
+
+    sent: datetime
+    sender_name: str
+    msg_type: str
+
+
+def _info(alert: ET.Element, language: str, plan: PlanEvent, sending: _Sending) -> None:
+    texts, msg_type = TEXTS[language], sending.msg_type
     info = _sub(alert, "info")
     _sub(info, "language", language)
-    categories = {m.get("category") for m in data["measures"]}
+    categories = {m.category for m in plan.measures}
     _sub(info, "category", "Infra" if categories and categories <= INFRA else "Safety")
     _sub(info, "event", texts["event"])
     _sub(info, "responseType", "None")
     _sub(info, "urgency", "Past" if msg_type == "Cancel" else "Future")
     _sub(info, "severity", "Minor")
     _sub(info, "certainty", "Likely")
-    _sub(info, "expires", cap_time(datetime.fromisoformat(data["_sent"]) + VALIDITY))
-    _sub(info, "senderName", data["_sender_name"])
+    _sub(info, "expires", cap_time(sending.sent + VALIDITY))
+    _sub(info, "senderName", sending.sender_name)
     key = "cancelled" if msg_type == "Cancel" else "headline"
-    _sub(info, "headline", texts[key].format(locality=data["locality"], title=data["title"]))
-    _sub(info, "description", data.get("reason") or data["public_summary"])
-    _sub(info, "web", data["public_url"])
+    _sub(info, "headline", texts[key].format(locality=plan.locality, title=plan.title))
+    reason = plan.reason if isinstance(plan, ActionPlanWithdrawn) else None
+    _sub(info, "description", reason or plan.public_summary)
+    _sub(info, "web", str(plan.public_url))
     area = _sub(info, "area")
-    _sub(area, "areaDesc", data["locality"])
-    for polygon in _polygons(data["affected_area"]):
+    _sub(area, "areaDesc", plan.locality)
+    for polygon in _polygons(plan.affected_area):
         _sub(area, "polygon", polygon)
     geocode = _sub(area, "geocode")
     _sub(geocode, "valueName", "kommunkod")
-    _sub(geocode, "value", data["municipality_code"])
+    _sub(geocode, "value", plan.municipality_code)
 
 
 def document(
@@ -89,7 +103,7 @@ def document(
     sent: datetime,
     msg_type: str,
     references: str | None,
-    data: dict[str, Any],
+    plan: PlanEvent,
     settings: CapSettings,
 ) -> str:
     """The alert as a CAP 1.2 XML document."""
@@ -102,22 +116,22 @@ def document(
     _sub(alert, "scope", "Public")
     if references:
         _sub(alert, "references", references)
-    facts = {**data, "_sent": sent.isoformat(), "_sender_name": settings.sender_name}
+    sending = _Sending(sent, settings.sender_name, msg_type)
     for language in TEXTS:
-        _info(alert, language, facts, msg_type)
+        _info(alert, language, plan, sending)
     body = ET.tostring(alert, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
 async def record_alert(
     session: AsyncSession,
-    data: dict[str, Any],
+    plan: PlanEvent,
     msg_type: str,
     sent: datetime,
     settings: CapSettings,
 ) -> CapAlert:
     """Store the plan's next alert, referring to all its earlier ones."""
-    plan_id = uuid.UUID(data["plan_id"])
+    plan_id = plan.plan_id
     earlier = (
         await session.exec(
             select(CapAlert).where(CapAlert.plan_id == plan_id).order_by(col(CapAlert.sent))
@@ -129,16 +143,16 @@ async def record_alert(
     alert = CapAlert(
         id=id_,
         identifier=identifier,
-        municipality_code=data["municipality_code"],
+        municipality_code=plan.municipality_code,
         plan_id=plan_id,
-        revision=data["revision"],
+        revision=plan.revision,
         msg_type=msg_type,
         headline=TEXTS["sv-SE"]["cancelled" if msg_type == "Cancel" else "headline"].format(
-            locality=data["locality"], title=data["title"]
+            locality=plan.locality, title=plan.title
         ),
         sent=sent,
         references=references or None,
-        document=document(identifier, sent, msg_type, references or None, data, settings),
+        document=document(identifier, sent, msg_type, references or None, plan, settings),
     )
     session.add(alert)
     return alert

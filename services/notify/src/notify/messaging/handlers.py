@@ -87,7 +87,7 @@ async def on_action_plan_published(
     """Tell those the plan affects, and publish it as a CAP alert."""
     reach = _plan_reach(event, told_before=False)
     await _tell(session, meta, config, MessageKind.PLAN_PUBLISHED, reach, event.plan_id)
-    await cap.record_alert(session, meta.envelope.data, "Alert", event.published_at, config.cap)
+    await cap.record_alert(session, event, "Alert", event.published_at, config.cap)
 
 
 async def on_action_plan_revised(
@@ -100,7 +100,7 @@ async def on_action_plan_revised(
     """Tell those the revised plan affects, and whoever heard of it before; a CAP Update."""
     reach = _plan_reach(event, told_before=True)
     await _tell(session, meta, config, MessageKind.PLAN_REVISED, reach, event.plan_id)
-    await cap.record_alert(session, meta.envelope.data, "Update", event.revised_at, config.cap)
+    await cap.record_alert(session, event, "Update", event.revised_at, config.cap)
 
 
 async def on_action_plan_withdrawn(
@@ -113,7 +113,7 @@ async def on_action_plan_withdrawn(
     """Tell whoever heard of the plan that it no longer holds; a CAP Cancel."""
     reach = _plan_reach(event, told_before=True)
     await _tell(session, meta, config, MessageKind.PLAN_WITHDRAWN, reach, event.plan_id)
-    await cap.record_alert(session, meta.envelope.data, "Cancel", event.withdrawn_at, config.cap)
+    await cap.record_alert(session, event, "Cancel", event.withdrawn_at, config.cap)
 
 
 def _walk_reach(event: WalkScheduled | WalkRescheduled, buffer_m: int, told_before: bool) -> Reach:
