@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.events import CloudEvent, Contract, envelope
+from shared.events import Contract, envelope
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -43,18 +43,10 @@ class OutboxMessage(SQLModel, table=True):
 
 def emit(session: AsyncSession, contract: Contract, traceparent: str | None = None) -> uuid.UUID:
     """Add the event to the caller's transaction. Does no I/O; the relay publishes it later."""
-    event = envelope(contract, traceparent)
-    session.add(
-        OutboxMessage(
-            id=uuid.UUID(event.id),
-            aggregatetype=contract.aggregate_type,
-            aggregateid=contract.aggregate_id(),
-            type=contract.wire_type,
-            payload=event.model_dump(mode="json", exclude_none=True),
-            traceparent=traceparent,
-        )
-    )
-    return uuid.UUID(event.id)
+    row = _row(contract, traceparent)
+    session.add(OutboxMessage(**row))
+    id_: uuid.UUID = row["id"]
+    return id_
 
 
 async def emit_many(
@@ -62,14 +54,16 @@ async def emit_many(
 ) -> list[uuid.UUID]:
     """Add many events to the caller's transaction in one statement: what `emit` writes for
     each, without an ORM object per row (a batch of thousands of outcomes stays cheap)."""
-    rows = [_row(envelope(contract, traceparent), contract, traceparent) for contract in contracts]
+    rows = [_row(contract, traceparent) for contract in contracts]
     if rows:
         conn = await session.connection()
         await conn.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
     return [row["id"] for row in rows]
 
 
-def _row(event: CloudEvent, contract: Contract, traceparent: str | None) -> dict[str, Any]:
+def _row(contract: Contract, traceparent: str | None) -> dict[str, Any]:
+    """The outbox row of one event: its CloudEvent whole, and the columns the relay keys on."""
+    event = envelope(contract, traceparent)
     return {
         "id": uuid.UUID(event.id),
         "aggregatetype": contract.aggregate_type,
