@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify import links, localities, pages
 from notify.config import Settings, SettingsDep
@@ -121,9 +120,17 @@ async def confirm(
     return pages.page(outcome.value, language)
 
 
-async def _manage_page(
-    session: AsyncSession, settings: Settings, token: str, lang: str | None
+@router.get(
+    "/subscriptions/unsubscribe/{token}",
+    response_class=HTMLResponse,
+    summary="Show the unsubscribe page",
+    responses=PAGE,
+)
+async def unsubscribe_page(
+    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
 ) -> HTMLResponse:
+    """The link in every message: a page that says what the subscription is about, with the
+    buttons that stop it, stop everything, or erase all."""
     public = settings.public
     subscription = await subscriptions.peek(session, public, links.Purpose.MANAGE, token)
     if subscription is None:
@@ -137,20 +144,6 @@ async def _manage_page(
         url=_url(settings, "unsubscribe", token),
         places=pages.Places("this", _place_names([subscription], language)),
     )
-
-
-@router.get(
-    "/subscriptions/unsubscribe/{token}",
-    response_class=HTMLResponse,
-    summary="Show the unsubscribe page",
-    responses=PAGE,
-)
-async def unsubscribe_page(
-    token: Token, session: SessionDep, settings: SettingsDep, _: RateLimited, lang: Lang = None
-) -> HTMLResponse:
-    """The link in every message: a page that says what the subscription is about, with the
-    buttons that stop it, stop everything, or erase all."""
-    return await _manage_page(session, settings, token, lang)
 
 
 @router.post(
