@@ -490,8 +490,9 @@ def message_ids(rig: Rig) -> list[str]:
 
 class TestUnderLoad:
     async def test_both_lanes_over_many_messages_send_each_exactly_once(self, rig: Rig) -> None:
-        """1,200 messages through two lanes with a short lease: were any outcome lost (and
-        its lease run out), the SMTP server would see that Message-ID twice within the wait."""
+        """1,200 messages through two workers of two lanes each, with a short lease: were any
+        row taken twice, or any outcome lost (and its lease run out), the SMTP server would see
+        that Message-ID twice within the wait."""
         n = 1200
         id_ = await resident(rig)
         payload = consumed(published()).envelope.model_dump(mode="json")
@@ -502,10 +503,10 @@ class TestUnderLoad:
             update={"lanes": 2, "batch_size": 100, "lease_s": 10.0, "maintenance_interval_s": 60}
         )
         configured = rig.settings.model_copy(update={"dispatcher": dispatch})
-        outbound = worker.channels(configured)
-        dispatcher = worker.dispatcher(configured, rig.sessionmaker, outbound)
+        outbounds = [worker.channels(configured) for _ in range(2)]
+        workers = [worker.dispatcher(configured, rig.sessionmaker, o) for o in outbounds]
         stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
+        running = [asyncio.create_task(w.run(stop)) for w in workers]
 
         async def all_delivered() -> bool:
             counted = await rig.run("SELECT count(*) FROM notification WHERE status = 'delivered'")
@@ -515,8 +516,9 @@ class TestUnderLoad:
             await wait_until(all_delivered, 120, "every notification to be delivered")
         finally:
             stop.set()
-            await running
-            await outbound.aclose()
+            await asyncio.gather(*running)
+            for outbound in outbounds:
+                await outbound.aclose()
         sent = message_ids(rig)
         assert len(sent) == n
         assert len(set(sent)) == n, "no Message-ID reached the SMTP server twice"
