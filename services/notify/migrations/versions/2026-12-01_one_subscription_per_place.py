@@ -19,7 +19,7 @@ Revises: notify0002
 from alembic import op
 from sqlalchemy import text
 
-from notify import localities
+from shared import localities
 
 revision = "notify0003"
 down_revision = "notify0002"

@@ -3,17 +3,38 @@
 from fastapi import FastAPI
 
 from shared.app import create_service_app
+from tips.categories import routes as category_routes
 from tips.config import Settings
+from tips.ratelimit import PUBLIC_PREFIXES
+from tips.reporters import routes as reporter_routes
+from tips.tips import routes as tip_routes
+
+DESCRIPTION = """Tips from residents, designated reporters and citizen dialogues: taken in
+anonymously by default, triaged by staff, published to the shared situational picture without
+anything that could identify anyone.
+
+Residents use `/public/...` without a token (rate-limited and size-limited); Open311 GeoReport v2
+clients use `/open311/v2/...`. Staff and reporters use a token with the scopes `tips:read`,
+`tips:write`, `tips:police` (restricted tips), `tips:admin` or `tips:report`.
+"""
+
+TAGS = [
+    {"name": "intake", "description": "Sending tips: residents and designated reporters."},
+    {"name": "categories", "description": "Each municipality's categories and their questions."},
+    {"name": "reporters", "description": "Designated reporters of partner organisations."},
+]
+# Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
+PUBLIC_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return create_service_app(
         service="tips",
-        settings=settings or Settings(),
-        routers=[],
+        settings=settings,
+        routers=[tip_routes.router, category_routes.router, reporter_routes.router],
         title="Trygg tips",
-        description=(
-            "Residents' tips, their categories and triage, dialogue notes and Open311 "
-            "GeoReport v2 intake."
-        ),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        body_limits=dict.fromkeys(PUBLIC_PREFIXES, PUBLIC_BODY_BYTES),
     )

@@ -8,14 +8,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import localities
 from notify.deliveries import service as deliveries
 from notify.deliveries.schemas import MessageCreate, MessageRead, StatusCounts
 from notify.domain import MessageKind
 from notify.errors import InvalidField, MessageNotFound
 from notify.messaging import audience, queue
 from notify.messaging.models import Message, Notification
-from shared import geo
+from shared import geo, localities
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 

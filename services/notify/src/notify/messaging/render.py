@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from notify.domain import LOCAL_TIME
-from notify.localities import municipality_name
+from shared.localities import municipality_name
 
 TEMPLATES = Path(__file__).parent / "templates" / "messages"
 MONTHS = {

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
-from notify import links, localities, pages
+from notify import links, pages
 from notify.config import Settings, SettingsDep
 from notify.domain import Language
 from notify.ratelimit import RateLimited
@@ -17,6 +17,7 @@ from notify.subscriptions import service as subscriptions
 from notify.subscriptions.models import Subscription
 from notify.subscriptions.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
 from notify.subscriptions.service import Confirmation
+from shared import localities
 from shared.db import SessionDep
 from shared.problems import (
     BadRequest,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notify import links, localities
+from notify import links
 from notify.config import DispatcherSettings, PublicSettings
 from notify.domain import (
     Channel,
@@ -25,7 +25,7 @@ from notify.errors import InvalidField
 from notify.messaging import queue
 from notify.subscriptions.models import Subscription
 from notify.subscriptions.schemas import AreaPlace, LocalityPlace, PointPlace, SubscriptionCreate
-from shared import idempotency
+from shared import idempotency, localities
 from shared.geo import Geometry
 
 # A second subscribe for the same person, place and municipality is the same subscription:

@@ -1,6 +1,6 @@
 """Named localities a resident can subscribe to, and municipality names for messages.
 
-The list ships with the service (`data/localities.geojson`): approximate localities of the
+The list ships with the shared library (`data/localities.geojson`): approximate localities of the
 Värnamo local police area, 12-sided circles around their centres, not official boundaries.
 """
 
@@ -54,3 +54,18 @@ def municipality_name(code: str | None) -> str | None:
         if locality.municipality_code == code:
             return locality.municipality
     return None
+
+
+def containing(point: geo.Point, municipality_code: str) -> Locality | None:
+    """The municipality's locality whose area holds the point, if any."""
+    shape = point.to_shape()
+    for locality in all_localities():
+        if locality.municipality_code == municipality_code and locality.area.to_shape().covers(
+            shape
+        ):
+            return locality
+    return None
+
+
+def of_municipality(municipality_code: str) -> list[Locality]:
+    return [x for x in all_localities() if x.municipality_code == municipality_code]
