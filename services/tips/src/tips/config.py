@@ -8,8 +8,10 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
 
-# Development default only: salts the hashes that stand for clients' IP addresses.
+# Development defaults only: salts the hashes that stand for clients' IP addresses, and the
+# Open311 api_key of local clients.
 DEV_RATE_LIMIT_SECRET = "trygg-tips-development-rate-limit-key-not-for-production"
+DEV_OPEN311_KEY = "trygg-tips-development-open311-key-not-for-production"
 
 
 class PublicSettings(BaseModel):
@@ -49,6 +51,15 @@ class RetentionSettings(BaseModel):
     interval_s: float = 3600.0
 
 
+class Open311Settings(BaseModel):
+    """The Open311 GeoReport v2 endpoint: its clients' keys and what discovery says."""
+
+    # Client name -> its api_key, required by `POST requests` (and only by it).
+    api_keys: dict[str, SecretStr] = {"development": SecretStr(DEV_OPEN311_KEY)}
+    contact: str = "Trygg, the municipality's safety work; see its website"
+    changeset: str = "2026-12-01T00:00:00Z"
+
+
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TIPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -59,11 +70,14 @@ class Settings(ServiceSettings):
     limits: LimitSettings = LimitSettings()
     notify: NotifySettings = NotifySettings()
     retention: RetentionSettings = RetentionSettings()
+    open311: Open311Settings = Open311Settings()
 
     def development_defaults(self) -> list[str]:
         found = super().development_defaults()
         if holds(self.public.rate_limit_secret, DEV_RATE_LIMIT_SECRET):
             found.append(self.variable("PUBLIC__RATE_LIMIT_SECRET"))
+        if any(holds(key, DEV_OPEN311_KEY) for key in self.open311.api_keys.values()):
+            found.append(self.variable("OPEN311__API_KEYS"))
         return found
 
 
