@@ -267,7 +267,7 @@ services_stop() {
 }
 
 load_demo() {
-  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents"
+  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents, tips"
   "$PY" "$ROOT/deploy/demo.py" --mail-dir "$STATE/mail" \
     --sms-url "http://127.0.0.1:$SMS_GATEWAY_PORT" >>"$LOGS/demo.log" 2>&1 \
     || { log "the demo did not load; see $LOGS/demo.log"; return 1; }
