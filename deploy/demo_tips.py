@@ -73,7 +73,7 @@ async def load_tips(tips: httpx.AsyncClient) -> str:
     """Loads the tips and returns the address of the public form."""
     admin = _token("demo", ADMIN)
     path = f"/municipalities/{MUNICIPALITY}"
-    _check(await tips.post(f"{path}/categories/defaults", headers=admin), 200)
+    _check(await tips.post(f"{path}/default-categories", headers=admin), 200)
     _check(await tips.post(f"{path}/reporters", json=REPORTER_BODY, headers=admin), 201)
     public = f"/public/{MUNICIPALITY}/tips"
     for name, body in (("anonymous", ANONYMOUS), ("hear-back", HEAR_BACK)):

@@ -279,6 +279,7 @@ print_urls() {
   for svc in "${SERVICES[@]}"; do
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
   done
+  echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
   echo "Mail sent (local sink):  $STATE/mail/index.html"
   echo "SMS sent (gateway stub):  http://127.0.0.1:$SMS_GATEWAY_PORT/"
   echo "Logs: $LOGS"
