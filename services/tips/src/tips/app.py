@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 from tips.categories import routes as category_routes
 from tips.config import Settings
+from tips.open311 import routes as open311_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
@@ -22,6 +23,11 @@ TAGS = [
     {"name": "intake", "description": "Sending tips: residents and designated reporters."},
     {"name": "categories", "description": "Each municipality's categories and their questions."},
     {"name": "reporters", "description": "Designated reporters of partner organisations."},
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in XML and "
+        "JSON: categories as services, tips as requests. Only POST needs an api_key.",
+    },
 ]
 # Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
@@ -32,7 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service="tips",
         settings=settings,
-        routers=[tip_routes.router, category_routes.router, reporter_routes.router],
+        routers=[
+            tip_routes.router,
+            category_routes.router,
+            reporter_routes.router,
+            open311_routes.router,
+        ],
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
