@@ -614,8 +614,13 @@ async def test_what_is_not_offered_is_answered_in_the_spec_format(
 
 
 async def test_other_routes_keep_their_problem_responses(api: Api) -> None:
-    response = await api.client.get("/public/0683/categories/nothing")
-    assert response.headers["content-type"] == "application/problem+json"
+    for path, status in [
+        ("/public/0683/categories/nothing", 404),
+        ("/public/06x3/categories", 422),
+    ]:
+        response = await api.client.get(path)
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_routes_are_documented_in_both_formats(api: Api) -> None:

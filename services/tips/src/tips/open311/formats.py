@@ -170,12 +170,12 @@ async def read_form(request: Request) -> FormData:
     return await request.form()
 
 
-def _content(model: Any) -> dict[str, Any]:
-    return {"model": model, "content": {"text/xml": {"schema": {"type": "string"}}}}
+# OpenAPI shows the JSON; the XML has the same fields, as the spec's elements.
+XML_CONTENT = {"text/xml": {"schema": {"type": "string", "description": "The spec's XML."}}}
 
 
-def documented(*statuses: int | str) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route: its failures, each in both formats."""
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries of a route's failures, each in both formats."""
     described: dict[int | str, str] = {
         400: "A parameter is missing or not valid.",
         403: "Missing or invalid api_key.",
@@ -184,14 +184,17 @@ def documented(*statuses: int | str) -> dict[int | str, dict[str, Any]]:
         # Declared so that no 422 is: validation failures are the spec's 400 here.
         "4XX": "Any other refusal, such as 405 for a method the resource does not take.",
     }
+    listed: list[int | str] = [*statuses, "4XX"]
     return {
-        status: {**_content(list[Open311Error]), "description": described[status]}
-        for status in [*statuses, "4XX"]
+        status: {
+            "model": list[Open311Error],
+            "content": XML_CONTENT,
+            "description": described[status],
+        }
+        for status in listed
     }
 
 
 def both_formats(description: str) -> dict[int | str, dict[str, Any]]:
-    """The successful answer: the response model as JSON, the same fields as the spec's XML."""
-    return {
-        200: {"description": description, "content": {"text/xml": {"schema": {"type": "string"}}}}
-    }
+    """The `responses=` entry of the answer: its model as JSON, and the same as XML."""
+    return {200: {"description": description, "content": XML_CONTENT}}
