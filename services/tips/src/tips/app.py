@@ -6,6 +6,7 @@ from shared.app import create_service_app
 from tips.categories import routes as category_routes
 from tips.config import Settings
 from tips.dialogues import routes as dialogue_routes
+from tips.open311 import routes as open311_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
@@ -24,6 +25,11 @@ TAGS = [
     {"name": "categories", "description": "Each municipality's categories and their questions."},
     {"name": "reporters", "description": "Designated reporters of partner organisations."},
     {"name": "dialogues", "description": "Citizen dialogues and what residents raised there."},
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in XML and "
+        "JSON: categories as services, tips as requests. Only POST needs an api_key.",
+    },
 ]
 # Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
@@ -39,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             category_routes.router,
             reporter_routes.router,
             dialogue_routes.router,
+            open311_routes.router,
         ],
         title="Trygg tips",
         description=DESCRIPTION,
