@@ -107,9 +107,6 @@ def tip_submit(form: RequestForm, category: Category, tip_id: uuid.UUID | None) 
         raise InvalidParameter("address_id: at most 100 characters, on one line.")
     if form.description is not None and MARKUP.search(form.description):
         raise InvalidParameter("description: may contain line breaks, but no HTML or code.")
-    address = form.address_string
-    if address is None and location is None:
-        address = f"Adress-id {form.address_id}"
     contact = None
     if form.email is not None or form.phone is not None:
         contact = {"email": form.email, "phone": form.phone, "consent": True}
@@ -118,7 +115,8 @@ def tip_submit(form: RequestForm, category: Category, tip_id: uuid.UUID | None) 
         "category": category.code,
         "description": form.description or NO_DESCRIPTION,
         "location": location,
-        "address": address,
+        "address": form.address_string,
+        "address_id": form.address_id,
         "answers": _answers(form.attributes, category),
         "contact": contact,
         "language": "sv",

@@ -45,7 +45,7 @@ READ = documented(400, 404, 429)
 
 
 def request_query(
-    jurisdiction_id: JurisdictionParam = None,
+    jurisdiction_id: JurisdictionParam,
     service_request_id: RequestIdsParam = None,
     service_code: ServiceCodesParam = None,
     start_date: StartParam = None,
@@ -80,7 +80,7 @@ async def list_services(
     format: FormatPath,
     session: SessionDep,
     _: ReadRateLimited,
-    jurisdiction_id: JurisdictionParam = None,
+    jurisdiction_id: JurisdictionParam,
 ) -> Response:
     """The municipality's tip categories as services, each parent followed by its
     subcategories (`group` names the parent)."""
@@ -100,7 +100,7 @@ async def get_service_definition(
     format: FormatPath,
     session: SessionDep,
     _: ReadRateLimited,
-    jurisdiction_id: JurisdictionParam = None,
+    jurisdiction_id: JurisdictionParam,
 ) -> Response:
     """The category's questions: free text (`text`), one choice (`singlevaluelist`) or several
     (`multivaluelist`)."""
@@ -190,7 +190,7 @@ async def get_request(
     format: FormatPath,
     session: SessionDep,
     _: ReadRateLimited,
-    jurisdiction_id: JurisdictionParam = None,
+    jurisdiction_id: JurisdictionParam,
 ) -> Response:
     """One tip, as `GET requests` shows it; a restricted tip is not found."""
     fmt = formats.requested(format)

@@ -134,9 +134,10 @@ def _optional(description: str) -> object:
 
 
 JurisdictionParam = Annotated[
-    str | None,
+    str,
     Query(
         description="The municipality code (kommunkod). Required: the endpoint serves several.",
+        pattern=r"^[0-9]{4}$",
         examples=["0683"],
     ),
 ]

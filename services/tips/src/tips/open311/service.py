@@ -11,7 +11,6 @@ from tips.categories import service as categories
 from tips.categories.models import Category
 from tips.categories.schemas import Question
 from tips.config import Open311Settings, Settings
-from tips.dialogues import models as _dialogues  # noqa: F401  (a tip refers to its table)
 from tips.domain import CATEGORY_CODE, Divert, QuestionKind, Source
 from tips.errors import CategoryNotFound, InvalidField, TipIdTaken
 from tips.open311 import queries
@@ -166,7 +165,7 @@ async def submit_request(
     async with session.begin_nested():
         submitted = await _submit(session, municipality, body)
         if submitted.created:
-            await _note_client(session, submitted.tip, form, client)
+            await _note_client(session, submitted.tip, client)
     notice = " ".join(filter(None, [intake.receipt_message("sv"), category.notice_sv]))
     return RequestCreated(service_request_id=str(submitted.tip.id), service_notice=notice)
 
@@ -191,16 +190,13 @@ def _open311_fields(exc: InvalidField) -> list[str]:
     return found
 
 
-async def _note_client(session: AsyncSession, tip: Tip, form: RequestForm, client: str) -> None:
+async def _note_client(session: AsyncSession, tip: Tip, client: str) -> None:
     # The spec has no consent field: the client vouches for its user's consent to be answered,
     # and the stored consent says so.
     contact = await session.get(TipContact, tip.id)
     if contact is not None:
         contact.consent_text = f"Open311 client {client}: {contact.consent_text}"
         session.add(contact)
-    if form.address_id is not None:
-        tip.address_id = form.address_id
-        session.add(tip)
     await session.flush()
 
 

@@ -9,6 +9,8 @@ from sqlmodel import Field, SQLModel
 
 from shared import db  # noqa: F401  (sets the constraint naming convention before any table)
 from shared.columns import geometry_field, json_field, moment_field
+from tips.dialogues import models as _dialogues  # noqa: F401  (a tip refers to their tables)
+from tips.reporters import models as _reporters  # noqa: F401
 
 
 class Tip(SQLModel, table=True):

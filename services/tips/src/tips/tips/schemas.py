@@ -57,6 +57,9 @@ class TipSubmit(Input):
     description: LongText
     location: geo.Point | None = None
     address: ShortText | None = None
+    address_id: ShortText | None = Field(
+        default=None, description="An address id of the municipality's address register."
+    )
     locality: ShortText | None = None
     occurred_at: Moment | None = Field(default=None, description="When it happened, if known.")
     answers: dict[OptionKey, Answer] = Field(
@@ -67,8 +70,9 @@ class TipSubmit(Input):
 
     @model_validator(mode="after")
     def _has_a_place(self) -> Self:
-        if self.location is None and self.address is None and self.locality is None:
-            raise ValueError("give a location, an address or a locality")
+        places = (self.location, self.address, self.address_id, self.locality)
+        if all(place is None for place in places):
+            raise ValueError("give a location, an address, an address id or a locality")
         return self
 
 

@@ -148,6 +148,7 @@ def _new_tip(
         answers=answers,
         location=geo.to_db(body.location) if body.location else None,
         address=body.address,
+        address_id=body.address_id,
         locality=locality,
         occurred_at=body.occurred_at,
         language=body.language,
