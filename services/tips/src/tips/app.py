@@ -8,6 +8,7 @@ from tips.config import Settings
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
+from tips.triage import routes as triage_routes
 
 DESCRIPTION = """Tips from residents, designated reporters and citizen dialogues: taken in
 anonymously by default, triaged by staff, published to the shared situational picture without
@@ -22,6 +23,11 @@ TAGS = [
     {"name": "intake", "description": "Sending tips: residents and designated reporters."},
     {"name": "categories", "description": "Each municipality's categories and their questions."},
     {"name": "reporters", "description": "Designated reporters of partner organisations."},
+    {
+        "name": "triage",
+        "description": "Staff's work on tips: reading, triage, forwarding, closing, internal "
+        "notes, suggested duplicates, moderation of personal data and the audit log.",
+    },
 ]
 # Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
@@ -32,7 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service="tips",
         settings=settings,
-        routers=[tip_routes.router, category_routes.router, reporter_routes.router],
+        routers=[
+            tip_routes.router,
+            category_routes.router,
+            reporter_routes.router,
+            triage_routes.router,
+        ],
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
