@@ -4,10 +4,11 @@ the local mail sink and SMS gateway stub.
 
     .venv/bin/python deploy/demo.py --mail-dir .state/dev/mail --sms-url http://127.0.0.1:8025
 
-It talks to the running APIs only (walks on 8001, notify on 8004), as residents and staff
-would, with development tokens. Residents confirm by following the link in the confirmation
-message that reached the mail sink or the SMS stub. It can be run again: what exists already
-is left as it is (Idempotency-Key, and residents are looked up in the delivery log first).
+It talks to the running APIs only (walks on 8001, tips on 8002, notify on 8004), as residents
+and staff would, with development tokens. Residents confirm by following the link in the
+confirmation message that reached the mail sink or the SMS stub. It can be run again: what
+exists already is left as it is (Idempotency-Key, and residents are looked up in the delivery
+log first; tips have fixed ids).
 """
 
 import argparse
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from demo_tips import load_tips
 
 from shared.auth import mint_token
 from shared.settings import AuthSettings
@@ -239,6 +241,7 @@ async def run(args: argparse.Namespace) -> None:
     auth = ("trygg-dev", "trygg-dev-only")
     async with (
         httpx.AsyncClient(base_url=args.walks_url, timeout=30) as walks,
+        httpx.AsyncClient(base_url=args.tips_url, timeout=30) as tips,
         httpx.AsyncClient(base_url=args.notify_url, timeout=30) as notify,
         httpx.AsyncClient(base_url=args.sms_url, auth=auth, timeout=10) as sms,
     ):
@@ -252,16 +255,19 @@ async def run(args: argparse.Namespace) -> None:
         await subscribe_residents(notify, Sinks(args.mail_dir, sms))
         plan_id = await walk_and_plan(walks)
         counts = await wait_for_deliveries(notify, plan_id)
+        form = await load_tips(tips)
     print(f"The plan's notifications: {counts['by_channel']}")  # noqa: T201
     print(f"  emails:  {args.mail_dir / 'index.html'}")  # noqa: T201
     print(f"  SMS:     {args.sms_url}/")  # noqa: T201
     print(f"  CAP:     {args.notify_url}/cap/{MUNICIPALITY}/alerts.atom")  # noqa: T201
     print(f"  log:     {args.notify_url}/notifications?plan_id={plan_id} (make token)")  # noqa: T201
+    print(f"The tip form residents use: {form}")  # noqa: T201
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Load the Forsheda demo into the running stack.")
     parser.add_argument("--walks-url", default="http://127.0.0.1:8001")
+    parser.add_argument("--tips-url", default="http://127.0.0.1:8002")
     parser.add_argument("--notify-url", default="http://127.0.0.1:8004")
     parser.add_argument("--sms-url", default="http://127.0.0.1:8025")
     parser.add_argument("--mail-dir", default=".state/dev/mail", help="the mail sink's --dir")

@@ -267,7 +267,7 @@ services_stop() {
 }
 
 load_demo() {
-  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents"
+  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents, tips"
   "$PY" "$ROOT/deploy/demo.py" --mail-dir "$STATE/mail" \
     --sms-url "http://127.0.0.1:$SMS_GATEWAY_PORT" >>"$LOGS/demo.log" 2>&1 \
     || { log "the demo did not load; see $LOGS/demo.log"; return 1; }
@@ -279,6 +279,7 @@ print_urls() {
   for svc in "${SERVICES[@]}"; do
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
   done
+  echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
   echo "Mail sent (local sink):  $STATE/mail/index.html"
   echo "SMS sent (gateway stub):  http://127.0.0.1:$SMS_GATEWAY_PORT/"
   echo "Logs: $LOGS"

@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
-from tips_testkit import Api
+from tips_testkit import Api, personal_data_in_events
 
-from shared.fixtures import client, engine, session
+from shared.fixtures import client, engine
 from shared.settings import DatabaseSettings
-from shared.testing import NO_BROKER, TestStack, migrate, recreate_database
+from shared.testing import NO_BROKER, TestStack, migrate, recreate_database, rolled_back_session
 from tips.app import create_app
 from tips.config import PublicSettings, Settings
 
@@ -52,8 +53,17 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """The test's rolled-back session; at its end, every outbox row the test wrote is checked:
+    tips events carry no free text, no contact and no exact point."""
+    async with rolled_back_session(engine) as session:
+        yield session
+        assert await personal_data_in_events(session) == []
+
+
+@pytest.fixture
 def api(client: httpx.AsyncClient, session: AsyncSession) -> Api:
     return Api(client, session)
 
 
-__all__ = ["client", "engine", "session"]  # shared fixtures, used by name
+__all__ = ["client", "engine"]  # shared fixtures, used by name

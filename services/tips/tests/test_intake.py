@@ -1,10 +1,21 @@
 """Taking tips in: from residents without a token, and from designated reporters."""
 
+import json
 import uuid
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
-from tips_testkit import BREDARYD, HOME, OTHER, Api, point, tip_body, token
+from tips_testkit import (
+    BREDARYD,
+    HOME,
+    OTHER,
+    Api,
+    personal_data_in_events,
+    point,
+    tip_body,
+    token,
+)
 
 from tips.feedback.models import TipFeedback
 from tips.tips.models import TipContact
@@ -163,3 +174,28 @@ async def test_a_token_that_is_no_registered_reporter_cannot_report(api: Api) ->
     response = await api.client.post(f"/municipalities/{HOME}/tips", json=tip_body(), headers=other)
     assert response.status_code == 403
     assert await api.outbox() == []
+
+
+async def test_the_event_check_finds_a_tip_s_text_contact_or_point_in_an_event(api: Api) -> None:
+    """The check every test ends with (conftest `session`) is one that can fail."""
+    await api.categories()
+    receipt = await api.submit(contact={"phone": "070-123 45 67", "consent": True})
+    tip = await api.tip(receipt["id"])
+    assert tip is not None
+    leaky = [
+        {"note": "x"},
+        {"summary": tip.description},
+        {"who": "070-123 45 67"},
+        {"cell": {"centre": point()}},
+    ]
+    for data in leaky:
+        await api.session.exec(  # type: ignore[call-overload]
+            text(
+                "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload) "
+                "VALUES (gen_random_uuid(), 'tip', 'x', 'leak', CAST(:p AS jsonb))"
+            ),
+            params={"p": json.dumps({"data": data})},
+        )
+        assert await personal_data_in_events(api.session) != []
+        await api.session.exec(text("DELETE FROM outbox WHERE type = 'leak'"))  # type: ignore[call-overload]
+    assert await personal_data_in_events(api.session) == []

@@ -1,10 +1,12 @@
 """Request bodies, tokens and a small API driver for the tips tests."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,3 +80,52 @@ class Api:
         if event_type is not None:
             query = query.where(OutboxMessage.type == event_type)
         return list(await self.session.exec(query))
+
+
+# Fields no tips event may have: what a tipster wrote or how to reach them.
+PRIVATE_FIELDS = {"description", "redacted_description", "answers", "contact", "email", "phone"}
+PRIVATE_FIELDS |= {"address", "address_id", "public_note", "body", "note", "location"}
+
+LEAK_SOURCES = text(
+    """
+    SELECT t.id, t.description, t.address, t.public_note, t.answers::text AS answers,
+           ST_X(t.location) AS lon, ST_Y(t.location) AS lat, c.email, c.phone
+    FROM tip t LEFT JOIN tip_contact c ON c.tip_id = t.id
+    """
+)
+
+
+async def personal_data_in_events(session: AsyncSession) -> list[str]:
+    """Every way the outbox rows visible to the session show what a tip said or where exactly:
+    a private field, a tipster's text, address or contact, or a tip's exact point."""
+    conn = await session.connection()
+    tips = (await conn.execute(LEAK_SOURCES)).all()
+    rows = (await conn.execute(text("SELECT type, payload::text AS raw FROM outbox"))).all()
+    found: list[str] = []
+    for row in rows:
+        data = json.loads(row.raw)["data"]
+        found += [f"{row.type}: field {k}" for k in _keys(data) if k in PRIVATE_FIELDS]
+        for tip in tips:
+            secrets = [tip.description, tip.address, tip.public_note, tip.email, tip.phone]
+            found += [f"{row.type}: text of tip {tip.id}" for s in secrets if s and s in row.raw]
+            if tip.lon is not None and _has_position(data, (tip.lon, tip.lat)):
+                found.append(f"{row.type}: the exact point of tip {tip.id}")
+    return found
+
+
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return list(value) + [k for v in value.values() for k in _keys(v)]
+    if isinstance(value, list):
+        return [k for v in value for k in _keys(v)]
+    return []
+
+
+def _has_position(value: Any, position: tuple[float, float]) -> bool:
+    if isinstance(value, dict):
+        return any(_has_position(v, position) for v in value.values())
+    if isinstance(value, list):
+        if len(value) == 2 and all(isinstance(v, float | int) for v in value):
+            return abs(value[0] - position[0]) < 1e-9 and abs(value[1] - position[1]) < 1e-9
+        return any(_has_position(v, position) for v in value)
+    return False

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 from tips.categories import routes as category_routes
 from tips.config import Settings
+from tips.dialogues import routes as dialogue_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
@@ -23,6 +24,7 @@ TAGS = [
     {"name": "intake", "description": "Sending tips: residents and designated reporters."},
     {"name": "categories", "description": "Each municipality's categories and their questions."},
     {"name": "reporters", "description": "Designated reporters of partner organisations."},
+    {"name": "dialogues", "description": "Citizen dialogues and what residents raised there."},
     {
         "name": "triage",
         "description": "Staff's work on tips: reading, triage, forwarding, closing, internal "
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tip_routes.router,
             category_routes.router,
             reporter_routes.router,
+            dialogue_routes.router,
             triage_routes.router,
         ],
         title="Trygg tips",

@@ -72,7 +72,7 @@ async def put_category(
 
 
 @router.post(
-    "/municipalities/{municipality}/categories/defaults",
+    "/municipalities/{municipality}/default-categories",
     response_model=list[CategoryRead],
     summary="Add the default categories",
     responses=LISTED,

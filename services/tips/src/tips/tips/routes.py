@@ -10,7 +10,7 @@ from tips.access import BODY_PROBLEMS, Reporting
 from tips.domain import Source
 from tips.errors import CategoryNotFound, EmergencyDivert, NotAReporter, TipIdTaken
 from tips.fields import MunicipalityPath
-from tips.ratelimit import SubmissionRateLimited
+from tips.ratelimit import ReadRateLimited, SubmissionRateLimited
 from tips.reporters import service as reporters
 from tips.tips import service as intake
 from tips.tips.schemas import TipReceipt, TipSubmit
@@ -38,6 +38,17 @@ def _answer(submitted: intake.Submitted, language: str) -> JSONResponse:
     return JSONResponse(
         receipt.model_dump(mode="json"), status_code=201 if submitted.created else 200
     )
+
+
+@router.get(
+    "/public/consent",
+    response_model=dict[str, str],
+    summary="Read the consent text for leaving a contact",
+    responses=problem_responses(TooManyRequests),
+)
+async def consent_text(_: ReadRateLimited) -> dict[str, str]:
+    """What a tipster agrees to by leaving an email address or phone number, per language."""
+    return intake.CONSENT_TEXT
 
 
 @router.post(

@@ -10,9 +10,10 @@ from shared import geo
 from shared.dates import Moment
 from tips.fields import CategoryCode, Email, Input, Language, LongText, Phone, ShortText
 
-Answer = (
-    str | Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=20)]
-)
+# A question's code, or the key of one of its options.
+OptionKey = Annotated[str, StringConstraints(max_length=40)]
+# Free text, one option's key, or several keys.
+Answer = str | Annotated[list[OptionKey], Field(max_length=20)]
 
 
 class Contact(Input):
@@ -58,7 +59,7 @@ class TipSubmit(Input):
     address: ShortText | None = None
     locality: ShortText | None = None
     occurred_at: Moment | None = Field(default=None, description="When it happened, if known.")
-    answers: dict[Annotated[str, StringConstraints(max_length=40)], Answer] = Field(
+    answers: dict[OptionKey, Answer] = Field(
         default_factory=dict, max_length=20, description="Answers to the category's questions."
     )
     contact: Contact | None = None

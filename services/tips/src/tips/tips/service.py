@@ -102,7 +102,8 @@ async def submit_tip(
         raise InvalidField("#/occurred_at", "must not be in the future")
     category = await categories.get_active(session, municipality, body.category)
     checked = categories.check_answers(category, dict(body.answers), "#/answers")
-    if checked.divert is not None:
+    # Staff writing down a meeting's concerns are not in danger now; everyone else is told.
+    if checked.divert is not None and origin.source is not Source.DIALOGUE:
         raise EmergencyDivert(
             divert_message(checked.divert, body.language), DIVERT_NUMBER[checked.divert]
         )

@@ -1,0 +1,86 @@
+"""The tips part of the demo: Värnamo's default categories, a designated reporter of a housing
+company, and three tips — an anonymous one in Forsheda, the reporter's in Bredaryd, and one
+that asks to hear back — plus one the form turns away to 112.
+
+Tips are sent as residents and reporters send them, to the running tips API; each has a fixed
+id, so loading the demo again stores nothing twice.
+"""
+
+import uuid
+from typing import Any
+
+import httpx
+
+from shared.auth import mint_token
+from shared.settings import AuthSettings
+
+MUNICIPALITY = "0683"
+ADMIN = ["tips:read", "tips:write", "tips:admin"]
+REPORTER = "demo-rapportor-vbab"
+NAMESPACE = uuid.UUID("6f1d7c0e-5a8b-4c1e-9d3f-2b7a4e6c8d10")
+
+REPORTER_BODY = {
+    "subject": REPORTER,
+    "organisation_key": "org:556000-0001",
+    "organisation_name": "Värnamo Bostäder AB (demo)",
+    "kind": "housing_company",
+}
+ANONYMOUS = {
+    "category": "unsafe_place",
+    "description": "Gångvägen mellan skolan och idrottsplatsen är helt mörk efter kl. 17.",
+    "location": {"type": "Point", "coordinates": [13.8249, 57.1627]},
+    "answers": {"why": ["lighting", "vegetation"], "when_unsafe": "dark"},
+}
+FROM_REPORTER = {
+    "category": "gathering",
+    "description": "Grupp ungdomar samlas i trapphuset på kvällarna, boende känner sig otrygga.",
+    "locality": "Bredaryd",
+    "answers": {"happening_now": "no"},
+}
+HEAR_BACK = {
+    "category": "vandalism",
+    "description": "Busskuren vid torget har fått rutorna krossade igen.",
+    "locality": "Forsheda",
+    "answers": {"happening_now": "no"},
+    "contact": {"email": "tipsare@example.se", "consent": True},
+}
+URGENT = {
+    "category": "vandalism",
+    "description": "Någon slår sönder fönster just nu.",
+    "locality": "Forsheda",
+    "answers": {"happening_now": "yes"},
+}
+
+
+def _token(subject: str, scopes: list[str]) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {mint_token(AuthSettings(), subject, scopes, [MUNICIPALITY])}"
+    }
+
+
+def _tip(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(uuid.uuid5(NAMESPACE, name)), **body}
+
+
+def _check(response: httpx.Response, *expected: int) -> dict[str, Any]:
+    if response.status_code not in expected:
+        raise SystemExit(f"{response.request.method} {response.request.url}: {response.text}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def load_tips(tips: httpx.AsyncClient) -> str:
+    """Loads the tips and returns the address of the public form."""
+    admin = _token("demo", ADMIN)
+    path = f"/municipalities/{MUNICIPALITY}"
+    _check(await tips.post(f"{path}/default-categories", headers=admin), 200)
+    _check(await tips.post(f"{path}/reporters", json=REPORTER_BODY, headers=admin), 201)
+    public = f"/public/{MUNICIPALITY}/tips"
+    for name, body in (("anonymous", ANONYMOUS), ("hear-back", HEAR_BACK)):
+        _check(await tips.post(public, json=_tip(name, body)), 201, 200)
+    reporter = _token(REPORTER, ["tips:report"])
+    reported = _tip("reporter", FROM_REPORTER)
+    _check(await tips.post(f"{path}/tips", json=reported, headers=reporter), 201, 200)
+    diverted = _check(await tips.post(public, json=_tip("urgent", URGENT)), 422)
+    print(f"  tips: 3 received; one more was turned away to call {diverted['call']}")  # noqa: T201
+    return f"{tips.base_url}/public/{MUNICIPALITY}/tips/new"
