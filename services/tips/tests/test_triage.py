@@ -14,6 +14,7 @@ from tips_testkit import BREDARYD, FORSHEDA, HOME, OTHER, POLICE_SCOPES, Api, po
 
 from tips.domain import LOCAL_TIME
 from tips.feedback.models import TipFeedback
+from tips.photos.models import TipPhoto
 from tips.triage.models import TipAudit
 
 pytestmark = pytest.mark.service
@@ -97,6 +98,11 @@ class TestListTips:
         first = await submit(api)
         second = await submit(api, contact=CONTACT)
         await submit(api, OTHER)
+        api.session.add(
+            TipPhoto(
+                tip_id=uuid.UUID(second), content_type="image/jpeg", width=1, height=1, content=b""
+            )
+        )
         response = await call(api, "GET", "/tips")
         assert ids(response) == [second, first]
         body = response.json()
@@ -113,7 +119,8 @@ class TestListTips:
         assert properties["description"].startswith("Gångtunneln")
         assert properties["redacted_description"] is None
         assert (properties["has_contact"], properties["photos"]) == (False, 0)
-        assert body["features"][0]["properties"]["has_contact"] is True
+        latest = body["features"][0]["properties"]
+        assert (latest["has_contact"], latest["photos"]) == (True, 1)
 
     async def test_pages_through_the_list(self, api: Api) -> None:
         await api.categories()
@@ -225,6 +232,32 @@ class TestGetTip:
         assert answers[1].json()["properties"]["has_contact"] is True
 
 
+class TestNotes:
+    async def test_a_note_sent_again_with_its_key_is_stored_once(self, api: Api) -> None:
+        await api.categories()
+        tip_id = await submit(api)
+        headers = {**token(), "Idempotency-Key": str(uuid.uuid4())}
+        body = {"body": "Gatuavdelningen tittar på det i veckan."}
+        first = await call(api, "POST", f"/tips/{tip_id}/notes", body, headers)
+        again = await call(api, "POST", f"/tips/{tip_id}/notes", body, headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["Idempotency-Replay"] == "true"
+        assert again.json() == first.json()
+        notes = (await call(api, "GET", f"/tips/{tip_id}/notes")).json()
+        assert [n["id"] for n in notes["items"]] == [first.json()["id"]]
+        [row] = await audit_rows(api, tip_id)
+        assert (row.action, row.detail) == ("note_added", {"note_id": first.json()["id"]})
+
+    @pytest.mark.parametrize("body", [{"body": "x" * 2001}, {"body": " "}, {"text": "Hej"}, {}])
+    async def test_a_bad_note_is_refused(self, api: Api, body: dict[str, Any]) -> None:
+        await api.categories()
+        tip_id = await submit(api)
+        response = await call(api, "POST", f"/tips/{tip_id}/notes", body)
+        assert response.status_code == 422, response.text
+        assert (await call(api, "GET", f"/tips/{tip_id}/notes")).json()["total"] == 0
+        assert await audit_rows(api, tip_id) == []
+
+
 class TestTenancy:
     @pytest.mark.parametrize(("method", "suffix", "body"), ROUTES, ids=ROUTE_IDS)
     async def test_another_municipalitys_tip_does_not_exist(
@@ -277,9 +310,7 @@ class TestRestricted:
         assert {r.actor for r in rows} == {"tester"}
         assert {r.municipality_code for r in rows} == {HOME}
 
-    async def test_reads_of_an_open_tip_are_not_audited_but_its_changes_are(
-        self, api: Api
-    ) -> None:
+    async def test_reads_of_an_open_tip_are_not_audited_but_its_changes_are(self, api: Api) -> None:
         await api.categories()
         tip_id = await submit(api)
         await call(api, "GET", f"/tips/{tip_id}")
@@ -336,9 +367,7 @@ class TestTransitions:
         assert (tip.status, tip.outcome) == ("closed", "no_action")
         assert tip.closed_at is not None
         assert tip.updated_at == tip.closed_at
-        assert [r.action for r in await audit_rows(api, tip_id)] == [
-            f"{status[a]}" for a in path
-        ]
+        assert [r.action for r in await audit_rows(api, tip_id)] == [status[a] for a in path]
 
     @pytest.mark.parametrize(
         ("before", "refused"),
@@ -365,7 +394,11 @@ class TestTransitions:
             await step(api, tip_id, action, bodies[action])
         tip = await api.tip(tip_id)
         assert tip is not None
-        status, changes, events = tip.status, len(await audit_rows(api, tip_id)), len(await api.outbox())
+        status, changes, events = (
+            tip.status,
+            len(await audit_rows(api, tip_id)),
+            len(await api.outbox()),
+        )
         response = await call(api, "POST", f"/tips/{tip_id}/{refused}", bodies[refused])
         assert response.status_code == 409, response.text
         assert response.json()["title"] == "The tip's status does not allow this"
@@ -379,8 +412,12 @@ class TestTransitions:
         await api.categories()
         original = await submit(api)
         tip_id = await submit(api, description="Grannen Per Olsson på Storgatan 3 langar.")
-        await call(api, "POST", f"/tips/{tip_id}/notes", {"body": "Per Olsson är känd sedan tidigare."})
-        await step(api, tip_id, "triage", {"assigned_to": "dept:0683:gata", "duplicate_of": original})
+        await call(
+            api, "POST", f"/tips/{tip_id}/notes", {"body": "Per Olsson är känd sedan tidigare."}
+        )
+        await step(
+            api, tip_id, "triage", {"assigned_to": "dept:0683:gata", "duplicate_of": original}
+        )
         await step(api, tip_id, "forward", {"assigned_to": "police"})
         note = "Polisen har fått tipset och följer upp det."
         await step(api, tip_id, "close", {"outcome": "not_ours", "public_note": note})

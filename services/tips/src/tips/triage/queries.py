@@ -1,7 +1,9 @@
-"""Lists of tips for staff, bounded by the caller's municipalities and by restriction, and the
-tips that may be about the same thing as a given one."""
+"""Lists of tips for staff, bounded by the caller's municipalities and by restriction; what the
+staff view tells of a tip's contact and photos; and the tips that may be about the same thing
+as a given one."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +18,9 @@ from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 from tips.access import may_read_restricted
 from tips.domain import LOCAL_TIME, Source, Status
-from tips.tips.models import Tip
+from tips.photos.models import TipPhoto
+from tips.tips.models import Tip, TipContact
+from tips.triage.schemas import Facts
 
 # A suggested duplicate is of the same category, within this distance and time of the tip.
 DUPLICATE_RADIUS_M = 500
@@ -84,6 +88,21 @@ async def list_tips(
     return list(rows), total
 
 
+async def facts(session: AsyncSession, tip_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Facts]:
+    """Whether each tip has a contact and how many photos: the contact itself is not read."""
+    ids = list(tip_ids)
+    contacted = set(
+        await session.exec(select(TipContact.tip_id).where(col(TipContact.tip_id).in_(ids)))
+    )
+    counted = await session.exec(
+        select(TipPhoto.tip_id, func.count())
+        .where(col(TipPhoto.tip_id).in_(ids))
+        .group_by(col(TipPhoto.tip_id))
+    )
+    photos = {tip_id: int(n) for tip_id, n in counted}
+    return {i: Facts(has_contact=i in contacted, photos=photos.get(i, 0)) for i in ids}
+
+
 # Both tips' times are when it happened, or when it was received if the tipster did not say.
 # Tips marked duplicates of another are left out: their original is the one to point at.
 DUPLICATES = text(
@@ -145,7 +164,9 @@ async def duplicate_candidates(
     ranked = (await conn.execute(DUPLICATES, params)).all()
     tips = await _by_id(session, [row.id for row in ranked])
     return [
-        Candidate(tips[row.id], round(row.distance_m, 1), round(row.days_apart, 2), round(row.score, 4))
+        Candidate(
+            tips[row.id], round(row.distance_m, 1), round(row.days_apart, 2), round(row.score, 4)
+        )
         for row in ranked
     ]
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from shared import geo, idempotency
-from shared.db import SessionDep
 from shared.dates import Day
+from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, next_offset
 from shared.problems import problem_responses
@@ -82,8 +82,7 @@ async def list_tips(
     page: PageDep,
     where: Annotated[queries.TipFilter, Depends(tip_filter)],
 ) -> TipCollection:
-    """Tips of the token's municipalities, newest first, as a GeoJSON FeatureCollection;
-    restricted tips only with `tips:police`."""
+    """The token's municipalities' tips as GeoJSON, newest first; restricted ones with police."""
     features, total = await triage.list_tips(session, principal, where, page)
     return TipCollection(
         features=features,

@@ -115,7 +115,8 @@ class DuplicateProperties(TipProperties):
     score: float = Field(
         ge=0,
         le=1,
-        description="(1 - distance / 500 m) × (1 - days apart / 14): 1 is the same place and time.",
+        description="(1 - distance / 500 m) * (1 - days apart / 14 days): 1 is the same place "
+        "and time, 0 the edge of the search.",
     )
 
 
@@ -159,9 +160,7 @@ class CloseCommand(Input):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {"outcome": "fixed", "public_note": "Belysningen i gångtunneln är lagad."}
-            ]
+            "examples": [{"outcome": "fixed", "public_note": "Belysningen i gångtunneln är lagad."}]
         }
     )
 

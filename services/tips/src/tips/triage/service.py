@@ -10,11 +10,11 @@ a note's body): only which free-text fields were written.
 """
 
 import uuid
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import Principal
@@ -28,7 +28,6 @@ from tips.categories.models import Category
 from tips.domain import TRANSITIONS, Status, utcnow
 from tips.errors import InvalidField, RestrictedTip, TipStatusConflict
 from tips.feedback.models import TipFeedback
-from tips.photos.models import TipPhoto
 from tips.tips.models import Tip, TipContact
 from tips.triage import queries
 from tips.triage.models import TipAudit, TipNote
@@ -37,7 +36,6 @@ from tips.triage.schemas import (
     AuditPage,
     CloseCommand,
     DuplicateCollection,
-    Facts,
     ForwardCommand,
     ModerationCommand,
     ModerationResult,
@@ -57,26 +55,13 @@ from tips.triage.schemas import (
 AUDITORS = frozenset({POLICE, ADMIN})
 
 
-async def facts(session: AsyncSession, tip_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Facts]:
-    """Whether each tip has a contact and how many photos: the contact itself is not read."""
-    ids = list(tip_ids)
-    contacted = set(
-        await session.exec(select(TipContact.tip_id).where(col(TipContact.tip_id).in_(ids)))
-    )
-    counted = await session.exec(
-        select(TipPhoto.tip_id, func.count())
-        .where(col(TipPhoto.tip_id).in_(ids))
-        .group_by(col(TipPhoto.tip_id))
-    )
-    photos = {tip_id: int(n) for tip_id, n in counted}
-    return {i: Facts(has_contact=i in contacted, photos=photos.get(i, 0)) for i in ids}
-
-
 async def feature(session: AsyncSession, tip: Tip) -> TipFeature:
-    return tip_feature(tip, (await facts(session, [tip.id]))[tip.id])
+    return tip_feature(tip, (await queries.facts(session, [tip.id]))[tip.id])
 
 
-def _record_listed(session: AsyncSession, principal: Principal, tips: list[Tip], **how: str) -> None:
+def _record_listed(
+    session: AsyncSession, principal: Principal, tips: list[Tip], **how: str
+) -> None:
     for tip in tips:
         if tip.restricted:
             record(session, tip, principal.subject, "list", **how)
@@ -87,7 +72,7 @@ async def list_tips(
 ) -> tuple[list[TipFeature], int]:
     rows, total = await queries.list_tips(session, principal, where, page)
     _record_listed(session, principal, rows, list="tips")
-    known = await facts(session, [tip.id for tip in rows])
+    known = await queries.facts(session, [tip.id for tip in rows])
     return [tip_feature(tip, known[tip.id]) for tip in rows], total
 
 
@@ -96,7 +81,7 @@ async def get_tip(session: AsyncSession, principal: Principal, tip_id: uuid.UUID
     notes = await session.exec(
         select(TipNote).where(TipNote.tip_id == tip.id).order_by(col(TipNote.created_at))
     )
-    return tip_detail(tip, (await facts(session, [tip.id]))[tip.id], list(notes))
+    return tip_detail(tip, (await queries.facts(session, [tip.id]))[tip.id], list(notes))
 
 
 # --- Transitions --------------------------------------------------------------------------------
@@ -120,12 +105,13 @@ def _change(
     action: str,
     values: dict[str, Any],
     texts: dict[str, str | None] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Sets the fields and logs the change: the values, but of free text only its field names."""
     written = {name: value for name, value in (texts or {}).items() if value is not None}
     for name, value in {**values, **written}.items():
         setattr(tip, name, value)
-    tip.updated_at = utcnow()
+    tip.updated_at = at or utcnow()
     session.add(tip)
     detail = to_jsonable_python(values)
     if written:
@@ -146,13 +132,16 @@ async def _about(session: AsyncSession, tip: Tip) -> dict[str, Any]:
 
 def _assignee(tip: Tip, assignee: str) -> str:
     if assignee.startswith("dept:") and assignee.split(":")[1] != tip.municipality_code:
-        detail = f"must be the police or a department of the tip's municipality, {tip.municipality_code}"
+        detail = (
+            f"must be the police or a department of the tip's municipality, {tip.municipality_code}"
+        )
         raise InvalidField("#/assigned_to", detail)
     return assignee
 
 
 def _restriction(principal: Principal, restricted: bool) -> bool:
-    # Restricting protects; lifting a restriction shows offences to every reader.
+    # Restricting protects; lifting a restriction shows offences to every reader. (visible_tip
+    # already refuses a restricted tip to a caller without tips:police: the rule is kept here.)
     if not restricted and not may_read_restricted(principal):
         raise RestrictedTip("Lifting a tip's restriction needs tips:police.")
     return restricted
@@ -172,9 +161,12 @@ async def _original(session: AsyncSession, tip: Tip, original_id: uuid.UUID) -> 
 
 
 async def _triaged(session: AsyncSession, tip: Tip) -> None:
-    facts_of_tip = {"assigned_to": tip.assigned_to, "duplicate_of": tip.duplicate_of}
-    about = await _about(session, tip)
-    emit(session, TipTriaged.model_validate({**about, "status": tip.status, **facts_of_tip}))
+    handed = {
+        "status": tip.status,
+        "assigned_to": tip.assigned_to,
+        "duplicate_of": tip.duplicate_of,
+    }
+    emit(session, TipTriaged.model_validate({**await _about(session, tip), **handed}))
 
 
 async def triage_tip(
@@ -210,7 +202,8 @@ async def close_tip(
     tip = await _for_change(session, principal, tip_id, "close", Status.CLOSED)
     now = utcnow()
     values = {"status": Status.CLOSED, "outcome": body.outcome, "closed_at": now}
-    _change(session, tip, principal.subject, "closed", values, {"public_note": body.public_note})
+    texts = {"public_note": body.public_note}
+    _change(session, tip, principal.subject, "closed", values, texts, at=now)
     if await session.get(TipContact, tip.id) is not None:
         # In the closing's own transaction, so the message is owed exactly when the tip closed.
         session.add(TipFeedback(tip_id=tip.id, kind="closing"))
@@ -284,7 +277,7 @@ async def suggest_duplicates(
     tip = await visible_tip(session, principal, tip_id, "read_duplicates")
     candidates = await queries.duplicate_candidates(session, principal, tip)
     _record_listed(session, principal, [c.tip for c in candidates], list="duplicates")
-    known = await facts(session, [c.tip.id for c in candidates])
+    known = await queries.facts(session, [c.tip.id for c in candidates])
     features = [
         duplicate_feature(c.tip, known[c.tip.id], c.distance_m, c.days_apart, c.score)
         for c in candidates
