@@ -1,6 +1,6 @@
 """Schemathesis over the OpenAPI documents of the services without domain routes yet.
 
-walks and notify fuzz their own documents in their test folders.
+walks, tips and notify fuzz their own documents in their test folders.
 """
 
 import asyncio
@@ -16,7 +16,7 @@ from shared.testing import TestStack, migrate, recreate_database
 pytestmark = pytest.mark.kafka
 
 
-@pytest.fixture(scope="module", params=["tips", "patrols"])
+@pytest.fixture(scope="module", params=["patrols"])
 def api_schema(request: pytest.FixtureRequest, stack: TestStack) -> object:
     service = request.param
     # The app runs in schemathesis' own event loop, so it gets a database of its own.

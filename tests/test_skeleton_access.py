@@ -1,4 +1,4 @@
-"""What every route of tips and patrols will stand on: the service's scopes refuse the wrong
+"""What every route of patrols will stand on: the service's scopes refuse the wrong
 token, and its field problems render."""
 
 import importlib
@@ -10,7 +10,7 @@ from shared.app import create_service_app
 from shared.testing import api_client, bearer
 
 pytestmark = pytest.mark.unit
-SKELETONS = ["tips", "patrols"]
+SKELETONS = ["patrols"]
 
 
 def _app(service: str) -> FastAPI:

@@ -33,7 +33,7 @@ OPEN = re.compile(r"^/(public/|open311/|livez|readyz|metrics)")
 def fuzzed_app(settings: Settings, stack: TestStack) -> FastAPI:
     # Schemathesis commits for real and serves the app from its own event loop: a database of
     # its own keeps both away from the other tests.
-    url = asyncio.run(_database(stack, "tips_fuzz"))
+    url = asyncio.run(_database(stack, "tips_api_fuzz"))
     update = {"db": DatabaseSettings(url=url), "kafka": stack.kafka_settings()}
     return create_app(settings.model_copy(update=update))
 

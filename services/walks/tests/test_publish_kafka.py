@@ -5,7 +5,6 @@ import json
 import httpx
 import jsonschema
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,37 +14,13 @@ from shared.events import CloudEvent
 from shared.relay import Relay
 from shared.schemas import schema_path
 from shared.settings import RelaySettings, events_topic
-from shared.testing import TestStack, running, wait_until
+from shared.testing import TestStack, records_keyed, running, wait_until
 from walks_testkit import plan_body, token
 
 pytestmark = pytest.mark.kafka
 
 TOPIC = events_topic("walks")
 PUBLISHED = "se.trygg.walks.action_plan.published.v1"
-
-
-async def _records_keyed(
-    bootstrap: str, key: str, count: int
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record on the topic under `key`, reading each of its `count` partitions to the end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in range(count)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[ConsumerRecord[bytes, bytes]] = []
-
-        async def read_to_the_end() -> bool:
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                found.extend(r for r in batch if r.key == key.encode())
-            return all([await consumer.position(tp) >= ends[tp] for tp in partitions])
-
-        await wait_until(read_to_the_end, 60, f"the end of {TOPIC}")
-        return found
-    finally:
-        await consumer.stop()
 
 
 async def _published(engine: AsyncEngine, plan_id: str) -> bool:
@@ -75,7 +50,9 @@ async def test_publishing_a_plan_puts_one_cloudevent_on_the_topic_keyed_by_the_p
     )
     async with running(relay.run):
         await wait_until(lambda: _published(engine, plan_id), 60, "the relay to publish the plan")
-    [record] = await _records_keyed(stack.bootstrap, plan_id, stack.kafka_settings().partitions)
+    [record] = await records_keyed(
+        stack.bootstrap, TOPIC, plan_id, stack.kafka_settings().partitions
+    )
 
     event = CloudEvent.model_validate_json(record.value)
     assert (event.type, event.source, event.subject) == (PUBLISHED, "/walks", plan_id)

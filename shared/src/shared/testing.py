@@ -132,6 +132,30 @@ async def read_topic(
         await consumer.stop()
 
 
+async def records_keyed(
+    bootstrap: str, topic: str, key: str, partitions: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on the topic under `key`, reading each partition to its end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        found: list[ConsumerRecord[bytes, bytes]] = []
+
+        async def read_to_the_end() -> bool:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                found.extend(r for r in batch if r.key == key.encode())
+            return all([await consumer.position(tp) >= ends[tp] for tp in tps])
+
+        await wait_until(read_to_the_end, 60, f"the end of {topic}")
+        return found
+    finally:
+        await consumer.stop()
+
+
 async def find_event(
     bootstrap: str, topic: str, event_id: str, timeout_s: float = 60.0
 ) -> ConsumerRecord[bytes, bytes]:
