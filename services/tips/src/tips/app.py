@@ -10,6 +10,7 @@ from tips.open311 import routes as open311_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
+from tips.triage import routes as triage_routes
 
 DESCRIPTION = """Tips from residents, designated reporters and citizen dialogues: taken in
 anonymously by default, triaged by staff, published to the shared situational picture without
@@ -30,6 +31,11 @@ TAGS = [
         "description": "Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in XML and "
         "JSON: categories as services, tips as requests. Only POST needs an api_key.",
     },
+    {
+        "name": "triage",
+        "description": "Staff's work on tips: reading, triage, forwarding, closing, internal "
+        "notes, suggested duplicates, moderation of personal data and the audit log.",
+    },
 ]
 # Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
@@ -46,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reporter_routes.router,
             dialogue_routes.router,
             open311_routes.router,
+            triage_routes.router,
         ],
         title="Trygg tips",
         description=DESCRIPTION,
