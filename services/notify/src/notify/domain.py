@@ -74,7 +74,10 @@ class MessageKind(StrEnum):
     WALK_RESCHEDULED = "walk_rescheduled"
     MEASURE_DONE = "measure_done"
     MEASURE_CHANGED = "measure_changed"
-    DIRECT = "direct"
+    DIRECT = "direct"  # from another municipal system to an audience (POST /messages)
+    # To one person who asked to hear back in the calling system (POST /direct-messages):
+    # no subscription, no topic, no audience, and so no unsubscribe link.
+    TRANSACTIONAL = "transactional"
 
 
 class StakeholderKind(StrEnum):

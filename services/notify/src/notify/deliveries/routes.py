@@ -8,9 +8,10 @@ from fastapi.responses import JSONResponse
 
 from notify.access import KEYED, LISTED, Reader, Writer
 from notify.config import SettingsDep
-from notify.deliveries import sending
+from notify.deliveries import direct, sending
 from notify.deliveries import service as deliveries
 from notify.deliveries.schemas import (
+    DirectMessageCreate,
     MessageCreate,
     MessagePage,
     MessageRead,
@@ -152,6 +153,35 @@ async def send_message(
     async def create() -> idempotency.Created:
         budget = settings.dispatcher.max_attempts
         message = await sending.send(session, principal, body, budget)
+        read = (await sending.reads(session, [message]))[0]
+        return idempotency.Created(read, body.municipality_code, [message.id])
+
+    return await idempotency.respond(
+        session, request, key=idempotency_key, principal=principal, body=body, create=create
+    )
+
+
+# Not under /messages/: a path there would also match GET /messages/{message_id}.
+@router.post(
+    "/direct-messages",
+    status_code=201,
+    response_model=MessageRead,
+    summary="Send a message to one person",
+    responses=KEYED,
+)
+async def send_direct_message(
+    body: DirectMessageCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Answer someone who asked the calling system to hear back, by email, SMS or both."""
+
+    async def create() -> idempotency.Created:
+        budget = settings.dispatcher.max_attempts
+        message = await direct.send_direct(session, principal, body, budget)
         read = (await sending.reads(session, [message]))[0]
         return idempotency.Created(read, body.municipality_code, [message.id])
 

@@ -2,12 +2,30 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
-from notify.domain import Channel, RecipientKind, Status, Topic
-from notify.fields import Input, LongText, MunicipalityCode, ShortText, StakeholderKey
+from notify.domain import Channel, Language, RecipientKind, Status, Topic
+from notify.fields import (
+    NO_NUL,
+    Email,
+    Input,
+    LongText,
+    MunicipalityCode,
+    Phone,
+    ShortText,
+    StakeholderKey,
+)
 from shared import geo
 from shared.pagination import Page
 
@@ -31,7 +49,10 @@ class NotificationRead(BaseModel):
     plan_id: uuid.UUID | None
     municipality_code: str | None
     recipient_kind: RecipientKind
-    recipient_id: uuid.UUID | None = Field(description="Null once the recipient was erased.")
+    recipient_id: uuid.UUID | None = Field(
+        description="Null once the recipient was erased, and for a message to one person "
+        "(`POST /direct-messages`), who is known by the address alone."
+    )
     stakeholder_id: uuid.UUID | None
     channel: Channel
     address: str | None = Field(description="Masked; null once the recipient was erased.")
@@ -104,6 +125,46 @@ class MessageCreate(Input):
     body: LocalizedLong
     link: HttpUrl | None = None
     audience: Audience
+
+
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
+DIRECT_MESSAGE_EXAMPLE: dict[str, Any] = {
+    "municipality_code": "0683",
+    "email": "anna@example.se",
+    "language": "sv",
+    "subject": "Ditt tips är mottaget",
+    "body": "Tack för ditt tips om en otrygg plats, mottaget 28 november 2026. Referens: 3D5B8F9E.",
+    "reference": "tip:3d5b8f9e-4c1a-4e2b-9f6d-2a7c8e1b0d44:acknowledgement",
+}
+
+
+class DirectMessageCreate(Input):
+    """A message to one person who asked the calling system to hear back: an answer, not news.
+
+    It needs no subscription or topic and reaches no audience; the address is used for this
+    message only. An email address and a phone number both given: one message each.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"examples": [DIRECT_MESSAGE_EXAMPLE]})
+
+    municipality_code: MunicipalityCode
+    email: Email | None = None
+    phone: Phone | None = None
+    language: Language = Field(description="The language the subject and body are written in.")
+    subject: ShortText = Field(description="The email's subject; an SMS carries the body only.")
+    body: LongText
+    reference: Reference | None = Field(
+        default=None,
+        description="The caller's own reference, kept with the message; no personal data.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_reach(self) -> Self:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an email address, a phone number or both")
+        return self
 
 
 class MessageRead(BaseModel):

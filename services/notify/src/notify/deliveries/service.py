@@ -15,7 +15,15 @@ from notify.deliveries.schemas import (
     StatusCounts,
 )
 from notify.directory.models import StakeholderContact
-from notify.domain import Channel, RecipientKind, Status, SubscriptionStatus, mask_address, utcnow
+from notify.domain import (
+    Channel,
+    MessageKind,
+    RecipientKind,
+    Status,
+    SubscriptionStatus,
+    mask_address,
+    utcnow,
+)
 from notify.errors import NotificationNotFound, NotResendable
 from notify.messaging.models import DeliveryAttempt, Message, Notification
 from notify.subscriptions.models import Subscription
@@ -167,7 +175,10 @@ async def resend(
 
 async def _still_wanted(session: AsyncSession, notification: Notification) -> bool:
     if notification.recipient_id is None:
-        return False
+        # A message to one person has no recipient record to opt out of: its address (still
+        # there, so not erased) is all there is. Any other row without a recipient was erased.
+        message = await session.get(Message, notification.message_id)
+        return message is not None and message.kind == MessageKind.TRANSACTIONAL
     if notification.recipient_kind == RecipientKind.RESIDENT:
         subscription = await session.get(Subscription, notification.recipient_id)
         return subscription is not None and subscription.status != SubscriptionStatus.UNSUBSCRIBED

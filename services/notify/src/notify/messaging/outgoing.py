@@ -23,7 +23,7 @@ from typing import Any
 
 from notify import links
 from notify.config import Settings
-from notify.domain import Channel, RecipientKind
+from notify.domain import Channel, MessageKind, RecipientKind
 from notify.messaging.channels.email import EmailJob
 from notify.messaging.channels.sms import SmsJob
 from notify.messaging.channels.webhook import WebhookJob
@@ -81,21 +81,28 @@ class Composer:
             return WebhookJob(
                 claimed.id, claimed.address, claimed.secret or "", self._body(message)
             )
+        personal = self._links(claimed, message)
         if claimed.channel == Channel.SMS:
             content = self._content(claimed, message)
             report = self.report_url(claimed.id) if self._settings.sms.delivery_reports else None
-            text = content.filled(content.sms, *self.urls(claimed))
+            text = content.filled(content.sms, *personal)
             return SmsJob(claimed.id, claimed.address, text, report)
         key = self._key(claimed, message)
         if key not in self._emails:
             self._trim(self._emails)
             sender = self._settings.smtp.sender
             content = self._content(claimed, message)
-            self._emails[key] = template(content, sender, claimed.language)
-        unsubscribe, confirm = self.urls(claimed)
+            listed = message.kind != MessageKind.TRANSACTIONAL
+            self._emails[key] = template(content, sender, claimed.language, unsubscribe=listed)
         domain = self._settings.smtp.message_id_domain
-        data = fill(self._emails[key], claimed.id, claimed.address, domain, unsubscribe, confirm)
+        data = fill(self._emails[key], claimed.id, claimed.address, domain, *personal)
         return EmailJob(claimed.id, claimed.address, data)
+
+    def _links(self, claimed: Claimed, message: MessageFacts) -> tuple[str, str]:
+        # A message to one person answers what they asked for: nothing to unsubscribe from.
+        if message.kind == MessageKind.TRANSACTIONAL:
+            return "", ""
+        return self.urls(claimed)
 
     def urls(self, claimed: Claimed) -> tuple[str, str]:
         """The recipient's unsubscribe link and (for a resident) confirmation link."""
@@ -163,8 +170,11 @@ class EmailTemplate:
     confirm: str
 
 
-def template(content: Content, sender: str, language: str) -> EmailTemplate:
-    """The message with placeholders for what differs per recipient."""
+def template(
+    content: Content, sender: str, language: str, *, unsubscribe: bool = True
+) -> EmailTemplate:
+    """The message with placeholders for what differs per recipient; `unsubscribe` for a
+    message someone may stop (a subscription's, a contact's), not for an answer to one person."""
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = sender
     message["To"] = TO
@@ -172,9 +182,10 @@ def template(content: Content, sender: str, language: str) -> EmailTemplate:
     message["Date"] = DATE
     message["Message-ID"] = MESSAGE_ID
     message["Auto-Submitted"] = "auto-generated"
-    # RFC 8058: mail clients offer one-click unsubscribe by POSTing to this URL.
-    message["List-Unsubscribe"] = f"<{content.unsubscribe}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe:
+        # RFC 8058: mail clients offer one-click unsubscribe by POSTing to this URL.
+        message["List-Unsubscribe"] = f"<{content.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(TEXT_BODY, cte="quoted-printable")
     message.add_alternative(HTML_BODY, subtype="html", cte="quoted-printable")
     # After the content: setting the content clears every Content-* header.

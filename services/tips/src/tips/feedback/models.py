@@ -27,5 +27,8 @@ class TipFeedback(SQLModel, table=True):
     created_at: datetime = moment_field(nullable=False)
     sent_at: datetime | None = moment_field()
     attempts: int = 0
+    # When the worker may try (again): NULL for a new row, due at once. While a worker hands
+    # the row over it holds a lease here, so another worker leaves it alone.
+    next_attempt_at: datetime | None = moment_field()
     last_error: str | None = None
     notify_message_id: uuid.UUID | None = None
