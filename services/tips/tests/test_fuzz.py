@@ -12,6 +12,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlmodel.ext.asyncio.session import AsyncSession
 from tips_testkit import HOME, POLICE_SCOPES, token
 
@@ -75,7 +76,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_document(case: schemathesis.Case) -> None:
-    response = case.call_and_validate(headers=token([*POLICE_SCOPES, "tips:report"]))
+    # Open311 answers 400 to whatever it cannot serve, schema-valid or not (a date span over 90
+    # days, an unknown service code), as its spec says; its own tests hold it to the spec.
+    lenient = [positive_data_acceptance] if case.path.startswith("/open311/") else []
+    headers = token([*POLICE_SCOPES, "tips:report"])
+    response = case.call_and_validate(headers=headers, excluded_checks=lenient)
     assert response.status_code < 500
 
 

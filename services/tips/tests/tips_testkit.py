@@ -89,7 +89,10 @@ PRIVATE_FIELDS |= {"address", "address_id", "public_note", "body", "note", "loca
 LEAK_SOURCES = text(
     """
     SELECT t.id, t.description, t.address, t.public_note, t.answers::text AS answers,
-           ST_X(t.location) AS lon, ST_Y(t.location) AS lat, c.email, c.phone
+           -- an anonymised tip's point is already its grid square's centre
+           CASE WHEN t.anonymised_at IS NULL THEN ST_X(t.location) END AS lon,
+           CASE WHEN t.anonymised_at IS NULL THEN ST_Y(t.location) END AS lat,
+           c.email, c.phone
     FROM tip t LEFT JOIN tip_contact c ON c.tip_id = t.id
     """
 )
