@@ -5,6 +5,10 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 from tips.categories import routes as category_routes
 from tips.config import Settings
+from tips.photos import routes as photo_routes
+from tips.public import limits as form_limits
+from tips.public import pages as form_pages
+from tips.public import routes as form_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
@@ -22,19 +26,35 @@ TAGS = [
     {"name": "intake", "description": "Sending tips: residents and designated reporters."},
     {"name": "categories", "description": "Each municipality's categories and their questions."},
     {"name": "reporters", "description": "Designated reporters of partner organisations."},
+    {
+        "name": "form",
+        "description": "The tip form residents fill in: HTML pages in Swedish or English that "
+        "work without JavaScript.",
+    },
+    {"name": "photos", "description": "Photos sent with tips, without metadata: for staff only."},
 ]
-# Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
+# Public bodies: a tip is a few kilobytes; the form, which carries photos, has the room they
+# need (see `tips.public.limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_service_app(
+    app = create_service_app(
         service="tips",
         settings=settings,
-        routers=[tip_routes.router, category_routes.router, reporter_routes.router],
+        routers=[
+            tip_routes.router,
+            category_routes.router,
+            reporter_routes.router,
+            form_routes.router,
+            photo_routes.router,
+        ],
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        page_styles=[form_pages.STYLE],
         body_limits=dict.fromkeys(PUBLIC_PREFIXES, PUBLIC_BODY_BYTES),
     )
+    form_limits.allow_photos(app, settings.limits)
+    return app
