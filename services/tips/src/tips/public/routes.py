@@ -141,13 +141,20 @@ async def tip_form(
     status_code=303,
     summary="Send the tip form",
     openapi_extra=FORM_BODY,
-    responses=_pages(
-        s303="Stored: on to the receipt.",
-        s409="Sent before with other details: the form again, with a new id.",
-        s413="A photo too large: the form again, with the error.",
-        s422="The form again with its errors, or the page saying to call 112 or 114 14.",
-        **REFUSED,
-    ),
+    responses={
+        **_pages(
+            s303="Stored: on to the receipt.",
+            s400="A body that is not a form.",
+            s409="Sent before with other details: the form again, with a new id.",
+            s422="The form again with its errors, or the page saying to call 112 or 114 14.",
+            **REFUSED,
+        ),
+        413: {
+            "content": {"text/html": {}, "application/problem+json": {}},
+            "description": "A photo too large: the form again, with the error; or a body "
+            "larger than all the photos a tip may have (a problem).",
+        },
+    },
 )
 async def send_tip_form(
     municipality: MunicipalityPath,

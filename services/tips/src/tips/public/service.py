@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import geo
@@ -106,9 +107,7 @@ async def send_tip(
     # Photos are checked before anything is stored, so a refused one leaves nothing behind.
     clean = await _clean_photos(form, files, limits)
     try:
-        submitted = await intake.submit_tip(
-            session, municipality, body, intake.Origin(Source.PUBLIC)
-        )
+        submitted = await _submit(session, municipality, body)
     except TipIdTaken as problem:
         # Sent before with other details (edited after going back): a new id sends it anew.
         fresh = dataclasses.replace(form, id=str(uuid.uuid4()))
@@ -120,6 +119,17 @@ async def send_tip(
     if submitted.created:
         await photos.store_photos(session, submitted.tip, clean)
     return submitted
+
+
+async def _submit(session: AsyncSession, municipality: str, body: TipSubmit) -> intake.Submitted:
+    origin = intake.Origin(Source.PUBLIC)
+    try:
+        async with session.begin_nested():
+            return await intake.submit_tip(session, municipality, body, origin)
+    except IntegrityError:
+        # The same form sent twice at once (a double click): this request's insert waited for
+        # the other's, which stored the tip; tried again, it finds that tip as a retry.
+        return await intake.submit_tip(session, municipality, body, origin)
 
 
 def read_tip(form: TipForm, category: Category, limits: LimitSettings, lang: str) -> TipSubmit:
