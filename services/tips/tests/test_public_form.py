@@ -31,7 +31,7 @@ from tips.config import LimitSettings, Settings
 from tips.domain import LOCAL_TIME, QuestionKind, utcnow
 from tips.photos.models import TipPhoto
 from tips.public import service as public
-from tips.public.pages import STYLE
+from tips.public.markup import STYLE
 from tips.public.schemas import TipForm
 from tips.tips.models import Tip, TipContact
 from tips.tips.service import CONSENT_TEXT, Submitted

@@ -7,7 +7,7 @@ from tips.categories import routes as category_routes
 from tips.config import Settings
 from tips.photos import routes as photo_routes
 from tips.public import limits as form_limits
-from tips.public import pages as form_pages
+from tips.public import markup as form_markup
 from tips.public import routes as form_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
-        page_styles=[form_pages.STYLE],
+        page_styles=[form_markup.STYLE],
         body_limits=dict.fromkeys(PUBLIC_PREFIXES, PUBLIC_BODY_BYTES),
     )
     form_limits.allow_photos(app, settings.limits)

@@ -21,7 +21,7 @@ from tips.config import SettingsDep
 from tips.domain import CATEGORY_CODE, DIVERT_NUMBER, Divert
 from tips.errors import EmergencyDivert
 from tips.fields import Language, MunicipalityPath
-from tips.public import pages
+from tips.public import form_page, pages
 from tips.public import service as public
 from tips.public.schemas import TipForm, read_photos
 from tips.ratelimit import ReadRateLimited, SubmissionRateLimited
@@ -132,7 +132,7 @@ async def tip_form(
         number = DIVERT_NUMBER[Divert(found.divert)]
         return pages.divert_page(lang, number, f"new?lang={lang}", sent=False)
     form = TipForm.blank(found.code)
-    return pages.form_page(pages.FormView(municipality, lang, found, form, settings.limits))
+    return form_page.render(form_page.FormView(municipality, lang, found, form, settings.limits))
 
 
 @router.post(
@@ -183,10 +183,10 @@ async def send_tip_form(
         back = f"new?lang={lang}&category={category.code}"
         return pages.divert_page(lang, urgent.extensions["call"], back, sent=True)
     except public.FormRefused as refused:
-        view = pages.FormView(
+        view = form_page.FormView(
             municipality, lang, category, refused.form, settings.limits, refused.errors
         )
-        return pages.form_page(view, refused.status)
+        return form_page.render(view, refused.status)
     return RedirectResponse(f"received?lang={lang}&ref={submitted.tip.id}", status_code=303)
 
 
