@@ -47,6 +47,17 @@ install_packages() {
     postgresql-15 postgresql-15-postgis-3 >/dev/null
 }
 
+# Chromium and its WebDriver, for the test that fills in the tip form in a real browser.
+install_browser() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    return
+  fi
+  log "installing Chromium and chromedriver from Debian packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    chromium chromium-driver >/dev/null
+}
+
 install_uv() {
   command -v uv >/dev/null && return
   log "installing uv"
@@ -69,7 +80,7 @@ install_kafka() {
   echo "$KAFKA_VERSION" >"$KAFKA_LIBS/.version"
 }
 
-install() { install_packages; install_python; install_kafka; }
+install() { install_packages; install_browser; install_python; install_kafka; }
 
 # --- process bookkeeping ----------------------------------------------------------------------
 

@@ -76,6 +76,19 @@ class TestStreamedBodyLimit:
         assert "262144 bytes" in response.json()["detail"]
         assert body.read <= 256 * 1024 + body.chunk_bytes
 
+    async def test_a_path_of_its_own_may_have_a_larger_limit_than_its_prefix(self) -> None:
+        app = FastAPI()
+        app.include_router(router)
+        limits = {"tighter": {"/": 1024}, "exact": {r"/ra[w]": 2 * 1024 * 1024}}
+        app.add_middleware(BodySizeLimit, **limits)
+        async with api_client(app) as client:
+            raw = await client.post("/raw", content=ChunkedBody(1024 * 1024))
+            echo = await client.post("/echo", content=ChunkedBody(2048))
+        assert raw.json() == {"bytes": 1024 * 1024}
+        assert echo.status_code == 413
+        limit = BodySizeLimit(app, **limits).limit  # type: ignore[arg-type]
+        assert (limit("/raw"), limit("/raw/more"), limit("/echo")) == (2 * 1024 * 1024, 1024, 1024)
+
     async def test_a_body_within_the_limit_passes(self) -> None:
         async with api_client(make_app()) as client:
             response = await client.post("/raw", content=ChunkedBody(512 * 1024))

@@ -27,12 +27,14 @@ def create_service_app(
     openapi_tags: list[dict[str, str]] | None = None,
     page_styles: Sequence[str] = (),
     body_limits: Mapping[str, int] | None = None,
+    path_body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the database, auth, problem handlers, health routes and metrics.
 
     `page_styles` are the texts of the inline <style> elements of the service's HTML pages,
     the only thing their Content-Security-Policy lets them use. `body_limits` are tighter
-    request body limits by path prefix (the routes anyone may call).
+    request body limits by path prefix (the routes anyone may call); `path_body_limits` are the
+    limits of paths matching a regular expression, over any other.
     """
     settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
@@ -61,7 +63,7 @@ def create_service_app(
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, tighter=body_limits)
+    app.add_middleware(BodySizeLimit, tighter=body_limits, exact=path_body_limits)
     app.add_middleware(RequestContext, service=service)
     docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
     app.add_middleware(

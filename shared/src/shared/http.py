@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -53,19 +54,26 @@ class RequestContext:
 class BodySizeLimit:
     """Refuses request bodies over the limit with 413: at once when Content-Length says so,
     otherwise as soon as the bytes received pass it, without reading the rest. Paths under a
-    prefix of `tighter` (such as the routes anyone may call) have that prefix's limit."""
+    prefix of `tighter` (such as the routes anyone may call) have that prefix's limit. A path
+    that fully matches a pattern of `exact` has that pattern's limit instead, larger or smaller
+    (a form that uploads photos under a prefix whose JSON routes need only kilobytes)."""
 
     def __init__(
         self,
         app: ASGIApp,
         max_bytes: int = MAX_BODY_BYTES,
         tighter: Mapping[str, int] | None = None,
+        exact: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.tighter = dict(tighter or {})
+        self.exact = [(re.compile(pattern), n) for pattern, n in (exact or {}).items()]
 
     def limit(self, path: str) -> int:
+        for pattern, n in self.exact:
+            if pattern.fullmatch(path):
+                return n
         limits = [n for prefix, n in self.tighter.items() if path.startswith(prefix)]
         return min([self.max_bytes, *limits])
 

@@ -7,6 +7,10 @@ from tips.categories import routes as category_routes
 from tips.config import Settings
 from tips.dialogues import routes as dialogue_routes
 from tips.open311 import routes as open311_routes
+from tips.photos import routes as photo_routes
+from tips.public import limits as form_limits
+from tips.public import markup as form_markup
+from tips.public import routes as form_routes
 from tips.ratelimit import PUBLIC_PREFIXES
 from tips.reporters import routes as reporter_routes
 from tips.tips import routes as tip_routes
@@ -36,8 +40,15 @@ TAGS = [
         "description": "Staff's work on tips: reading, triage, forwarding, closing, internal "
         "notes, suggested duplicates, moderation of personal data and the audit log.",
     },
+    {
+        "name": "form",
+        "description": "The tip form residents fill in: HTML pages in Swedish or English that "
+        "work without JavaScript.",
+    },
+    {"name": "photos", "description": "Photos sent with tips, without metadata: for staff only."},
 ]
-# Public bodies: a tip is a few kilobytes; photos are limited on their own (see `limits`).
+# Public bodies: a tip is a few kilobytes; the form, which carries photos, has the room they
+# need (see `tips.public.limits`).
 PUBLIC_BODY_BYTES = 64 * 1024
 
 
@@ -53,9 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dialogue_routes.router,
             open311_routes.router,
             triage_routes.router,
+            form_routes.router,
+            photo_routes.router,
         ],
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        page_styles=[form_markup.STYLE],
         body_limits=dict.fromkeys(PUBLIC_PREFIXES, PUBLIC_BODY_BYTES),
+        path_body_limits={form_limits.FORM_PATH: form_limits.form_bytes(settings.limits)},
     )
