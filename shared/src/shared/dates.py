@@ -77,3 +77,14 @@ Moment = Annotated[
 
 StoredMoment = Annotated[datetime, AfterValidator(aware)]
 """For output models read from stored JSON: whatever was stored comes out timezone-aware."""
+
+
+MONTHS = {
+    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def spelled_day(value: date, language: str = "sv") -> str:
+    """A day as residents read it: "1 december 2026" (Swedish) or "1 December 2026"."""
+    return f"{value.day} {MONTHS[language].split()[value.month - 1]} {value.year}"

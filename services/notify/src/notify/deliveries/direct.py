@@ -16,13 +16,11 @@ from notify.domain import (
     Channel,
     MessageKind,
     RecipientKind,
-    Status,
     normal_email,
     normal_phone,
-    utcnow,
 )
 from notify.messaging import queue
-from notify.messaging.models import Message, Notification
+from notify.messaging.models import Message
 from shared.auth import Principal
 
 EVENT_TYPE = "se.trygg.notify.direct_message.requested"
@@ -55,37 +53,21 @@ async def send_direct(
     )
     message_id = await queue.add_message(session, new)
     assert message_id is not None  # a fresh event id: no message can hold it yet
+    # A resident by kind, with no recipient record: nothing about them is kept but the address
+    # of each notification, and no quiet hours hold back an answer they are waiting for.
     for channel, address in addresses(body).items():
-        session.add(_notification(message_id, new, channel, address, body.language.value, budget))
+        await queue.add_notification(
+            session,
+            message_id,
+            new,
+            recipient_kind=RecipientKind.RESIDENT,
+            recipient_id=None,
+            channel=channel,
+            address=address,
+            language=body.language.value,
+            budget=budget,
+        )
     await session.flush()
     message = await session.get(Message, message_id)
     assert message is not None
     return message
-
-
-def _notification(
-    message_id: uuid.UUID,
-    new: queue.NewMessage,
-    channel: Channel,
-    address: str,
-    language: str,
-    budget: int,
-) -> Notification:
-    # A resident by kind, with no recipient record: nothing about them is kept but the address
-    # of this notification, and no quiet hours hold back an answer they are waiting for.
-    now = utcnow()
-    return Notification(
-        message_id=message_id,
-        event_id=new.event_id,
-        municipality_code=new.municipality_code,
-        recipient_kind=RecipientKind.RESIDENT.value,
-        recipient_id=None,
-        channel=channel.value,
-        address=address,
-        language=language,
-        status=Status.CREATED,
-        attempt_budget=budget,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )

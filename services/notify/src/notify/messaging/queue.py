@@ -84,7 +84,7 @@ async def add_notification(
     message: NewMessage,
     *,
     recipient_kind: RecipientKind,
-    recipient_id: uuid.UUID,
+    recipient_id: uuid.UUID | None,
     channel: Channel,
     address: str,
     language: str,

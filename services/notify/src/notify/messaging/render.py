@@ -18,13 +18,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from notify.domain import LOCAL_TIME
+from shared.dates import spelled_day
 from shared.localities import municipality_name
 
 TEMPLATES = Path(__file__).parent / "templates" / "messages"
-MONTHS = {
-    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
 WEEKDAYS = {
     "sv": "måndag tisdag onsdag torsdag fredag lördag söndag",
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
@@ -74,8 +71,7 @@ def _day(value: object, lang: str) -> str:
     moment = _parse(value)
     if moment is None:
         return str(value)
-    month = MONTHS[lang].split()[moment.month - 1]
-    return f"{moment.day} {month} {moment.year}"
+    return spelled_day(moment, lang)
 
 
 def _moment(value: object, lang: str) -> str:

@@ -8,12 +8,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.dates import spelled_day
 from tips.domain import LOCAL_TIME, Outcome
 
-MONTHS = {
-    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
 ACKNOWLEDGEMENT = {
     "sv": (
         "Tack för ditt tips",
@@ -81,8 +78,7 @@ def reference(tip_id: uuid.UUID) -> str:
 
 
 def day(moment: datetime, language: str) -> str:
-    local = moment.astimezone(LOCAL_TIME)
-    return f"{local.day} {MONTHS[language].split()[local.month - 1]} {local.year}"
+    return spelled_day(moment.astimezone(LOCAL_TIME).date(), language)
 
 
 def _lower_first(name: str) -> str:
@@ -99,7 +95,7 @@ def _fields(about: About, language: str) -> dict[str, str]:
 
 
 def language_of(about: About) -> str:
-    return about.language if about.language in MONTHS else "sv"
+    return about.language if about.language in ACKNOWLEDGEMENT else "sv"
 
 
 def acknowledgement(about: About) -> Text:

@@ -8,25 +8,12 @@ from datetime import date, datetime
 from html import escape
 
 from shared import geo
+from shared.dates import spelled_day
 from walks.domain import ParticipantRole, local_time
 from walks.fields import NamedPlace
 from walks.protocols.schemas import PublicProtocol
 from walks.public.schemas import PublicPlan, PublicWalk
 
-MONTHS = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 ROLES = {
     "resident": "boende",
     "police": "polis",
@@ -72,7 +59,7 @@ STYLE = (
 
 
 def day(value: date) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return spelled_day(value)
 
 
 def moment(value: datetime) -> str:
