@@ -1,8 +1,35 @@
 """Settings of the patrols service, read from PATROLS_* environment variables."""
 
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+
+
+class HotSpotSettings(BaseModel):
+    """How hot spots are found: the grid, and Gi*'s permutation inference."""
+
+    cell_size_m: int = Field(200, ge=100, le=250)
+    permutations: int = Field(999, ge=99, le=9999)
+    # Neighbours of a cell are those whose centres lie within this many cells (queen's case: 1).
+    neighbour_rings: int = Field(1, ge=1, le=3)
+
+
+class RoundSettings(BaseModel):
+    """How rounds are planned, after the Koper curve and the Sacramento experiment: stay 10-15
+    minutes, come back to a spot within two hours but not at once, 1-6 spots a shift."""
+
+    dwell_min_minutes: int = 10
+    dwell_max_minutes: int = 15
+    revisit_min_minutes: int = 30
+    revisit_max_minutes: int = 120
+    max_spots: int = 6
+    # Travel between spots: distance over this speed, and never less than `travel_min_minutes`.
+    speed_kmh: float = 20.0
+    travel_min_minutes: int = 2
 
 
 class Settings(ServiceSettings):
@@ -11,3 +38,14 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("patrols"))
+    hot_spots: HotSpotSettings = HotSpotSettings()
+    rounds: RoundSettings = RoundSettings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was built with: read here, and only here, from the app's state."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from shared.problems import InvalidInput
+from shared.problems import Conflict, InvalidInput, NotFound
 
 
 class InvalidField(InvalidInput):
@@ -10,3 +10,33 @@ class InvalidField(InvalidInput):
 
     def __init__(self, pointer: str, detail: str, **extensions: Any) -> None:
         super().__init__(detail, errors=[{"detail": detail, "pointer": pointer}], **extensions)
+
+
+class IncidentNotFound(NotFound):
+    title = "Incident not found"
+
+
+class HotSpotNotFound(NotFound):
+    title = "Hot spot not found"
+
+
+class RoundNotFound(NotFound):
+    title = "Round not found"
+
+
+class VisitNotFound(NotFound):
+    title = "Visit not found"
+
+
+class IncidentIdTaken(Conflict):
+    """The source's id already names another incident."""
+
+    title = "The external id is already used by another incident"
+
+
+class HotSpotConflict(Conflict):
+    title = "The hot spot's state does not allow this"
+
+
+class RoundStatusConflict(Conflict):
+    title = "The round's or visit's status does not allow this"

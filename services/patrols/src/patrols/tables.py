@@ -4,8 +4,12 @@ what the schema test compares with the migrated database."""
 from sqlalchemy import MetaData
 
 import patrols.app  # noqa: F401  (importing the app imports every model)
+from patrols.hotspots import models as _hotspots  # noqa: F401
+from patrols.incidents import models as _incidents  # noqa: F401
+from patrols.rounds import models as _rounds  # noqa: F401
 from shared.db import service_metadata
+from shared.idempotency import IDEMPOTENCY_KEY
 
 
 def metadata() -> MetaData:
-    return service_metadata("patrols")
+    return service_metadata("patrols", IDEMPOTENCY_KEY)
