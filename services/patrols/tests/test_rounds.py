@@ -133,6 +133,10 @@ class TestPlanning:
         start, end = (datetime.fromisoformat(planned[k]) for k in ("shift_start", "shift_end"))
         assert datetime.fromisoformat(visits[0]["planned_arrival"]) == start
         assert datetime.fromisoformat(visits[-1]["planned_departure"]) <= end
+        stored = await api.session.exec(
+            select(Visit).where(Visit.round_id == uuid.UUID(planned["id"]))
+        )
+        assert sorted(str(v.id) for v in stored) == sorted(v["id"] for v in visits)
         assert await api.outbox() == []
 
     async def test_the_same_seed_gives_the_same_plan(self, api: Api) -> None:

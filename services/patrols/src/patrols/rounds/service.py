@@ -67,13 +67,14 @@ def _check_shift(body: RoundCreate, now: datetime) -> None:
 
 
 def _check_spot_list(body: RoundCreate, rules: RoundSettings) -> None:
-    if len(body.hot_spot_ids) > rules.max_spots:
-        raise InvalidField("#/hot_spot_ids", f"a round visits at most {rules.max_spots} hot spots")
+    most = min(rules.max_spots, planner.MAX_SPOTS)
+    if len(body.hot_spot_ids) > most:
+        raise InvalidField("#/hot_spot_ids", f"a round visits at most {most} hot spots")
     if len(set(body.hot_spot_ids)) != len(body.hot_spot_ids):
         raise InvalidField("#/hot_spot_ids", "name each hot spot once")
 
 
-async def places(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Place]:
+async def find_places(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Place]:
     centre = func.ST_Centroid(HotSpot.area)
     query = select(HotSpot, func.ST_X(centre), func.ST_Y(centre)).where(col(HotSpot.id).in_(ids))
     return {spot.id: Place(spot, lon, lat) for spot, lon, lat in await session.exec(query)}
@@ -92,7 +93,7 @@ def _unplannable(place: Place | None, municipality: str, days: tuple[date, date]
 
 
 async def _designated(session: AsyncSession, municipality: str, body: RoundCreate) -> list[Place]:
-    found = await places(session, body.hot_spot_ids)
+    found = await find_places(session, body.hot_spot_ids)
     days = _local_days(body.shift_start, body.shift_end)
     errors = []
     for i, spot_id in enumerate(body.hot_spot_ids):
@@ -251,7 +252,7 @@ async def complete_round(
     """The round is over: visits not made are missed, and residents hear where it went."""
     patrol_round = await get_round(session, principal, round_id, lock=True)
     if patrol_round.status not in (RoundStatus.PLANNED, RoundStatus.IN_PROGRESS):
-        raise RoundStatusConflict(f"The round is {patrol_round.status} already.")
+        raise RoundStatusConflict(f"The round is {patrol_round.status}; it cannot be completed.")
     visits = await visits_of(session, patrol_round.id)
     check_one_place_at_a_time(visits)
     for visit in visits:

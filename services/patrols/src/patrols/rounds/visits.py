@@ -5,6 +5,7 @@ and seen there. Observations meant to become incidents become incidents at the c
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,9 +19,9 @@ from patrols.rounds.schemas import VisitRead, VisitReport, visit_read
 from patrols.rounds.service import (
     Place,
     check_one_place_at_a_time,
+    find_places,
     get_round,
     hot_spot_names,
-    places,
     visits_of,
 )
 from shared import geo
@@ -96,16 +97,21 @@ async def check_in(
 
 
 async def _place(session: AsyncSession, hot_spot_id: uuid.UUID) -> Place:
-    return (await places(session, [hot_spot_id]))[hot_spot_id]
+    return (await find_places(session, [hot_spot_id]))[hot_spot_id]
 
 
-def _incident(
-    principal: Principal, place: Place, visit: Visit, n: int, observation: dict[str, Any]
-) -> Incident:
-    """The incident an observation became: seen at the hot spot when the visit ended."""
-    at = visit.checked_out_at
-    if at is None:
-        raise ValueError("an observation becomes an incident when its visit is checked out")
+@dataclass(frozen=True)
+class _Seen:
+    """Where and when a visit's observations were made: at the hot spot, by its check-out."""
+
+    place: Place
+    visit: Visit
+    at: datetime
+    by: str
+
+
+def _incident(seen: _Seen, n: int, observation: dict[str, Any]) -> Incident:
+    visit, place, at = seen.visit, seen.place, seen.at
     reported = {"visit": str(visit.id), "n": n, "category": observation["category"]}
     digest = hashlib.sha256(json.dumps({**reported, "at": at.isoformat()}).encode()).hexdigest()
     return Incident(
@@ -116,20 +122,19 @@ def _incident(
         occurred_at=at,
         location=geo.to_db(geo.Point(type="Point", coordinates=(place.lon, place.lat))),
         locality=place.hot_spot.locality,
-        reported_by=principal.subject,
+        reported_by=seen.by,
         submission_hash=digest,
         created_at=utcnow(),
     )
 
 
-def _incidents(
-    principal: Principal, place: Place, visit: Visit, observations: list[dict[str, Any]]
-) -> list[Incident]:
-    """Incidents of the observations meant to become one and not yet made into one."""
+def _incidents(seen: _Seen, observations: list[dict[str, Any]]) -> list[Incident]:
+    """Incidents of the observations meant to become one and not yet made into one; each
+    observation is marked with its incident."""
     made = []
     for n, observation in enumerate(observations, start=1):
         if observation["becomes"] == "incident" and observation["incident_id"] is None:
-            incident = _incident(principal, place, visit, n, observation)
+            incident = _incident(seen, n, observation)
             observation["incident_id"] = str(incident.id)
             made.append(incident)
     return made
@@ -154,7 +159,7 @@ async def check_out(
     observations = _observations(visit, report)
     place = await _place(session, visit.hot_spot_id)
     visit.status, visit.checked_out_at = VisitStatus.DONE, at
-    session.add_all(_incidents(principal, place, visit, observations))
+    session.add_all(_incidents(_Seen(place, visit, at, principal.subject), observations))
     _record(visit, report, observations)
     session.add(visit)
     await session.flush()
