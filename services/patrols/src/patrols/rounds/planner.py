@@ -33,14 +33,15 @@ closed into a circuit). Then the plan is a randomised greedy walk through safe s
 
 Step 2 always finds a visit: from a safe state, the strategy that proved it safe takes an
 allowed visit with the shortest stay to a state from which the same strategy still succeeds.
-So every plan keeps every rule, and every visit is a random choice among those that keep them.
+So every plan keeps every rule, and each visit is drawn at random from those that keep them,
+the ones needing no wait first.
 """
 
 import itertools
 import math
 import random
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -253,12 +254,11 @@ def _tour_length(problem: _Instance, order: Sequence[int], closed: bool) -> int:
     return sum(problem.travel[a][b] for a, b in legs)
 
 
-def _orders(n: int) -> Iterator[tuple[int, ...]]:
-    return itertools.permutations(range(n))
-
-
 def _shortest(problem: _Instance, closed: bool) -> tuple[int, ...]:
-    return min(_orders(problem.n), key=lambda order: _tour_length(problem, order, closed))
+    return min(
+        itertools.permutations(range(problem.n)),
+        key=lambda order: _tour_length(problem, order, closed),
+    )
 
 
 def _after_longest_leg(problem: _Instance, tour: tuple[int, ...]) -> tuple[int, ...]:
