@@ -11,12 +11,24 @@ LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 
 class Topic(StrEnum):
-    """What a resident may subscribe to."""
+    """What a resident may subscribe to: `walk_invitations` (Trygghetsvandringar, safety
+    walks), `action_plans` (Åtgärdsplaner, action plans), `measures_done` (Klara åtgärder,
+    measures done) and `patrol_feedback` (Trygghetsrundor, safety patrols: the rounds the
+    police and the municipality made in the area). A topic left out is not subscribed to."""
 
     WALK_INVITATIONS = "walk_invitations"
     ACTION_PLANS = "action_plans"
     MEASURES_DONE = "measures_done"
     PATROL_FEEDBACK = "patrol_feedback"
+
+
+# How residents read each topic where they choose it, Swedish first.
+TOPIC_LABELS: dict[Topic, dict[str, str]] = {
+    Topic.WALK_INVITATIONS: {"sv": "Trygghetsvandringar", "en": "Safety walks"},
+    Topic.ACTION_PLANS: {"sv": "Åtgärdsplaner", "en": "Action plans"},
+    Topic.MEASURES_DONE: {"sv": "Klara åtgärder", "en": "Measures done"},
+    Topic.PATROL_FEEDBACK: {"sv": "Trygghetsrundor", "en": "Safety patrols"},
+}
 
 
 class Channel(StrEnum):
@@ -74,6 +86,7 @@ class MessageKind(StrEnum):
     WALK_RESCHEDULED = "walk_rescheduled"
     MEASURE_DONE = "measure_done"
     MEASURE_CHANGED = "measure_changed"
+    ROUND_COMPLETED = "round_completed"  # a patrol round's places, told once a day each
     DIRECT = "direct"  # from another municipal system to an audience (POST /messages)
     # To one person who asked to hear back in the calling system (POST /direct-messages):
     # no subscription, no topic, no audience, and so no unsubscribe link.

@@ -16,15 +16,15 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
     "confirmed": {
         "sv": {
             "title": "Tack! Din prenumeration är bekräftad",
-            "body": "Nu får du veta när kommunen och polisen planerar trygghetsvandringar, "
-            "publicerar åtgärdsplaner och gör klart åtgärder där du bor. Varje meddelande har "
-            "en länk för att avsluta.",
+            "body": "Nu får du veta det du valde om trygghetsarbetet där du bor: "
+            "trygghetsvandringar, åtgärdsplaner, klara åtgärder eller trygghetsrundor. Varje "
+            "meddelande har en länk för att avsluta.",
         },
         "en": {
             "title": "Thank you! Your subscription is confirmed",
-            "body": "You will hear when the municipality and the police plan safety walks, "
-            "publish action plans and finish measures where you live. Every message has a "
-            "link to unsubscribe.",
+            "body": "You will hear what you chose of the safety work where you live: safety "
+            "walks, action plans, measures done or safety patrols. Every message has a link "
+            "to unsubscribe.",
         },
     },
     "already": {

@@ -16,6 +16,7 @@ from notify.messaging.handlers import HandlerConfig
 from notify.messaging.outgoing import Composer
 from notify.messaging.render import Renderer
 from shared.consumer import ConsumerRunner, Handler
+from shared.contracts.patrols import RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -30,7 +31,7 @@ from shared.settings import events_topic
 from shared.worker import Job, Jobs, every, run_worker
 
 SERVICE = "notify"
-TOPICS = [events_topic("walks")]
+TOPICS = [events_topic("walks"), events_topic("patrols")]
 
 
 def routes(settings: Settings) -> dict[str, Handler]:
@@ -48,6 +49,7 @@ def routes(settings: Settings) -> dict[str, Handler]:
         MeasureStatusChanged: handlers.on_measure_status_changed,
         WalkScheduled: handlers.on_walk_scheduled,
         WalkRescheduled: handlers.on_walk_rescheduled,
+        RoundCompleted: handlers.on_round_completed,
     }
     return {contract.wire_type: partial(h, config=config) for contract, h in table.items()}
 

@@ -61,7 +61,7 @@ CLAIM = text(
     """
 )
 MESSAGES = text(
-    "SELECT id, event_id, event_type, kind, municipality_code, payload FROM message "
+    "SELECT id, event_id, event_type, kind, municipality_code, payload, told_data FROM message "
     "WHERE id = ANY(CAST(:ids AS uuid[]))"
 )
 

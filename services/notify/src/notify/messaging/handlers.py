@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify.config import CapSettings
 from notify.domain import MessageKind, Topic
 from notify.feeds import service as cap
-from notify.messaging import audience, queue
+from notify.messaging import audience, queue, rounds
 from notify.messaging.audience import Reach
 from shared.consumer import EventMeta
+from shared.contracts.patrols import RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -174,3 +175,40 @@ async def on_measure_status_changed(
     )
     kind = MessageKind.MEASURE_DONE if done else MessageKind.MEASURE_CHANGED
     await _tell(session, meta, config, kind, reach, event.plan_id)
+
+
+async def on_round_completed(
+    event: RoundCompleted,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+) -> None:
+    """Tell the residents of the places a patrol round visited, each place once a day, and
+    integrators subscribed to rounds every round as it came.
+
+    Feedback to residents, who asked for it by the topic: organisations' contacts are not
+    told. Not a CAP alert either: a round that is over warns of nothing.
+    """
+    places = await rounds.claim_places(session, event, meta.id)
+    new = queue.NewMessage(
+        event_id=meta.id,
+        event_type=meta.type,
+        kind=MessageKind.ROUND_COMPLETED,
+        subject=meta.subject or meta.id,
+        payload=meta.envelope.model_dump(mode="json"),
+        topic=Topic.PATROL_FEEDBACK,
+        municipality_code=event.municipality_code,
+        told_data=rounds.as_told(event, places) if places else None,
+    )
+    message_id = await queue.add_message(session, new)
+    if message_id is None:
+        return
+    code, topic, budget = event.municipality_code, Topic.PATROL_FEEDBACK, config.attempt_budget
+    integrators = Reach(code, topic, event_type=event.wire_type, area_stakeholders=False)
+    await audience.fan_out(session, message_id, meta.id, new.subject, integrators, budget)
+    # One audience per place: the unique keys of notification keep one message per person
+    # and channel however many of the places their subscriptions meet.
+    for place in places:
+        residents = Reach(code, topic, area=place.area, area_stakeholders=False)
+        await audience.fan_out(session, message_id, meta.id, new.subject, residents, budget)

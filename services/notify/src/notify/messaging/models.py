@@ -8,10 +8,19 @@ stay without them.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -38,6 +47,11 @@ class Message(SQLModel, table=True):
     subject: str
     plan_id: uuid.UUID | None = None
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    # What residents' messages are rendered from where they are told less than the event
+    # says (a round's places not told of before that day); null: the event's own data.
+    told_data: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSONB(none_as_null=True))
+    )
     created_by: str | None = None
     created_at: datetime = moment_field(nullable=False)
 
@@ -116,3 +130,20 @@ class DeliveryAttempt(SQLModel, table=True):
     provider_ref: str | None = None
     started_at: datetime = moment_field(nullable=False)
     finished_at: datetime = moment_field(nullable=False)
+
+
+class RoundPlaceTold(SQLModel, table=True):
+    """A hot spot whose residents were told of a patrol round on a day: at most once a day.
+
+    The first round of the day to reach the consumer claims the place; later rounds that day
+    at the same place tell no one of it again.
+    """
+
+    __tablename__ = "round_place_told"
+    __table_args__ = (PrimaryKeyConstraint("municipality_code", "hot_spot_id", "day"),)
+
+    municipality_code: str
+    hot_spot_id: uuid.UUID
+    day: date
+    event_id: str  # the round's event that told of it
+    created_at: datetime = moment_field(nullable=False)

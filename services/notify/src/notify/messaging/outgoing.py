@@ -58,6 +58,12 @@ class MessageFacts:
     kind: str
     municipality_code: str | None
     payload: dict[str, Any]
+    told_data: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """What the templates render: what residents are told, or else the event's data."""
+        return self.payload.get("data", {}) if self.told_data is None else self.told_data
 
 
 Job = EmailJob | SmsJob | WebhookJob
@@ -131,7 +137,7 @@ class Composer:
             self._contents[key] = self._renderer.render(
                 message.kind,
                 claimed.language,
-                message.payload.get("data", {}),
+                message.data,
                 municipality_code=message.municipality_code,
                 audience=claimed.recipient_kind,
                 stakeholder_key=claimed.stakeholder_key,

@@ -51,6 +51,7 @@ class NewMessage:
     municipality_code: str | None = None
     plan_id: uuid.UUID | None = None
     created_by: str | None = None
+    told_data: dict[str, Any] | None = None
 
 
 async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | None:
@@ -68,6 +69,7 @@ async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | Non
             subject=new.subject,
             plan_id=new.plan_id,
             payload=new.payload,
+            told_data=new.told_data,
             created_by=new.created_by,
             created_at=utcnow(),
         )

@@ -27,6 +27,7 @@ WEEKDAYS = {
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
 }
 URL = r"https?://[^\s<>\"]+"
+AND = {"sv": "och", "en": "and"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,16 @@ def _moment_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _moment(value, ctx["lang"])
 
 
+@jinja2.pass_context
+def _where_filter(ctx: jinja2.runtime.Context, places: list[dict[str, Any]]) -> str:
+    """Places as residents know them: by locality, or by name where none is given; each
+    once, joined as a sentence ("Forsheda, Bor och Torget")."""
+    names = list(dict.fromkeys(p.get("locality") or p["name"] for p in places))
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {AND[ctx['lang']]} {names[-1]}"
+
+
 def _lower_first(value: str) -> str:
     return value[:1].lower() + value[1:] if value[1:2].islower() else value
 
@@ -130,6 +141,7 @@ class Renderer:
         self._text.filters["day"] = _day_filter
         self._text.filters["moment"] = _moment_filter
         self._text.filters["lower_first"] = _lower_first
+        self._text.filters["where"] = _where_filter
 
     def render(
         self,

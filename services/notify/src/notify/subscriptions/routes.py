@@ -11,11 +11,17 @@ from fastapi.responses import HTMLResponse
 
 from notify import links, pages
 from notify.config import Settings, SettingsDep
-from notify.domain import Language
+from notify.domain import TOPIC_LABELS, Language, Topic
 from notify.ratelimit import RateLimited
 from notify.subscriptions import service as subscriptions
 from notify.subscriptions.models import Subscription
-from notify.subscriptions.schemas import LocalityRead, SubscriptionAccepted, SubscriptionCreate
+from notify.subscriptions.schemas import (
+    LocalityRead,
+    SubscriptionAccepted,
+    SubscriptionCreate,
+    TopicLabel,
+    TopicRead,
+)
 from notify.subscriptions.service import Confirmation
 from shared import localities
 from shared.db import SessionDep
@@ -82,6 +88,16 @@ async def subscribe(
         Language.EN: "Follow the link we sent to confirm the subscription.",
     }[body.language]
     return SubscriptionAccepted(detail=detail)
+
+
+@router.get(
+    "/subscriptions/topics",
+    response_model=list[TopicRead],
+    summary="List the topics residents can choose",
+)
+async def list_topics() -> list[TopicRead]:
+    """What a subscription's `topics` may name, with their names in Swedish and English."""
+    return [TopicRead(topic=t, label=TopicLabel(**TOPIC_LABELS[t])) for t in Topic]
 
 
 @router.get(

@@ -66,7 +66,12 @@ EXAMPLE: dict[str, Any] = {
         "center": {"type": "Point", "coordinates": [13.8241, 57.1619]},
         "radius_m": 500,
     },
-    "topics": {"action_plans": "email", "walk_invitations": "email", "measures_done": "email"},
+    "topics": {
+        "action_plans": "email",
+        "walk_invitations": "email",
+        "measures_done": "email",
+        "patrol_feedback": "email",
+    },
     "quiet_hours": {"start": "21:00", "end": "07:00"},
 }
 
@@ -86,7 +91,9 @@ class SubscriptionCreate(Input):
     )
     place: Place
     topics: dict[Topic, PersonalChannel] = Field(
-        min_length=1, description="The topics to hear about, each with its channel."
+        min_length=1,
+        description="The topics to hear about, each with its channel; a topic left out is not "
+        "subscribed to. `GET /subscriptions/topics` names them for a form.",
     )
     quiet_hours: QuietHours | None = None
 
@@ -96,6 +103,18 @@ class SubscriptionAccepted(BaseModel):
 
     status: Literal["pending"] = "pending"
     detail: str
+
+
+class TopicLabel(BaseModel):
+    sv: str = Field(examples=["Trygghetsrundor"])
+    en: str = Field(examples=["Safety patrols"])
+
+
+class TopicRead(BaseModel):
+    """A topic a resident can choose, with the name a form shows for it."""
+
+    topic: Topic
+    label: TopicLabel
 
 
 class LocalityRead(BaseModel):

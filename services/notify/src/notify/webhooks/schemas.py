@@ -17,6 +17,7 @@ EventType = Literal[
     "se.trygg.walks.measure.status_changed.v1",
     "se.trygg.walks.walk.scheduled.v1",
     "se.trygg.walks.walk.rescheduled.v1",
+    "se.trygg.patrols.round.completed.v1",
 ]
 
 WEBHOOK_EXAMPLE: dict[str, Any] = {
