@@ -20,7 +20,7 @@ from shared.testing import (
 
 NOTIFY_TABLES = (
     "subscription, stakeholder, stakeholder_contact, webhook, message, notification, "
-    "delivery_attempt, cap_alert, rate_limit, idempotency_key, outbox, inbox"
+    "delivery_attempt, cap_alert, rate_limit, idempotency_key, outbox, inbox, round_place_told"
 )
 
 

@@ -2,7 +2,8 @@
 
 Subscriptions never confirmed, and subscriptions unsubscribed long enough ago, are erased like
 an erasure request would (their addresses leave the delivery log too); SMS never reported on
-are given up; rate-limit counters and idempotency keys past their time are purged.
+are given up; rate-limit counters, idempotency keys and patrol-round claims past their time
+are purged.
 """
 
 import logging
@@ -36,6 +37,9 @@ UNREPORTED = text(
       AND updated_at < now() - interval '72 hours'
     """
 )
+# Which places residents were told of a patrol round on a day: a month on, no round of that
+# day is still on its way.
+OLD_ROUND_CLAIMS = text("DELETE FROM round_place_told WHERE day < current_date - 30")
 DAY_S = 86400.0
 
 
@@ -51,5 +55,6 @@ async def tidy(sessionmaker: Sessionmaker, settings: DispatcherSettings) -> int:
         stale = list((await conn.execute(STALE, params)).scalars())
         await subscriptions.forget(session, stale, addresses=[])
         await conn.execute(ratelimit.PURGE)
+        await conn.execute(OLD_ROUND_CLAIMS)
         await idempotency.purge(session)
     return len(stale)
