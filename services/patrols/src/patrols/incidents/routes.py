@@ -86,9 +86,12 @@ or as `{CSV}`.
 All or nothing: every row is checked first, and if any is wrong the answer (422) lists each
 error with a JSON pointer and nothing is stored. In JSON, `#/incidents/17/category` is the
 element at index 17 (counting from 0); in CSV, `#/rows/18/category` is the 18th row after the
-header (counting from 1; blank lines are not rows). An id that already names another incident,
-stored or earlier in the batch, refuses the batch too (409; `conflicting` lists the ids).
-Incidents sent before with the same content count as unchanged, so a batch can be sent again.
+header (counting from 1; blank lines are not rows), and a header that does not name the columns
+is refused at `#/header`. A body that is not JSON, or not UTF-8 CSV, is a bad request (400).
+
+An id that already names another incident, stored or earlier in the batch, refuses the batch
+too (409; `conflicting` lists the ids). Incidents sent before with the same content count as
+unchanged, so a batch can be sent again.
 
 The body may be at most {MAX_BODY_BYTES // 1024} KiB (413 beyond): {MAX_BATCH:,} CSV rows of
 usual length fit; JSON takes about twice the room, so send a large export as CSV, or in several
