@@ -1,13 +1,67 @@
-"""The patrols worker: its outbox relay."""
+"""The patrols worker: its outbox relay, the consumer that takes tips' and walks' events into
+the situational picture, and the purge of expired idempotency keys."""
 
 import asyncio
+from collections.abc import Sequence
 
+# Every model mapped: handlers write rows whose neighbours' tables they do not import.
+import patrols.tables  # noqa: F401
 from patrols.config import Settings
-from shared.worker import run_worker
+from patrols.incidents import handlers as incidents
+from shared import idempotency
+from shared.consumer import ConsumerRunner, Handler
+from shared.contracts.tips import TipReceived
+from shared.contracts.walks import WalkConducted
+from shared.db import Sessionmaker
+from shared.settings import events_topic
+from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, Jobs, every, run_worker
+
+SERVICE = "patrols"
+TOPICS = [events_topic("tips"), events_topic("walks")]
+
+
+def routes(settings: Settings) -> dict[str, Handler]:
+    """Which handler takes which event. Any other type on the topics has no row here and is
+    skipped: counted as ignored, neither handled nor dead-lettered."""
+    return {
+        TipReceived.wire_type: incidents.on_tip_received,
+        WalkConducted.wire_type: incidents.on_walk_conducted,
+    }
+
+
+def consumer(
+    settings: Settings, sessionmaker: Sessionmaker, service: str = SERVICE
+) -> ConsumerRunner:
+    return ConsumerRunner(
+        service, TOPICS, routes(settings), sessionmaker, settings.kafka, settings.consumer
+    )
+
+
+async def purge_idempotency_keys(sessionmaker: Sessionmaker) -> int:
+    """One bounded batch of expired idempotency keys (patrols keeps no rate-limit counts)."""
+    async with sessionmaker() as session, session.begin():
+        return await idempotency.purge(session)
+
+
+def jobs(settings: Settings) -> Jobs:
+    """What the worker runs beside its relay; a new job of the service joins this list."""
+
+    def made(sessionmaker: Sessionmaker) -> Sequence[Job]:
+        return [
+            consumer(settings, sessionmaker).run,
+            every(HOUSEKEEPING_INTERVAL_S, purge_idempotency_keys, sessionmaker),
+        ]
+
+    return made
+
+
+async def run(settings: Settings) -> None:
+    """Relay, consumer and housekeeping until SIGTERM or SIGINT."""
+    await run_worker(service=SERVICE, settings=settings, jobs=jobs(settings))
 
 
 def main() -> None:
-    asyncio.run(run_worker(service="patrols", settings=Settings()))
+    asyncio.run(run(Settings()))
 
 
 if __name__ == "__main__":
