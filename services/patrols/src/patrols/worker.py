@@ -8,13 +8,19 @@ from collections.abc import Sequence
 import patrols.tables  # noqa: F401
 from patrols.config import Settings
 from patrols.incidents import handlers as incidents
-from shared import idempotency
 from shared.consumer import ConsumerRunner, Handler
 from shared.contracts.tips import TipReceived
 from shared.contracts.walks import WalkConducted
 from shared.db import Sessionmaker
 from shared.settings import events_topic
-from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, Jobs, every, run_worker
+from shared.worker import (
+    HOUSEKEEPING_INTERVAL_S,
+    Job,
+    Jobs,
+    every,
+    purge_idempotency_keys,
+    run_worker,
+)
 
 SERVICE = "patrols"
 TOPICS = [events_topic("tips"), events_topic("walks")]
@@ -35,12 +41,6 @@ def consumer(
     return ConsumerRunner(
         service, TOPICS, routes(settings), sessionmaker, settings.kafka, settings.consumer
     )
-
-
-async def purge_idempotency_keys(sessionmaker: Sessionmaker) -> int:
-    """One bounded batch of expired idempotency keys (patrols keeps no rate-limit counts)."""
-    async with sessionmaker() as session, session.begin():
-        return await idempotency.purge(session)
 
 
 def jobs(settings: Settings) -> Jobs:

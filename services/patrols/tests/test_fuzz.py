@@ -1,0 +1,101 @@
+"""Schemathesis over the patrols OpenAPI document: no 5xx, responses as documented, a token
+needed on every route but the operational ones."""
+
+import asyncio
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from patrols_testkit import HOME, POLICE_SCOPES, token
+from schemathesis.config import SchemathesisConfig
+
+from patrols.app import create_app
+from patrols.config import Settings
+from shared.settings import DatabaseSettings
+from shared.testing import TestStack, migrate, recreate_database
+
+# /readyz asks the broker: the fuzzed app has the test stack's Kafka.
+pytestmark = pytest.mark.kafka
+
+# The operational routes answer without a token, by design; residents have no route here.
+OPEN = re.compile(r"^/(livez|readyz|metrics)")
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(settings: Settings, stack: TestStack) -> FastAPI:
+    # Schemathesis commits for real and serves the app from its own event loop: a database of
+    # its own keeps both away from the other tests.
+    url = asyncio.run(_database(stack, "patrols_api_fuzz"))
+    update = {"db": DatabaseSettings(url=url), "kafka": stack.kafka_settings()}
+    return create_app(settings.model_copy(update=update))
+
+
+async def _database(stack: TestStack, name: str) -> str:
+    url = await recreate_database(stack, name)
+    await migrate("patrols", url)
+    return url
+
+
+# 413: a generated body may pass the size limit; refusing it is right, whatever its content.
+REFUSALS = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
+# 422 for schema-valid data: grid squares, periods, shifts and hot spots are checked against
+# data and rules a JSON Schema cannot carry; 404 for ids that do not exist.
+ACCEPTANCES = ["2xx", "401", "403", "404", "409", "422"]
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "negative_data_rejection": {"expected-statuses": REFUSALS},
+            "positive_data_acceptance": {"expected-statuses": ACCEPTANCES},
+        }
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed_app: FastAPI) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app, config=CONFIG)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_document(case: schemathesis.Case) -> None:
+    response = case.call_and_validate(headers=token(POLICE_SCOPES))
+    assert response.status_code < 500
+
+
+async def test_every_route_refuses_a_call_without_token(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    checked = 0
+    for path, operations in app.openapi()["paths"].items():
+        if OPEN.match(path):
+            continue
+        concrete = re.sub(r"\{municipality\}", HOME, path)
+        concrete = re.sub(r"\{[a-z_]+\}", str(uuid.uuid4()), concrete)
+        for method in operations:
+            response = await client.request(method.upper(), concrete, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            checked += 1
+    assert checked >= 10
+
+
+def test_every_operation_is_documented(app: FastAPI) -> None:
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert operation.get("description"), where
+            if not OPEN.match(path):
+                assert {"401", "403", "422"} <= set(operation["responses"]), where
+            for code, response in operation["responses"].items():
+                if code.startswith("4"):
+                    assert "application/problem+json" in response["content"], (where, code)
