@@ -56,7 +56,9 @@ def clustered_grid(seed: int) -> gistar.Floats:
     return counts
 
 
-def esda_gi_star(values: gistar.Floats, w: libpysal.weights.W, seed: int) -> esda.G_Local:
+def esda_gi_star(
+    values: gistar.Floats, w: libpysal.weights.W, seed: int, keep: bool = False
+) -> esda.G_Local:
     return esda.G_Local(
         values,
         w,
@@ -65,7 +67,7 @@ def esda_gi_star(values: gistar.Floats, w: libpysal.weights.W, seed: int) -> esd
         permutations=P,
         seed=seed,
         n_jobs=1,
-        keep_simulations=False,
+        keep_simulations=keep,
     )
 
 
@@ -75,8 +77,17 @@ def esda_p(result: esda.G_Local) -> gistar.Floats:
     return p
 
 
-def classes(z: gistar.Floats, p: gistar.Floats) -> list[str]:
-    return [significance(float(zi), float(pi)) for zi, pi in zip(z, p, strict=True)]
+def esda_upper(result: esda.G_Local) -> Bools:
+    """Whether esda's folded count is of the draws at or above the observed statistic."""
+    at_or_above = (result.rGs >= result.Gs[:, None]).sum(axis=1)
+    upper: Bools = at_or_above <= P - at_or_above
+    return upper
+
+
+def classes(z: gistar.Floats, p: gistar.Floats, upper: Bools) -> list[str]:
+    return [
+        significance(float(zi), float(pi), bool(ui)) for zi, pi, ui in zip(z, p, upper, strict=True)
+    ]
 
 
 def assert_p_values_agree(ours: gistar.Floats, theirs: gistar.Floats) -> None:
@@ -90,7 +101,7 @@ def assert_p_values_agree(ours: gistar.Floats, theirs: gistar.Floats) -> None:
 
 def far_from_cut_offs(p: gistar.Floats) -> Bools:
     margins = [4.5 * math.sqrt(2 * c * (1 - c) / P) + 1 / (P + 1) for c in CUTS]
-    far: Bools = np.all([np.abs(p - c) > m for c, m in zip(CUTS, margins)], axis=0)
+    far: Bools = np.all([np.abs(p - c) > m for c, m in zip(CUTS, margins, strict=True)], axis=0)
     return far
 
 
@@ -118,9 +129,7 @@ def exact_folded_p(values: gistar.Floats, cell: int, near: gistar.Neighbours) ->
 
 
 def test_p_values_of_a_small_grid_match_exact_enumeration() -> None:
-    grid = np.array(
-        [[5, 3, 0, 0], [4, 2, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=np.float64
-    )
+    grid = np.array([[5, 3, 0, 0], [4, 2, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=np.float64)
     permutations = 9999
     result = gistar.gi_star_grid(grid, permutations=permutations, seed=7)
     rows, cols = np.divmod(np.arange(16), 4)
@@ -150,12 +159,14 @@ def test_p_values_agree_with_esda_within_sampling_error(seed: int) -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_significance_classes_agree_with_esda_away_from_the_cut_offs(seed: int) -> None:
     grid = clustered_grid(seed)
-    theirs = esda_gi_star(grid.ravel(), libpysal.weights.lat2W(ROWS, COLS, rook=False), 5)
+    w = libpysal.weights.lat2W(ROWS, COLS, rook=False)
+    theirs = esda_gi_star(grid.ravel(), w, 5, keep=True)
     ours = gistar.gi_star_grid(grid, permutations=P, seed=seed)
     their_p = esda_p(theirs)
     far = far_from_cut_offs(their_p)
     assert far.sum() > ROWS * COLS / 2  # the check covers most cells
-    mine, esdas = classes(ours.z, ours.p), classes(theirs.Zs, their_p)
+    mine = classes(ours.z, ours.p, ours.upper)
+    esdas = classes(theirs.Zs, their_p, esda_upper(theirs))
     assert [m for m, f in zip(mine, far, strict=True) if f] == [
         e for e, f in zip(esdas, far, strict=True) if f
     ]
@@ -224,10 +235,27 @@ def test_the_same_seed_gives_the_same_p_values_and_another_seed_others() -> None
 def test_draws_are_distinct_and_every_position_equally_likely() -> None:
     draws = gistar.distinct_draws(np.random.default_rng(0), rows=60_000, pool=12, k=8)
     assert all(len(set(row)) == 8 for row in draws[:2000].tolist())
-    assert draws.min() == 0 and draws.max() == 11
+    assert draws.min() == 0
+    assert draws.max() == 11
     # Each position is in 8 / 12 of the draws: 40,000 expected, sd about 115.
     frequencies = np.bincount(draws.ravel(), minlength=12)
     assert np.all(np.abs(frequencies - 40_000) < 600)
+
+
+def test_a_lone_cell_with_nothing_around_is_not_a_hot_spot() -> None:
+    # Every draw of its neighbours is 0, tied with theirs: folded, p is the smallest there is
+    # (esda's p_sim says the same), but from the lower tail, so no hot spot.
+    grid = np.zeros((7, 7))
+    grid[3, 3] = 4
+    ours = gistar.gi_star_grid(grid, permutations=P, seed=0)
+    with np.errstate(all="ignore"):  # esda's z_sim divides by draws that never vary
+        theirs = esda_gi_star(grid.ravel(), libpysal.weights.lat2W(7, 7, rook=False), 0, True)
+    lone = 3 * 7 + 3
+    assert ours.p[lone] == esda_p(theirs)[lone] == 1 / (P + 1)
+    assert ours.z[lone] > 0
+    assert not ours.upper[lone]
+    assert not esda_upper(theirs)[lone]
+    assert significance(ours.z[lone], ours.p[lone], ours.upper[lone]) == "none"
 
 
 def test_a_grid_without_variation_has_no_hot_spot() -> None:

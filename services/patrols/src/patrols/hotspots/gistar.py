@@ -17,9 +17,10 @@ values are drawn at random, without replacement, from the other n - 1 cells, `pe
 times. `larger` counts the draws whose neighbourhood sum reaches the cell's own (ties count as
 extreme); p = (larger + 1) / (permutations + 1), folded as esda's default p_sim (its
 "directed" alternative): when fewer draws lie below the observed sum than at or above it, that
-lower count takes larger's place. Folding makes a cell at the bottom of its distribution
-"significant" too, and with counts most of whose cells are 0 the bottom is full of ties; so a
-small p marks a hot spot only where z > 0.
+lower count takes larger's place, and `upper` is false. A small p with `upper` false says the
+neighbours are low, not high: with counts, most of whose cells are 0, a cell with nothing
+around it has every draw tied at or above its neighbours' 0, the lower count is 0, and the
+folded p is the smallest there is. Only a small p with `upper` true marks a hot spot.
 
 What the draws depend on is only the cell's own value (which one value leaves the pool) and how
 many neighbours it has, so cells sharing both share one reference distribution: counts take few
@@ -35,6 +36,7 @@ from numpy.typing import NDArray
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
 
 # Draws (cells' groups x permutations x neighbours) held at once: about 32 MB of int64.
 BLOCK_DRAWS = 4_000_000
@@ -52,7 +54,8 @@ class Neighbours:
 class GiStar:
     z: Floats
     p: Floats  # folded pseudo p-values, as esda's p_sim
-    extreme: Ints  # draws as extreme as the cell's own sum, in the tail it lies in
+    extreme: Ints  # draws as extreme as the cell's neighbours' sum, in the tail it lies in
+    upper: Bools  # that tail is the upper one: draws at or above the cell's neighbours' sum
 
 
 def ring_offsets(rings: int) -> list[tuple[int, int]]:
@@ -151,7 +154,7 @@ def _reference_sums(
 
 def permutation_counts(
     values: Floats, near: Neighbours, permutations: int, rng: np.random.Generator
-) -> Ints:
+) -> tuple[Ints, Bools]:
     """For each cell, how many draws are as extreme as its neighbourhood sum: those at or above
     it, or, when fewer, those below it (esda keeps the upper count unless the lower is smaller;
     the minimum is the same)."""
@@ -159,6 +162,7 @@ def permutation_counts(
     pool = np.sort(values)
     groups = _groups(values, near.count)
     extreme = np.zeros(len(values), dtype=np.int64)
+    upper = np.zeros(len(values), dtype=np.bool_)
     for k in np.unique(groups.count):
         ids = np.flatnonzero(groups.count == k)
         step = max(1, BLOCK_DRAWS // (permutations * max(int(k), 1)))
@@ -168,8 +172,10 @@ def permutation_counts(
             for g, reference in zip(block, sums, strict=True):
                 cells = groups.members[g]
                 below = np.searchsorted(reference, observed[cells], side="left")
-                extreme[cells] = np.minimum(permutations - below, below)
-    return extreme
+                at_or_above = permutations - below
+                extreme[cells] = np.minimum(at_or_above, below)
+                upper[cells] = at_or_above <= below
+    return extreme, upper
 
 
 def gi_star(
@@ -185,15 +191,19 @@ def gi_star(
     if permutations < 1:
         raise ValueError("permutations must be at least 1")
     values = np.asarray(values, dtype=np.float64)
+    if len(values) == 0:
+        nothing = np.zeros(0)
+        return GiStar(nothing, nothing, np.zeros(0, np.int64), np.zeros(0, np.bool_))
     near = neighbours(cols, rows, rings)
     z = z_scores(values, near)
     if len(values) < 2 or np.all(values == values[0]):
         # Nothing varies: no cell stands out, and every draw would tie.
         extreme = np.full(len(values), permutations, dtype=np.int64)
-        return GiStar(z, np.ones(len(values)), extreme)
-    extreme = permutation_counts(values, near, permutations, np.random.default_rng(seed))
+        return GiStar(z, np.ones(len(values)), extreme, np.zeros(len(values), dtype=np.bool_))
+    rng = np.random.default_rng(seed)
+    extreme, upper = permutation_counts(values, near, permutations, rng)
     p = ((extreme + 1.0) / (permutations + 1.0)).astype(np.float64)
-    return GiStar(z, p, extreme)
+    return GiStar(z, p, extreme, upper)
 
 
 def gi_star_grid(
