@@ -159,9 +159,9 @@ async def evaluate(
         await tally(session, IncidentFilter(municipality, periods.before), size),
         await tally(session, IncidentFilter(municipality, periods.after), size),
     )
-    both = Tally(counts={**counts[0].counts, **counts[1].counts})
     rings = settings.neighbour_rings
-    pool = set(await study_area(session, municipality, size, both, rings))
+    incidents = {*counts[0].counts, *counts[1].counts}
+    pool = set(await study_area(session, municipality, size, incidents, rings))
     hot = await treated_cells(session, municipality, size, periods.after)
     matches = match(list(hot), pool, counts[0].counts, rings)
     treated = [m.treated for m in matches]

@@ -10,7 +10,7 @@ cell whose neighbourhood holds an incident has all of its neighbourhood among th
 at the edge, with a neighbourhood cut short, would otherwise rank above the cells it borders.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -91,11 +91,12 @@ def significance(z: float, p: float, upper: bool) -> Significance:
 
 
 async def study_area(
-    session: AsyncSession, municipality: str, size: int, counted: Tally, rings: int
+    session: AsyncSession, municipality: str, size: int, incidents: Iterable[Cell], rings: int
 ) -> list[Cell]:
+    """The cells considered: the localities' and those within twice `rings` of an incident."""
     areas = [x.area for x in localities.of_municipality(municipality)]
     cells = await grid.cells_meeting(session, areas, size)
-    cells |= grid.around(counted.counts, 2 * rings)
+    cells |= grid.around(incidents, 2 * rings)
     return sorted(cells)
 
 
@@ -103,7 +104,8 @@ async def score(session: AsyncSession, settings: HotSpotSettings, query: Ranking
     """Counts and Gi* of every cell considered over the query's period."""
     counted = await tally(session, query.where, query.size)
     rings = settings.neighbour_rings
-    cells = await study_area(session, query.where.municipality, query.size, counted, rings)
+    municipality = query.where.municipality
+    cells = await study_area(session, municipality, query.size, counted.counts, rings)
     counts = np.array([counted.counts.get(cell, 0) for cell in cells], dtype=np.float64)
     stats = gistar.gi_star(
         counts,
