@@ -3,6 +3,8 @@
 from fastapi import FastAPI
 
 from patrols.config import Settings
+from patrols.evaluation import routes as evaluation_routes
+from patrols.hotspots import routes as hot_spot_routes
 from patrols.incidents import routes as incident_routes
 from patrols.rounds import routes as round_routes
 from shared.app import create_service_app
@@ -23,9 +25,20 @@ TAGS = [
         "or CSV) by the police and the municipality, or taken in from tips and walks.",
     },
     {
+        "name": "hot spots",
+        "description": "Grid cells of 100-250 m (SWEREF 99 TM) ranked by incidents and by "
+        "Getis-Ord Gi* with permutation p-values, the ranking's accuracy (hit rate, PAI), and "
+        "the hot spots staff designate from it and retire.",
+    },
+    {
         "name": "rounds",
         "description": "Patrol rounds (trygghetsrundor) over designated hot spots: plans, "
         "check-ins and check-outs (`patrols:plan`, police-only), and the dosage per hot spot.",
+    },
+    {
+        "name": "evaluation",
+        "description": "Hot spots against comparable untreated cells: incidents before and "
+        "after, and the difference in differences.",
     },
 ]
 
@@ -34,7 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service="patrols",
         settings=settings or Settings(),
-        routers=[incident_routes.router, round_routes.router],
+        routers=[
+            incident_routes.router,
+            hot_spot_routes.router,
+            round_routes.router,
+            evaluation_routes.router,
+        ],
         title="Trygg patrols",
         description=DESCRIPTION,
         openapi_tags=TAGS,
