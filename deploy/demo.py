@@ -1,14 +1,15 @@
 """The demo `make up` loads: Värnamo (0683), a safety walk in Forsheda, its action plan, a few
 residents who subscribed and confirmed, and a stakeholder, so the notifications can be seen in
-the local mail sink and SMS gateway stub.
+the local mail sink and SMS gateway stub; then tips (`demo_tips.py`) and incidents, hot spots
+and rounds (`demo_patrols.py`).
 
     .venv/bin/python deploy/demo.py --mail-dir .state/dev/mail --sms-url http://127.0.0.1:8025
 
-It talks to the running APIs only (walks on 8001, tips on 8002, notify on 8004), as residents
-and staff would, with development tokens. Residents confirm by following the link in the
-confirmation message that reached the mail sink or the SMS stub. It can be run again: what
+It talks to the running APIs only (walks 8001, tips 8002, patrols 8003, notify 8004), as
+residents and staff would, with development tokens. Residents confirm by following the link in
+the confirmation message that reached the mail sink or the SMS stub. It can be run again: what
 exists already is left as it is (Idempotency-Key, and residents are looked up in the delivery
-log first; tips have fixed ids).
+log first; tips and incidents have fixed ids).
 """
 
 import argparse
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from demo_patrols import load_patrols
 from demo_tips import load_tips
 
 from shared.auth import mint_token
@@ -45,7 +47,12 @@ RESIDENTS: list[dict[str, Any]] = [
         "language": "sv",
         "municipality_code": MUNICIPALITY,
         "place": {"kind": "point", "center": {"type": "Point", "coordinates": [13.8241, 57.1619]}},
-        "topics": {"action_plans": "email", "walk_invitations": "email", "measures_done": "email"},
+        "topics": {
+            "action_plans": "email",
+            "walk_invitations": "email",
+            "measures_done": "email",
+            "patrol_feedback": "email",
+        },
     },
     {
         "phone": "070-123 45 67",
@@ -242,6 +249,7 @@ async def run(args: argparse.Namespace) -> None:
     async with (
         httpx.AsyncClient(base_url=args.walks_url, timeout=30) as walks,
         httpx.AsyncClient(base_url=args.tips_url, timeout=30) as tips,
+        httpx.AsyncClient(base_url=args.patrols_url, timeout=60) as patrols,
         httpx.AsyncClient(base_url=args.notify_url, timeout=30) as notify,
         httpx.AsyncClient(base_url=args.sms_url, auth=auth, timeout=10) as sms,
     ):
@@ -256,18 +264,21 @@ async def run(args: argparse.Namespace) -> None:
         plan_id = await walk_and_plan(walks)
         counts = await wait_for_deliveries(notify, plan_id)
         form = await load_tips(tips)
+        planned_round = await load_patrols(patrols)
     print(f"The plan's notifications: {counts['by_channel']}")  # noqa: T201
     print(f"  emails:  {args.mail_dir / 'index.html'}")  # noqa: T201
     print(f"  SMS:     {args.sms_url}/")  # noqa: T201
     print(f"  CAP:     {args.notify_url}/cap/{MUNICIPALITY}/alerts.atom")  # noqa: T201
     print(f"  log:     {args.notify_url}/notifications?plan_id={plan_id} (make token)")  # noqa: T201
     print(f"The tip form residents use: {form}")  # noqa: T201
+    print(f"A planned round (patrols:plan): {planned_round}")  # noqa: T201
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Load the Forsheda demo into the running stack.")
     parser.add_argument("--walks-url", default="http://127.0.0.1:8001")
     parser.add_argument("--tips-url", default="http://127.0.0.1:8002")
+    parser.add_argument("--patrols-url", default="http://127.0.0.1:8003")
     parser.add_argument("--notify-url", default="http://127.0.0.1:8004")
     parser.add_argument("--sms-url", default="http://127.0.0.1:8025")
     parser.add_argument("--mail-dir", default=".state/dev/mail", help="the mail sink's --dir")
