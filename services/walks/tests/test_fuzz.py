@@ -2,7 +2,6 @@
 
 import asyncio
 import re
-import uuid
 from typing import Any
 
 import httpx
@@ -10,8 +9,8 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
+from fuzzkit import assert_documented, calls_without_token, fuzz_config
 from shared.settings import DatabaseSettings
 from shared.testing import TestStack, migrate, recreate_database
 from walks.app import create_app
@@ -40,19 +39,9 @@ async def _database(stack: TestStack, name: str) -> str:
     return url
 
 
-# 413: a generated body may pass the 1 MiB limit; refusing it is right, whatever its content.
-REFUSALS = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
 # 422 for schema-valid data: taxonomy codes, referenced observations and the meeting dates
 # around a walk are checked against data and rules a JSON Schema cannot carry.
-ACCEPTANCES = ["2xx", "401", "403", "404", "409", "422"]
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "checks": {
-            "negative_data_rejection": {"expected-statuses": REFUSALS},
-            "positive_data_acceptance": {"expected-statuses": ACCEPTANCES},
-        }
-    }
-)
+CONFIG = fuzz_config(["2xx", "401", "403", "404", "409", "422"])
 
 
 @pytest.fixture(scope="module")
@@ -73,31 +62,11 @@ def test_api_conforms_to_its_document(case: schemathesis.Case) -> None:
 async def test_every_route_but_the_public_ones_refuses_a_call_without_token(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    document = app.openapi()
-    checked = 0
-    for path, operations in document["paths"].items():
-        if OPEN.match(path):
-            continue
-        concrete = re.sub(r"\{municipality_code\}", "0683", path)
-        concrete = re.sub(r"\{category_code\}", "lighting", concrete)
-        concrete = re.sub(r"\{[a-z_]+\}", str(uuid.uuid4()), concrete)
-        for method in operations:
-            response = await client.request(method.upper(), concrete, json={})
-            assert response.status_code == 401, (method, path, response.text)
-            assert response.headers["content-type"] == "application/problem+json"
-            checked += 1
-    assert checked >= 30
+    called = await calls_without_token(
+        client, app.openapi(), OPEN, {"municipality_code": "0683", "category_code": "lighting"}
+    )
+    assert called >= 30
 
 
 def test_every_operation_is_documented(app: FastAPI) -> None:
-    for path, operations in app.openapi()["paths"].items():
-        for method, operation in operations.items():
-            where = f"{method.upper()} {path}"
-            assert operation.get("summary"), where
-            assert operation.get("description"), where
-            codes = set(operation["responses"])
-            if not OPEN.match(path):
-                assert {"401", "403", "422"} <= codes, where
-            for code, response in operation["responses"].items():
-                if code.startswith("4"):
-                    assert "application/problem+json" in response["content"], (where, code)
+    assert_documented(app.openapi(), OPEN)
