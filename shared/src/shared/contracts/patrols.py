@@ -87,3 +87,90 @@ class RoundCompleted(_PatrolsContract):
 
     def aggregate_id(self) -> str:
         return str(self.round_id)
+
+
+class CategoryCount(_Part):
+    """How many of a category a place had in a week, and the change from the week before."""
+
+    category: str
+    count: int
+    change: int
+
+
+class PlaceCounts(_Part):
+    """A locality's counts in a week: only those at or above the reporting threshold."""
+
+    locality: str
+    total: int
+    categories: list[CategoryCount]
+
+
+@register
+class SituationReportApproved(_PatrolsContract):
+    """The EST group approved a week's situational picture (lägesbild); this is its frozen
+    version. Counts below the threshold of small numbers are left out, not zeroed: nothing in it
+    can point at a person."""
+
+    wire_type: ClassVar[str] = "se.trygg.patrols.situation_report.approved.v1"
+    aggregate_type: ClassVar[str] = "situation_report"
+
+    report_id: uuid.UUID
+    year: int = Field(description="The ISO year of the week.")
+    week: int = Field(description="The ISO week.")
+    version: int = Field(description="1 for the first approval; a correction is the next one.")
+    threshold: int = Field(description="Counts below this are not given.")
+    total: int | None = Field(default=None, description="All incidents of the week, if shareable.")
+    places: list[PlaceCounts]
+    hot_spots: int = Field(description="Hot spots active during the week.")
+    rounds: int = Field(description="Patrol rounds completed during the week.")
+    approved_at: AwareDatetime
+
+    def aggregate_id(self) -> str:
+        return str(self.report_id)
+
+
+class CommitmentProgress(_Part):
+    """Where a commitment of the promise stands."""
+
+    commitment_id: uuid.UUID
+    title: str
+    indicator: str = Field(description="What is counted, e.g. `walks_held`, or `manual`.")
+    target: int | None = None
+    achieved: int
+
+
+class _PromiseEvent(_PatrolsContract):
+    aggregate_type: ClassVar[str] = "promise"
+
+    promise_id: uuid.UUID
+    title: str
+    parties: list[str] = Field(description="Who signed: the municipality and the police area.")
+    period_start: date
+    period_end: date
+    public_url: str = Field(description="The promise's public page.")
+
+    def aggregate_id(self) -> str:
+        return str(self.promise_id)
+
+
+@register
+class PromiseSigned(_PromiseEvent):
+    """A citizens' promise (medborgarlöfte) was signed: its focus areas and commitments."""
+
+    wire_type: ClassVar[str] = "se.trygg.patrols.promise.signed.v1"
+
+    focus_areas: list[str]
+    commitments: list[CommitmentProgress]
+    signed_at: AwareDatetime
+
+
+@register
+class PromiseFollowedUp(_PromiseEvent):
+    """A follow-up of a promise was published: each commitment's progress so far."""
+
+    wire_type: ClassVar[str] = "se.trygg.patrols.promise.followed_up.v1"
+
+    follow_up_id: uuid.UUID
+    commitments: list[CommitmentProgress]
+    summary: str | None = Field(default=None, description="A text for the public.")
+    followed_up_at: AwareDatetime
