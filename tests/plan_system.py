@@ -91,14 +91,16 @@ async def databases(stack: TestStack) -> dict[str, str]:
     return urls
 
 
-async def start_at_the_end(stack: TestStack, group: str, partitions: int = 3) -> None:
+async def start_at_the_end(
+    stack: TestStack, group: str, partitions: int = 3, topic: str = TOPIC
+) -> None:
     """Commit the group's offsets at the topic's end: earlier events are other tests'."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=stack.bootstrap, group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
-        tps = [TopicPartition(TOPIC, p) for p in range(partitions)]
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         await consumer.commit({tp: OffsetAndMetadata(end, "") for tp, end in ends.items()})
