@@ -6,6 +6,8 @@ from patrols.config import Settings
 from patrols.evaluation import routes as evaluation_routes
 from patrols.hotspots import routes as hot_spot_routes
 from patrols.incidents import routes as incident_routes
+from patrols.promises import pages as promise_pages
+from patrols.promises import routes as promise_routes
 from patrols.rounds import routes as round_routes
 from shared.app import create_service_app
 
@@ -40,6 +42,12 @@ TAGS = [
         "description": "Hot spots against comparable untreated cells: incidents before and "
         "after, and the difference in differences.",
     },
+    {
+        "name": "promises",
+        "description": "Citizens' promises (medborgarlöften) of the municipality and the police "
+        "area: commitments whose progress is counted from walks', tips' and patrols' events, "
+        "follow-ups, and public pages and yearly reports without a token.",
+    },
 ]
 
 
@@ -52,8 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hot_spot_routes.router,
             round_routes.router,
             evaluation_routes.router,
+            promise_routes.router,
+            promise_routes.public,
         ],
         title="Trygg patrols",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        page_styles=[promise_pages.STYLE],
     )

@@ -40,6 +40,7 @@ class Settings(ServiceSettings):
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("patrols"))
     hot_spots: HotSpotSettings = HotSpotSettings()
     rounds: RoundSettings = RoundSettings()
+    public_base_url: str = "http://127.0.0.1:8003"
 
 
 def app_settings(request: Request) -> Settings:

@@ -3,14 +3,24 @@ the situational picture, and the purge of expired idempotency keys."""
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Every model mapped: handlers write rows whose neighbours' tables they do not import.
 import patrols.tables  # noqa: F401
 from patrols.config import Settings
 from patrols.incidents import handlers as incidents
-from shared.consumer import ConsumerRunner, Handler
+from patrols.promises import handlers as promises
+from shared.consumer import ConsumerRunner, EventMeta, Handler
+from shared.contracts.patrols import RoundCompleted, SituationReportApproved
 from shared.contracts.tips import TipReceived
-from shared.contracts.walks import WalkConducted
+from shared.contracts.walks import (
+    ActionPlanPublished,
+    MeasureStatusChanged,
+    ProtocolPublished,
+    WalkConducted,
+)
 from shared.db import Sessionmaker
 from shared.settings import events_topic
 from shared.worker import (
@@ -23,15 +33,31 @@ from shared.worker import (
 )
 
 SERVICE = "patrols"
-TOPICS = [events_topic("tips"), events_topic("walks")]
+# Its own topic too: a completed round and an approved week count towards promises.
+TOPICS = [events_topic("tips"), events_topic("walks"), events_topic("patrols")]
+
+
+def both(*handlers: Handler) -> Handler:
+    """One event taken by several capabilities, one after the other in its transaction."""
+
+    async def handle(event: Any, session: AsyncSession, /, *, meta: EventMeta) -> None:
+        for handler in handlers:
+            await handler(event, session, meta=meta)
+
+    return handle
 
 
 def routes(settings: Settings) -> dict[str, Handler]:
     """Which handler takes which event. Any other type on the topics has no row here and is
     skipped: counted as ignored, neither handled nor dead-lettered."""
     return {
-        TipReceived.wire_type: incidents.on_tip_received,
-        WalkConducted.wire_type: incidents.on_walk_conducted,
+        TipReceived.wire_type: both(incidents.on_tip_received, promises.on_tip_received),
+        WalkConducted.wire_type: both(incidents.on_walk_conducted, promises.on_walk_conducted),
+        ProtocolPublished.wire_type: promises.on_protocol_published,
+        ActionPlanPublished.wire_type: promises.on_action_plan_published,
+        MeasureStatusChanged.wire_type: promises.on_measure_status_changed,
+        RoundCompleted.wire_type: promises.on_round_completed,
+        SituationReportApproved.wire_type: promises.on_situation_report_approved,
     }
 
 
