@@ -37,6 +37,7 @@ CONFIG = handlers.HandlerConfig(attempt_budget=5, walk_invitation_buffer_m=0, ca
 PROMISE = {"promise": "email"}
 SIGNED = "se.trygg.patrols.promise.signed.v1"
 FOLLOWED_UP = "se.trygg.patrols.promise.followed_up.v1"
+YEARS = "2027\N{EN DASH}2028"
 PUBLIC_URL = "https://varnamo.example.se/medborgarloften/tryggare-varnamo"
 # Thirty kilometres east of Forsheda: far from any place a walk or a round would reach.
 FAR = FORSHEDA[0] + 30 * KM_LON
@@ -75,7 +76,9 @@ def signed(code: str = HOME) -> PromiseSigned:
     return PromiseSigned.model_validate(facts)
 
 
-def followed_up(code: str = HOME, summary: str | None = "Ett halvår in i löftet.") -> PromiseFollowedUp:
+def followed_up(
+    code: str = HOME, summary: str | None = "Ett halvår in i löftet."
+) -> PromiseFollowedUp:
     facts = {
         **promise(code),
         "follow_up_id": str(uuid.uuid4()),
@@ -128,7 +131,11 @@ async def message_of(session: AsyncSession, event_id: str) -> Message:
 
 
 async def webhook(client: httpx.AsyncClient, event_type: str, code: str = HOME) -> str:
-    body = {"municipality_code": code, "url": "https://93.184.215.14/h", "event_types": [event_type]}
+    body = {
+        "municipality_code": code,
+        "url": "https://93.184.215.14/h",
+        "event_types": [event_type],
+    }
     response = await client.post("/webhooks", json=body, headers=token(municipalities=[code]))
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -160,7 +167,9 @@ class TestWhoIsTold:
         await resident(
             client, session, email="granne@example.se", municipality_code=OTHER, topics=PROMISE
         )
-        await resident(client, session, email="obekraftad@example.se", confirmed=False, topics=PROMISE)
+        await resident(
+            client, session, email="obekraftad@example.se", confirmed=False, topics=PROMISE
+        )
         # An organisation responsible for an area, its contact on every topic by default.
         body = stakeholder_body(area=square(size_km=2))
         assert (await client.post("/stakeholders", json=body, headers=token())).status_code == 201
@@ -234,7 +243,7 @@ class TestWhatTheyRead:
         )
         sentence = (
             "Värnamo kommun och Polisen i Värnamo har undertecknat medborgarlöftet Tryggare "
-            f"Värnamo för 2027–2028. Läs mer: {PUBLIC_URL}"
+            f"Värnamo för {YEARS}. Läs mer: {PUBLIC_URL}"
         )
         assert sentence in sv.text
         assert sv.sms.startswith(sentence)
@@ -243,7 +252,7 @@ class TestWhatTheyRead:
         assert "medborgarlöfte." in sv.text.split("-- \n")[1]  # why they hear of it
         assert (
             "Värnamo kommun and Polisen i Värnamo have signed the citizens' promise Tryggare "
-            "Värnamo for 2027–2028." in en.text
+            f"Värnamo for {YEARS}." in en.text
         )
         assert PUBLIC_URL in en.sms
 

@@ -13,9 +13,9 @@ organisation's contact from a second copy (residents are written first).
 
 - Residents: confirmed subscriptions to the topic whose place (point and radius, drawn area or
   locality) comes within the plan's buffer of its area; or, for what concerns the whole
-  municipality (its citizens' promise), every confirmed subscription to the topic in it. A spatial index on each
-  subscription's reach (its place widened by its radius, as a box) finds the candidates; an
-  exact geodesic distance check decides.
+  municipality (its citizens' promise), every confirmed subscription to the topic in it. A
+  spatial index on each subscription's reach (its place widened by its radius, as a box)
+  finds the candidates; an exact geodesic distance check decides.
 - Stakeholders: contacts of organisations named responsible for a measure (by natural key),
   and of organisations whose area of responsibility meets the widened area and whose
   categories, if both they and the plan have any, include a measure's category.

@@ -28,6 +28,7 @@ WEEKDAYS = {
 }
 URL = r"https?://[^\s<>\"]+"
 AND = {"sv": "och", "en": "and"}
+DASH = "\N{EN DASH}"  # between the ends of a period
 
 
 @dataclass(frozen=True)
@@ -123,15 +124,15 @@ def _joined_filter(ctx: jinja2.runtime.Context, names: list[str]) -> str:
 
 @jinja2.pass_context
 def _period_filter(ctx: jinja2.runtime.Context, start: object, end: object) -> str:
-    """A period as people say it: whole calendar years by their numbers ("2027–2028", as
-    promises usually run), any other period from day to day."""
+    """A period as people say it, ends joined by an en dash: whole calendar years by their
+    numbers (2027-2028, as promises usually run), any other period from day to day."""
     first, last = _parse(start), _parse(end)
     if first is None or last is None:
-        return f"{start}–{end}"
+        return f"{start}{DASH}{end}"
     if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
         years = sorted({first.year, last.year})
-        return "–".join(str(y) for y in years)
-    return f"{_day(first, ctx['lang'])}–{_day(last, ctx['lang'])}"
+        return DASH.join(str(y) for y in years)
+    return f"{_day(first, ctx['lang'])}{DASH}{_day(last, ctx['lang'])}"
 
 
 def _lower_first(value: str) -> str:
