@@ -50,6 +50,7 @@ class TestStakeholders:
             "action_plans",
             "measures_done",
             "patrol_feedback",
+            "promise",
         ]
         url = f"/stakeholders/{created['id']}"
         assert (await client.get(url, headers=token())).json() == created

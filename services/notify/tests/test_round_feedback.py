@@ -327,6 +327,7 @@ class TestTheTopic:
             "action_plans",
             "measures_done",
             "patrol_feedback",
+            "promise",
         }
         document = (await client.get("/openapi.json")).json()
         topics = document["components"]["schemas"]["Topic"]

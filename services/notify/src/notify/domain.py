@@ -13,13 +13,16 @@ LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 class Topic(StrEnum):
     """What a resident may subscribe to: `walk_invitations` (Trygghetsvandringar, safety
     walks), `action_plans` (Åtgärdsplaner, action plans), `measures_done` (Klara åtgärder,
-    measures done) and `patrol_feedback` (Trygghetsrundor, safety patrols: the rounds the
-    police and the municipality made in the area). A topic left out is not subscribed to."""
+    measures done), `patrol_feedback` (Trygghetsrundor, safety patrols: the rounds the police
+    and the municipality made in the area) and `promise` (Medborgarlöftet, the citizens'
+    promise: when the municipality's promise is signed and each follow-up of it, wherever the
+    subscription's place is). A topic left out is not subscribed to."""
 
     WALK_INVITATIONS = "walk_invitations"
     ACTION_PLANS = "action_plans"
     MEASURES_DONE = "measures_done"
     PATROL_FEEDBACK = "patrol_feedback"
+    PROMISE = "promise"
 
 
 # How residents read each topic where they choose it, Swedish first.
@@ -28,6 +31,7 @@ TOPIC_LABELS: dict[Topic, dict[str, str]] = {
     Topic.ACTION_PLANS: {"sv": "Åtgärdsplaner", "en": "Action plans"},
     Topic.MEASURES_DONE: {"sv": "Klara åtgärder", "en": "Measures done"},
     Topic.PATROL_FEEDBACK: {"sv": "Trygghetsrundor", "en": "Safety patrols"},
+    Topic.PROMISE: {"sv": "Medborgarlöftet", "en": "The citizens' promise"},
 }
 
 
@@ -87,6 +91,9 @@ class MessageKind(StrEnum):
     MEASURE_DONE = "measure_done"
     MEASURE_CHANGED = "measure_changed"
     ROUND_COMPLETED = "round_completed"  # a patrol round's places, told once a day each
+    # The municipality's citizens' promise, told to the whole municipality.
+    PROMISE_SIGNED = "promise_signed"
+    PROMISE_FOLLOWED_UP = "promise_followed_up"
     DIRECT = "direct"  # from another municipal system to an audience (POST /messages)
     # To one person who asked to hear back in the calling system (POST /direct-messages):
     # no subscription, no topic, no audience, and so no unsubscribe link.

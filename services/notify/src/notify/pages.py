@@ -17,14 +17,14 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "sv": {
             "title": "Tack! Din prenumeration är bekräftad",
             "body": "Nu får du veta det du valde om trygghetsarbetet där du bor: "
-            "trygghetsvandringar, åtgärdsplaner, klara åtgärder eller trygghetsrundor. Varje "
-            "meddelande har en länk för att avsluta.",
+            "trygghetsvandringar, åtgärdsplaner, klara åtgärder, trygghetsrundor eller "
+            "medborgarlöftet. Varje meddelande har en länk för att avsluta.",
         },
         "en": {
             "title": "Thank you! Your subscription is confirmed",
             "body": "You will hear what you chose of the safety work where you live: safety "
-            "walks, action plans, measures done or safety patrols. Every message has a link "
-            "to unsubscribe.",
+            "walks, action plans, measures done, safety patrols or the citizens' promise. "
+            "Every message has a link to unsubscribe.",
         },
     },
     "already": {

@@ -16,7 +16,7 @@ from notify.messaging.handlers import HandlerConfig
 from notify.messaging.outgoing import Composer
 from notify.messaging.render import Renderer
 from shared.consumer import ConsumerRunner, Handler
-from shared.contracts.patrols import RoundCompleted
+from shared.contracts.patrols import PromiseFollowedUp, PromiseSigned, RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -50,6 +50,8 @@ def routes(settings: Settings) -> dict[str, Handler]:
         WalkScheduled: handlers.on_walk_scheduled,
         WalkRescheduled: handlers.on_walk_rescheduled,
         RoundCompleted: handlers.on_round_completed,
+        PromiseSigned: handlers.on_promise_signed,
+        PromiseFollowedUp: handlers.on_promise_followed_up,
     }
     return {contract.wire_type: partial(h, config=config) for contract, h in table.items()}
 

@@ -12,9 +12,10 @@ or contact), and a unique index on event, channel and address keeps a resident w
 organisation's contact from a second copy (residents are written first).
 
 - Residents: confirmed subscriptions to the topic whose place (point and radius, drawn area or
-  locality) comes within the plan's buffer of its area. A spatial index on each
-  subscription's reach (its place widened by its radius, as a box) finds the candidates; an
-  exact geodesic distance check decides.
+  locality) comes within the plan's buffer of its area; or, for what concerns the whole
+  municipality (its citizens' promise), every confirmed subscription to the topic in it. A
+  spatial index on each subscription's reach (its place widened by its radius, as a box)
+  finds the candidates; an exact geodesic distance check decides.
 - Stakeholders: contacts of organisations named responsible for a measure (by natural key),
   and of organisations whose area of responsibility meets the widened area and whose
   categories, if both they and the plan have any, include a measure's category.
@@ -121,6 +122,9 @@ class Reach:
     area_stakeholders: bool = True
     # Also whoever was told about the same subject (plan, walk) before.
     told_before: bool = False
+    # Every resident of the municipality who chose the topic, wherever their place: for what
+    # concerns the whole municipality and has no area.
+    whole_municipality: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,9 +138,11 @@ class Fanout:
         return self.residents + self.contacts + self.webhooks
 
 
-def _residents_sql(told_before: bool) -> str:
+def _residents_sql(told_before: bool, whole_municipality: bool) -> str:
     # The spatial test in the outer query lets the index on `reach` find the candidates; with
     # those told before, each set is found by its own index and the two are united.
+    if whole_municipality:
+        return PARAMS + RESIDENTS.format(columns=COLUMNS, where="true")
     where = WITHIN
     if told_before:
         near = f"SELECT s.id FROM subscription s, area, p WHERE {WITHIN}"
@@ -174,8 +180,8 @@ async def fan_out(
         "area": reach.area.model_dump_json() if reach.area else None,
     }
     residents = webhooks = 0
-    if reach.residents and reach.area is not None:
-        sql = _residents_sql(reach.told_before)
+    if reach.residents and (reach.area is not None or reach.whole_municipality):
+        sql = _residents_sql(reach.told_before, reach.whole_municipality)
         residents = (await conn.execute(text(sql), {**params, "kind": "resident"})).rowcount
     sql = _contacts_sql(reach.told_before)
     contacts = (await conn.execute(text(sql), {**params, "kind": "contact"})).rowcount

@@ -16,7 +16,7 @@ from notify.feeds import service as cap
 from notify.messaging import audience, queue, rounds
 from notify.messaging.audience import Reach
 from shared.consumer import EventMeta
-from shared.contracts.patrols import RoundCompleted
+from shared.contracts.patrols import PromiseFollowedUp, PromiseSigned, RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -212,3 +212,40 @@ async def on_round_completed(
     for place in places:
         residents = Reach(code, topic, area=place.area, area_stakeholders=False)
         await audience.fan_out(session, message_id, meta.id, new.subject, residents, budget)
+
+
+def _promise_reach(event: PromiseSigned | PromiseFollowedUp) -> Reach:
+    """The whole municipality's residents who chose the promise, and integrators.
+
+    A promise covers the municipality, not a place: a resident hears of it wherever their
+    subscription's place is. Organisations' contacts are not told; it is no alert either.
+    """
+    return Reach(
+        municipality_code=event.municipality_code,
+        topic=Topic.PROMISE,
+        event_type=event.wire_type,
+        area_stakeholders=False,
+        whole_municipality=True,
+    )
+
+
+async def on_promise_signed(
+    event: PromiseSigned,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+) -> None:
+    """Tell the municipality's residents who chose the promise that it was signed."""
+    await _tell(session, meta, config, MessageKind.PROMISE_SIGNED, _promise_reach(event))
+
+
+async def on_promise_followed_up(
+    event: PromiseFollowedUp,
+    session: AsyncSession,
+    *,
+    meta: EventMeta,
+    config: HandlerConfig,
+) -> None:
+    """Tell the municipality's residents who chose the promise how far its commitments got."""
+    await _tell(session, meta, config, MessageKind.PROMISE_FOLLOWED_UP, _promise_reach(event))

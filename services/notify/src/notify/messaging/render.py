@@ -28,6 +28,7 @@ WEEKDAYS = {
 }
 URL = r"https?://[^\s<>\"]+"
 AND = {"sv": "och", "en": "and"}
+DASH = "\N{EN DASH}"  # between the ends of a period
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,37 @@ def _moment_filter(ctx: jinja2.runtime.Context, value: object) -> str:
     return _moment(value, ctx["lang"])
 
 
+def _joined(names: list[str], lang: str) -> str:
+    """Names joined as a sentence: "Forsheda, Bor och Torget"."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {AND[lang]} {names[-1]}"
+
+
 @jinja2.pass_context
 def _where_filter(ctx: jinja2.runtime.Context, places: list[dict[str, Any]]) -> str:
     """Places as residents know them: by locality, or by name where none is given; each
     once, joined as a sentence ("Forsheda, Bor och Torget")."""
     names = list(dict.fromkeys(p.get("locality") or p["name"] for p in places))
-    if len(names) < 2:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {AND[ctx['lang']]} {names[-1]}"
+    return _joined(names, ctx["lang"])
+
+
+@jinja2.pass_context
+def _joined_filter(ctx: jinja2.runtime.Context, names: list[str]) -> str:
+    return _joined(names, ctx["lang"])
+
+
+@jinja2.pass_context
+def _period_filter(ctx: jinja2.runtime.Context, start: object, end: object) -> str:
+    """A period as people say it, ends joined by an en dash: whole calendar years by their
+    numbers (2027-2028, as promises usually run), any other period from day to day."""
+    first, last = _parse(start), _parse(end)
+    if first is None or last is None:
+        return f"{start}{DASH}{end}"
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        years = sorted({first.year, last.year})
+        return DASH.join(str(y) for y in years)
+    return f"{_day(first, ctx['lang'])}{DASH}{_day(last, ctx['lang'])}"
 
 
 def _lower_first(value: str) -> str:
@@ -142,6 +166,8 @@ class Renderer:
         self._text.filters["moment"] = _moment_filter
         self._text.filters["lower_first"] = _lower_first
         self._text.filters["where"] = _where_filter
+        self._text.filters["joined"] = _joined_filter
+        self._text.filters["period"] = _period_filter
 
     def render(
         self,

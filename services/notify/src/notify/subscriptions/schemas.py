@@ -71,6 +71,7 @@ EXAMPLE: dict[str, Any] = {
         "walk_invitations": "email",
         "measures_done": "email",
         "patrol_feedback": "email",
+        "promise": "email",
     },
     "quiet_hours": {"start": "21:00", "end": "07:00"},
 }

@@ -18,6 +18,8 @@ EventType = Literal[
     "se.trygg.walks.walk.scheduled.v1",
     "se.trygg.walks.walk.rescheduled.v1",
     "se.trygg.patrols.round.completed.v1",
+    "se.trygg.patrols.promise.signed.v1",
+    "se.trygg.patrols.promise.followed_up.v1",
 ]
 
 WEBHOOK_EXAMPLE: dict[str, Any] = {
