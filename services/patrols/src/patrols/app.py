@@ -7,6 +7,7 @@ from patrols.evaluation import routes as evaluation_routes
 from patrols.hotspots import routes as hot_spot_routes
 from patrols.incidents import routes as incident_routes
 from patrols.rounds import routes as round_routes
+from patrols.situation import routes as situation_routes
 from shared.app import create_service_app
 
 DESCRIPTION = """The shared situational picture and the work it guides: incidents reported by
@@ -40,6 +41,12 @@ TAGS = [
         "description": "Hot spots against comparable untreated cells: incidents before and "
         "after, and the difference in differences.",
     },
+    {
+        "name": "situation",
+        "description": "The weekly lägesbild of EST: computed live, frozen as numbered "
+        "versions when the group approves it, exports, quarterly and yearly analyses, and a "
+        "public summary with small counts left out.",
+    },
 ]
 
 
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hot_spot_routes.router,
             round_routes.router,
             evaluation_routes.router,
+            situation_routes.router,
         ],
         title="Trygg patrols",
         description=DESCRIPTION,

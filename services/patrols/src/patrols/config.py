@@ -32,6 +32,12 @@ class RoundSettings(BaseModel):
     travel_min_minutes: int = 2
 
 
+class SituationSettings(BaseModel):
+    """The weekly picture: counts below `threshold` are never shown outside the EST group."""
+
+    threshold: int = Field(5, ge=2, le=50)
+
+
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="PATROLS_", env_nested_delimiter="__", extra="ignore"
@@ -40,6 +46,7 @@ class Settings(ServiceSettings):
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("patrols"))
     hot_spots: HotSpotSettings = HotSpotSettings()
     rounds: RoundSettings = RoundSettings()
+    situation: SituationSettings = SituationSettings()
 
 
 def app_settings(request: Request) -> Settings:

@@ -7,6 +7,7 @@ import patrols.app  # noqa: F401  (importing the app imports every model)
 from patrols.hotspots import models as _hotspots  # noqa: F401
 from patrols.incidents import models as _incidents  # noqa: F401
 from patrols.rounds import models as _rounds  # noqa: F401
+from patrols.situation import models as _situation  # noqa: F401
 from shared.db import service_metadata
 from shared.idempotency import IDEMPOTENCY_KEY
 
