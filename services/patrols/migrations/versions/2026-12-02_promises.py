@@ -1,13 +1,13 @@
 """Citizens' promises (medborgarlöften), their commitments, counted activities and follow-ups.
 
 Revision ID: patrols0004
-Revises: patrols0002
+Revises: patrols0003
 """
 
 from alembic import op
 
 revision = "patrols0004"
-down_revision = "patrols0002"
+down_revision = "patrols0003"
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ from patrols.incidents import routes as incident_routes
 from patrols.promises import pages as promise_pages
 from patrols.promises import routes as promise_routes
 from patrols.rounds import routes as round_routes
+from patrols.situation import routes as situation_routes
 from shared.app import create_service_app
 
 DESCRIPTION = """The shared situational picture and the work it guides: incidents reported by
@@ -48,6 +49,12 @@ TAGS = [
         "area: commitments whose progress is counted from walks', tips' and patrols' events, "
         "follow-ups, and public pages and yearly reports without a token.",
     },
+    {
+        "name": "situation",
+        "description": "The weekly lägesbild of EST: computed live, frozen as numbered "
+        "versions when the group approves it, exports, quarterly and yearly analyses, and a "
+        "public summary with small counts left out.",
+    },
 ]
 
 
@@ -62,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             evaluation_routes.router,
             promise_routes.router,
             promise_routes.public,
+            situation_routes.router,
         ],
         title="Trygg patrols",
         description=DESCRIPTION,

@@ -32,6 +32,12 @@ class RoundSettings(BaseModel):
     travel_min_minutes: int = 2
 
 
+class SituationSettings(BaseModel):
+    """The weekly picture: counts below `threshold` are never shown outside the EST group."""
+
+    threshold: int = Field(5, ge=2, le=50)
+
+
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="PATROLS_", env_nested_delimiter="__", extra="ignore"
@@ -41,6 +47,7 @@ class Settings(ServiceSettings):
     hot_spots: HotSpotSettings = HotSpotSettings()
     rounds: RoundSettings = RoundSettings()
     public_base_url: str = "http://127.0.0.1:8003"
+    situation: SituationSettings = SituationSettings()
 
 
 def app_settings(request: Request) -> Settings:

@@ -8,6 +8,7 @@ from patrols.hotspots import models as _hotspots  # noqa: F401
 from patrols.incidents import models as _incidents  # noqa: F401
 from patrols.promises import models as _promises  # noqa: F401
 from patrols.rounds import models as _rounds  # noqa: F401
+from patrols.situation import models as _situation  # noqa: F401
 from shared.db import service_metadata
 from shared.idempotency import IDEMPOTENCY_KEY
 

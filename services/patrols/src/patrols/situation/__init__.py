@@ -1,0 +1,1 @@
+"""The weekly situational picture (lägesbild) of EST: computed live, frozen when approved."""
