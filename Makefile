@@ -26,7 +26,7 @@ install:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py
+	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py deploy/demo_promise.py
 	.venv/bin/lint-imports
 
 fmt:

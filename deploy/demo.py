@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 from demo_patrols import load_patrols
+from demo_promise import follow_up, sign_promise
 from demo_tips import load_tips
 
 from shared.auth import mint_token
@@ -65,7 +66,7 @@ RESIDENTS: list[dict[str, Any]] = [
         "language": "en",
         "municipality_code": MUNICIPALITY,
         "place": {"kind": "area", "polygon": AREA},
-        "topics": {"action_plans": "email", "walk_invitations": "email"},
+        "topics": {"action_plans": "email", "walk_invitations": "email", "promise": "email"},
         "quiet_hours": {"start": "22:00", "end": "07:00"},
     },
 ]
@@ -261,10 +262,12 @@ async def run(args: argparse.Namespace) -> None:
         _ok(created, 409)
         print("  stakeholder dept:0683:GATA registered")  # noqa: T201
         await subscribe_residents(notify, Sinks(args.mail_dir, sms))
+        promise_id = await sign_promise(patrols)
         plan_id = await walk_and_plan(walks)
         counts = await wait_for_deliveries(notify, plan_id)
         form = await load_tips(tips)
         planned_round = await load_patrols(patrols)
+        promise_page = await follow_up(patrols, promise_id)
     print(f"The plan's notifications: {counts['by_channel']}")  # noqa: T201
     print(f"  emails:  {args.mail_dir / 'index.html'}")  # noqa: T201
     print(f"  SMS:     {args.sms_url}/")  # noqa: T201
@@ -272,6 +275,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"  log:     {args.notify_url}/notifications?plan_id={plan_id} (make token)")  # noqa: T201
     print(f"The tip form residents use: {form}")  # noqa: T201
     print(f"A planned round (patrols:plan): {planned_round}")  # noqa: T201
+    print(f"The citizens' promise, in public: {promise_page}")  # noqa: T201
 
 
 def main() -> None:

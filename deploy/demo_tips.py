@@ -8,6 +8,7 @@ id, so loading the demo again stores nothing twice.
 
 import asyncio
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -45,6 +46,21 @@ HEAR_BACK = {
     "answers": {"happening_now": "no"},
     "contact": {"email": "tipsare@example.se", "consent": True},
 }
+DIALOGUE = {"title": "Medborgardialog i Bredaryds bygdegård", "locality": "Bredaryd"}
+RAISED = [
+    {
+        "category": "narcotics",
+        "description": "Föräldrar oroade över att unga erbjuds narkotika vid skolan på kvällarna.",
+        "locality": "Bredaryd",
+        "answers": {"happening_now": "no"},
+    },
+    {
+        "category": "unsafe_place",
+        "description": "Flera nämnde den mörka gångvägen mot idrottsplatsen.",
+        "locality": "Bredaryd",
+        "answers": {"why": ["lighting"]},
+    },
+]
 URGENT = {
     "category": "vandalism",
     "description": "Någon slår sönder fönster just nu.",
@@ -80,6 +96,21 @@ def _check(response: httpx.Response, *expected: int) -> dict[str, Any]:
     return body
 
 
+async def dialogue(tips: httpx.AsyncClient, staff: dict[str, str]) -> None:
+    """A citizen dialogue held last week in Bredaryd, and what residents raised there."""
+    held = {**DIALOGUE, "held_on": str(date.today() - timedelta(days=7))}
+    key = {"Idempotency-Key": f"demo-dialogue-{held['held_on']}"}
+    path = f"/municipalities/{MUNICIPALITY}/dialogues"
+    meeting = _check(await tips.post(path, json=held, headers=staff | key), 201)
+    for n, raised in enumerate(RAISED):
+        body = _tip(f"dialogue-{meeting['id']}-{n}", raised)
+        _check(
+            await tips.post(f"/dialogues/{meeting['id']}/inputs", json=body, headers=staff),
+            201,
+            200,
+        )
+
+
 async def load_tips(tips: httpx.AsyncClient) -> str:
     """Loads the tips and returns the address of the public form."""
     admin = _token("demo", ADMIN)
@@ -92,6 +123,9 @@ async def load_tips(tips: httpx.AsyncClient) -> str:
     reporter = _token(REPORTER, ["tips:report"])
     reported = _tip("reporter", FROM_REPORTER)
     _check(await tips.post(f"{path}/tips", json=reported, headers=reporter), 201, 200)
+    await dialogue(tips, admin)
     diverted = _check(await _post(tips, public, _tip("urgent", URGENT)), 422)
-    print(f"  tips: 3 received; one more was turned away to call {diverted['call']}")  # noqa: T201
+    print(  # noqa: T201
+        f"  tips: 3 received, a dialogue's 2; one more was turned away to call {diverted['call']}"
+    )
     return f"{tips.base_url}/public/{MUNICIPALITY}/tips/new"
