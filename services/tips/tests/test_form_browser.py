@@ -2,19 +2,13 @@
 against the app served over HTTP by uvicorn. The browser's requests commit for real, so the
 test removes the rows it made."""
 
-import socket
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from committed import install_categories, remove_everything_of
 from photo_files import CAMERA_MAKE, camera_jpeg, read
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as seen
@@ -23,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import browserkit
 from tips import tables  # noqa: F401  (every model: a tip's mapper needs the dialogue table)
 from tips.app import create_app
 from tips.categories.models import Category
@@ -32,9 +27,7 @@ from tips.tips.models import Tip
 
 pytestmark = pytest.mark.service
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-PHONE_WIDTH = 390
+PHONE_WIDTH = browserkit.PHONE_WIDTH
 # Vaggeryd: a municipality no other test gives categories to.
 MUNICIPALITY = "0665"
 LOCALITY = "Vaggeryd centrum"
@@ -43,44 +36,15 @@ WAIT_S = 20
 
 @pytest.fixture(scope="module")
 def served(settings: Settings) -> Iterator[str]:
-    """The tips app over HTTP on a free port of 127.0.0.1, in a thread with its own loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # connections wait in the backlog until the server takes them
-    config = uvicorn.Config(create_app(settings), log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        assert httpx.get(f"{base}/livez", timeout=WAIT_S).status_code == 200
+    """The tips app over HTTP on a free port of 127.0.0.1."""
+    with browserkit.served(create_app(settings)) as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=WAIT_S)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"{' and '.join(missing)} not found: run `deploy/stack.sh install`, which installs "
-            "Debian's chromium and chromium-driver"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", f"--window-size={PHONE_WIDTH},844"):
-        options.add_argument(argument)
-    # A desktop window is never narrower than 500 px: the page is laid out as on a phone.
-    phone = {"width": PHONE_WIDTH, "height": 844, "pixelRatio": 3.0, "mobile": True}
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": phone})
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
+    with browserkit.phone_browser() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
