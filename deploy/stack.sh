@@ -278,7 +278,7 @@ services_stop() {
 }
 
 load_demo() {
-  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents, tips"
+  log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents, tips, incidents, hot spots, rounds and the citizens' promise"
   "$PY" "$ROOT/deploy/demo.py" --mail-dir "$STATE/mail" \
     --sms-url "http://127.0.0.1:$SMS_GATEWAY_PORT" >>"$LOGS/demo.log" 2>&1 \
     || { log "the demo did not load; see $LOGS/demo.log"; return 1; }
@@ -291,6 +291,9 @@ print_urls() {
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
   done
   echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
+  # The demo's promise and round have ids of their own: the demo wrote where they are.
+  grep -h -e "^The citizens' promise, in public:" -e "^A planned round" "$LOGS/demo.log" \
+    | tail -n 2 || true
   echo "Mail sent (local sink):  $STATE/mail/index.html"
   echo "SMS sent (gateway stub):  http://127.0.0.1:$SMS_GATEWAY_PORT/"
   echo "Logs: $LOGS"
