@@ -220,10 +220,10 @@ async def public_request(
 
 
 async def _public(session: AsyncSession, municipality: str, rows: Any) -> list[ServiceRequest]:
-    centres: dict[Any, tuple[float, float]] = {}
+    centres = await _centres(session, [tip for tip, _, _ in rows])
     found = []
     for tip, name, notice in rows:
-        centre = await _centre(session, tip, centres)
+        centre = centres.get(tip.id)
         found.append(
             ServiceRequest(
                 service_request_id=str(tip.id),
@@ -243,18 +243,12 @@ async def _public(session: AsyncSession, municipality: str, rows: Any) -> list[S
     return found
 
 
-async def _centre(
-    session: AsyncSession, tip: Tip, known: dict[Any, tuple[float, float]]
-) -> tuple[float, float] | None:
-    """The centre of the tip's grid square (longitude, latitude); squares are looked up once
-    per place and answer."""
-    if tip.location is None:
-        return None
-    point = geo.Point.model_validate(geo.from_db(tip.location))
-    if point.coordinates not in known:
-        cell = await intake.grid_cell(session, point)
-        known[point.coordinates] = cell.centre.coordinates
-    return known[point.coordinates]
+async def _centres(session: AsyncSession, tips: list[Tip]) -> dict[Any, tuple[float, float]]:
+    """The centre of each located tip's grid square (longitude, latitude), in one query."""
+    located = [t for t in tips if t.location is not None]
+    points = [geo.Point.model_validate(geo.from_db(t.location)) for t in located]
+    cells = await intake.grid_cells(session, points)
+    return {t.id: cell.centre.coordinates for t, cell in zip(located, cells, strict=True)}
 
 
 def agency(assigned_to: str | None, municipality: str) -> str:

@@ -23,7 +23,7 @@ from tips.domain import QuestionKind, time_block
 from tips.feedback.models import TipFeedback
 from tips.photos.models import TipPhoto
 from tips.tips.models import Tip, TipContact
-from tips.tips.service import grid_cell
+from tips.tips.service import grid_cells
 from tips.triage.models import TipNote
 
 # Tips per transaction: a long backlog (the first run, a year of tips) goes in many short ones.
@@ -49,10 +49,10 @@ async def anonymise_closed(
     )
     await session.exec(owed)
     categories = await _categories(session, tips)
+    squares = await _squares(session, tips)
     for tip in tips:
-        await _anonymise(
-            session, tip, categories.get((tip.municipality_code, tip.category_code)), now
-        )
+        category = categories.get((tip.municipality_code, tip.category_code))
+        _anonymise(tip, category, squares.get(tip.id), now)
     await session.flush()
     return len(tips)
 
@@ -75,22 +75,28 @@ async def _categories(session: AsyncSession, tips: list[Tip]) -> dict[tuple[str,
     return {key: category for key, category in found.items() if category is not None}
 
 
-async def _anonymise(
-    session: AsyncSession, tip: Tip, category: Category | None, now: datetime
+async def _squares(session: AsyncSession, tips: list[Tip]) -> dict[Any, geo.Point]:
+    """The centre of each located tip's grid square, in one query."""
+    located = [t for t in tips if t.location is not None]
+    points = [geo.Point.model_validate(geo.from_db(t.location)) for t in located]
+    cells = await grid_cells(session, points)
+    return {t.id: cell.centre for t, cell in zip(located, cells, strict=True)}
+
+
+def _anonymise(
+    tip: Tip, category: Category | None, square: geo.Point | None, now: datetime
 ) -> None:
     tip.description = None
     tip.answers = choices(tip.answers, category)
     tip.address = None
     tip.address_id = None
     tip.submission_hash = None
-    if tip.location is not None:
-        point = geo.Point.model_validate(geo.from_db(tip.location))
-        tip.location = geo.to_db((await grid_cell(session, point)).centre)
+    if square is not None:
+        tip.location = geo.to_db(square)
     if tip.occurred_at is not None:
         tip.occurred_at = time_block(tip.occurred_at)
     tip.anonymised_at = now
     tip.updated_at = now
-    session.add(tip)
 
 
 def choices(answers: dict[str, Any], category: Category | None) -> dict[str, Any]:

@@ -7,11 +7,12 @@ resident on the form, an Open311 client, a designated reporter and staff enterin
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Integer, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared import geo, localities
@@ -190,44 +191,54 @@ async def _keep_contact(session: AsyncSession, tip: Tip, contact: Contact, langu
     await session.flush()
 
 
-CELL = text(
+CELLS = text(
     """
     WITH corner AS (
-      SELECT floor(ST_X(g) / CAST(:size AS integer))::bigint * CAST(:size AS integer) AS east,
-             floor(ST_Y(g) / CAST(:size AS integer))::bigint * CAST(:size AS integer) AS north
+      SELECT n, floor(ST_X(g) / :size)::bigint * :size AS east,
+                floor(ST_Y(g) / :size)::bigint * :size AS north
       FROM (
-        SELECT ST_Transform(
-          ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326),
-          CAST(:srid AS integer)
-        ) AS g
+        SELECT n, ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), :srid) AS g
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY
+             AS p (lon, lat, n)
       ) AS p
     )
     SELECT east, north, ST_X(c) AS lon, ST_Y(c) AS lat
     FROM corner,
          ST_Transform(
-           ST_SetSRID(
-             ST_MakePoint(east + CAST(:size AS integer) / 2.0,
-                          north + CAST(:size AS integer) / 2.0),
-             CAST(:srid AS integer)
-           ),
-           4326
+           ST_SetSRID(ST_MakePoint(east + :size / 2.0, north + :size / 2.0), :srid), 4326
          ) AS c
+    ORDER BY n
     """
-)
+).bindparams(bindparam("size", type_=Integer), bindparam("srid", type_=Integer))
 
 
 async def grid_cell(session: AsyncSession, point: geo.Point) -> GridCell:
     """The square of the national grid that holds the point: the most a tip's event tells."""
-    lon, lat = point.coordinates[0], point.coordinates[1]
-    params = {"lon": lon, "lat": lat, "srid": GRID_SRID, "size": GRID_CELL_M}
+    [cell] = await grid_cells(session, [point])
+    return cell
+
+
+async def grid_cells(session: AsyncSession, points: Sequence[geo.Point]) -> list[GridCell]:
+    """The squares of the points, in their order, in one round trip."""
+    if not points:
+        return []
+    params = {
+        "lons": [p.coordinates[0] for p in points],
+        "lats": [p.coordinates[1] for p in points],
+        "srid": GRID_SRID,
+        "size": GRID_CELL_M,
+    }
     conn = await session.connection()
-    row = (await conn.execute(CELL, params)).one()
-    return GridCell(
-        size_m=GRID_CELL_M,
-        east=int(row.east),
-        north=int(row.north),
-        centre=geo.Point(type="Point", coordinates=(round(row.lon, 6), round(row.lat, 6))),
-    )
+    rows = (await conn.execute(CELLS, params)).all()
+    return [
+        GridCell(
+            size_m=GRID_CELL_M,
+            east=int(row.east),
+            north=int(row.north),
+            centre=geo.Point(type="Point", coordinates=(round(row.lon, 6), round(row.lat, 6))),
+        )
+        for row in rows
+    ]
 
 
 def block(moment: datetime) -> TimeBlock:
