@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-# Every model mapped: handlers write rows whose neighbours' tables they do not import.
-import patrols.tables  # noqa: F401
 from patrols.config import Settings
 from patrols.incidents import handlers as incidents
 from patrols.promises import handlers as promises

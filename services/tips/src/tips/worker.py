@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import httpx
 
-# Every model mapped: the jobs change tips, whose foreign keys name tables they do not import.
-import tips.tables  # noqa: F401
 from shared.db import Sessionmaker
 from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, Jobs, every, purge_expired, run_worker
 from tips.config import Settings
