@@ -40,6 +40,7 @@ test:
 # emptied so that a test reaching for the stack fails at once rather than finding one left up.
 test-unit:
 	@test -x .venv/bin/python || uv sync --frozen --quiet
+	@deploy/stack.sh install-node
 	TRYGG_ENVIRONMENT=development TRYGG_TEST_STACK= \
 		.venv/bin/python -m pytest -m "not service and not kafka" $(ARGS)
 

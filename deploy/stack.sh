@@ -80,7 +80,26 @@ install_kafka() {
   echo "$KAFKA_VERSION" >"$KAFKA_LIBS/.version"
 }
 
-install() { install_packages; install_browser; install_python; install_kafka; }
+# Node.js and the packages of package-lock.json: the official AsyncAPI parser, which a test runs
+# on docs/asyncapi.json. Reinstalled only when the lock changes. No package needs its install
+# scripts (the one there is sends usage statistics), so none run.
+install_node() {
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm from Debian packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local lock stamp=$ROOT/node_modules/.lock.sha256
+  lock=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock" ]; then
+    return
+  fi
+  log "installing the Node packages of package-lock.json"
+  (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock" >"$stamp"
+}
+
+install() { install_packages; install_browser; install_python; install_kafka; install_node; }
 
 # --- process bookkeeping ----------------------------------------------------------------------
 
@@ -301,6 +320,7 @@ print_urls() {
 
 case "${1:-}" in
   install) install ;;
+  install-node) install_node ;;
   infra-up) install; pg_start; kafka_start ;;
   up) install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
   down) services_stop; sinks_stop; kafka_stop; pg_stop ;;
@@ -309,6 +329,6 @@ case "${1:-}" in
   kafka-start) kafka_start ;;
   kafka-stop) kafka_stop TERM ;;
   kafka-kill) kafka_stop KILL ;;
-  *) echo "usage: $0 install|infra-up|up|down|pg-start|pg-stop|kafka-start|kafka-stop|kafka-kill" >&2
+  *) echo "usage: $0 install|install-node|infra-up|up|down|pg-start|pg-stop|kafka-start|kafka-stop|kafka-kill" >&2
      exit 2 ;;
 esac

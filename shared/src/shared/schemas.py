@@ -12,15 +12,25 @@ import shared.contracts  # noqa: F401  (registers every contract)
 from shared.events import Contract, registered
 
 SCHEMA_DIR = Path(__file__).parent / "contracts" / "schemas"
+# Pydantic writes JSON Schema 2020-12. Each schema's id is a URL under this base, ending in the
+# wire type: a stable name to refer to it by, not an address anything is served from.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ID_BASE = "https://trygg.se/schemas/events/"
 
 
 def production_contracts() -> dict[str, type[Contract]]:
     return {t: c for t, c in registered().items() if not t.startswith("se.trygg.test.")}
 
 
+def schema_id(wire_type: str) -> str:
+    return f"{ID_BASE}{wire_type}.json"
+
+
 def schema_of(contract: type[Contract]) -> str:
+    """The JSON Schema of the event's `data` (the envelope is in docs/asyncapi.json)."""
     schema = contract.model_json_schema()
-    schema["$id"] = contract.wire_type
+    schema["$schema"] = DIALECT
+    schema["$id"] = schema_id(contract.wire_type)
     schema["x-source"] = contract.source
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 

@@ -1,0 +1,25 @@
+// Checks an AsyncAPI document with the official parser (@asyncapi/parser, pinned in
+// package.json): prints every error and warning, one a line, and exits 1 if there is any.
+// Usage: node deploy/validate-asyncapi.mjs [path], docs/asyncapi.json by default.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Parser } from "@asyncapi/parser";
+
+// The parser's severities are Spectral's: 0 error, 1 warning, 2 information, 3 hint.
+const SEVERITY = { 0: "error", 1: "warning" };
+
+const root = resolve(fileURLToPath(import.meta.url), "../..");
+const path = resolve(process.argv[2] ?? resolve(root, "docs/asyncapi.json"));
+const { diagnostics } = await new Parser().parse(await readFile(path, "utf8"), { source: path });
+
+const reported = diagnostics.filter((d) => d.severity in SEVERITY);
+for (const d of reported) {
+  const where = d.path.length ? `#/${d.path.join("/")}` : "(document)";
+  console.log(`${SEVERITY[d.severity]} ${d.code} at ${where}: ${d.message}`);
+}
+if (reported.length) {
+  console.log(`${path}: ${reported.length} problem(s)`);
+  process.exit(1);
+}
+console.log(`${path}: a valid AsyncAPI ${JSON.parse(await readFile(path, "utf8")).asyncapi} document`);
