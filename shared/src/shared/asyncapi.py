@@ -14,7 +14,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from shared.events import CONTENT_TYPE, Contract
-from shared.schemas import production_contracts
+from shared.schemas import production_contracts, schema_id
 from shared.settings import events_topic
 
 DOCUMENT = Path(__file__).resolve().parents[3] / "docs" / "asyncapi.json"
@@ -38,6 +38,7 @@ def _message_name(contract: type[Contract]) -> str:
 
 def _envelope(contract: type[Contract], data: dict[str, Any]) -> dict[str, Any]:
     """The CloudEvent around one contract's data: every attribute `shared.events.envelope` sets."""
+    data_schema = schema_id(contract.wire_type)
     return {
         "type": "object",
         "required": [
@@ -65,9 +66,15 @@ def _envelope(contract: type[Contract], data: dict[str, Any]) -> dict[str, Any]:
                 "format": "date-time",
                 "description": "When the event was emitted, with its UTC offset.",
             },
-            "datacontenttype": {"const": "application/json"},
+            "datacontenttype": {
+                "const": "application/json",
+                "description": "The media type of data.",
+            },
             "traceparent": TRACEPARENT,
-            "data": data,
+            "data": {
+                "description": f"The event's facts; its JSON Schema is {data_schema}.",
+                "allOf": [data],
+            },
         },
     }
 
@@ -121,10 +128,10 @@ def _schemas(contracts: list[type[Contract]]) -> tuple[list[dict[str, Any]], dic
     }
 
 
-# Keywords whose value is one subschema, and those whose value is a list or map of them.
-_SUBSCHEMA = ("items", "additionalItems", "additionalProperties", "not", "contains")
-_SUBSCHEMA_LIST = ("anyOf", "oneOf", "allOf")
-_SUBSCHEMA_MAP = ("properties", "patternProperties")
+# Keywords whose value is a subschema (or a list of them), and those whose value maps names to them.
+_SUBSCHEMAS = ("items", "additionalItems", "additionalProperties", "not", "contains", "anyOf")
+_SUBSCHEMAS += ("oneOf", "allOf")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties")
 
 
 def _draft_07(schema: Any) -> Any:
@@ -132,24 +139,25 @@ def _draft_07(schema: Any) -> Any:
     theirs that differs is the tuple: 2020-12's `prefixItems` is draft-07's list of `items`."""
     if not isinstance(schema, dict):
         return schema
+    return {key: _subschemas(key, value) for key, value in _tuple_as_items(schema).items()}
+
+
+def _tuple_as_items(schema: dict[str, Any]) -> dict[str, Any]:
     out = dict(schema)
     if "prefixItems" in out:
         rest = out.pop("items", None)
         out["items"] = out.pop("prefixItems")
         if rest is not None:
             out["additionalItems"] = rest
-    for key in _SUBSCHEMA:
-        if isinstance(out.get(key), list):
-            out[key] = [_draft_07(s) for s in out[key]]
-        elif key in out:
-            out[key] = _draft_07(out[key])
-    for key in _SUBSCHEMA_LIST:
-        if key in out:
-            out[key] = [_draft_07(s) for s in out[key]]
-    for key in _SUBSCHEMA_MAP:
-        if key in out:
-            out[key] = {name: _draft_07(s) for name, s in out[key].items()}
     return out
+
+
+def _subschemas(keyword: str, value: Any) -> Any:
+    if keyword in _SUBSCHEMA_MAPS:
+        return {name: _draft_07(s) for name, s in value.items()}
+    if keyword not in _SUBSCHEMAS:
+        return value
+    return [_draft_07(s) for s in value] if isinstance(value, list) else _draft_07(value)
 
 
 def _channel(service: str) -> dict[str, Any]:
