@@ -129,8 +129,9 @@ def _schemas(contracts: list[type[Contract]]) -> tuple[list[dict[str, Any]], dic
 
 
 # Keywords whose value is a subschema (or a list of them), and those whose value maps names to them.
-_SUBSCHEMAS = ("items", "additionalItems", "additionalProperties", "not", "contains", "anyOf")
-_SUBSCHEMAS += ("oneOf", "allOf")
+_SUBSCHEMAS = frozenset(
+    "items additionalItems additionalProperties not contains anyOf oneOf allOf".split()
+)
 _SUBSCHEMA_MAPS = ("properties", "patternProperties")
 
 
