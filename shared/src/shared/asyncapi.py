@@ -128,10 +128,9 @@ def _schemas(contracts: list[type[Contract]]) -> tuple[list[dict[str, Any]], dic
     }
 
 
-# Keywords whose value is a subschema (or a list of them), and those whose value maps names to them.
-_SUBSCHEMAS = frozenset(
-    "items additionalItems additionalProperties not contains anyOf oneOf allOf".split()
-)
+# Keywords whose value is a subschema, a list of them, or a map from names to them.
+_SUBSCHEMA = ("items", "additionalItems", "additionalProperties", "not", "contains")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties")
 
 
@@ -144,19 +143,17 @@ def _draft_07(schema: Any) -> Any:
 
 
 def _tuple_as_items(schema: dict[str, Any]) -> dict[str, Any]:
+    # Pydantic's tuples are fixed (it has min/maxItems beside prefixItems), so no `items` to keep.
     out = dict(schema)
     if "prefixItems" in out:
-        rest = out.pop("items", None)
         out["items"] = out.pop("prefixItems")
-        if rest is not None:
-            out["additionalItems"] = rest
     return out
 
 
 def _subschemas(keyword: str, value: Any) -> Any:
     if keyword in _SUBSCHEMA_MAPS:
         return {name: _draft_07(s) for name, s in value.items()}
-    if keyword not in _SUBSCHEMAS:
+    if keyword not in _SUBSCHEMA + _SUBSCHEMA_LISTS:
         return value
     return [_draft_07(s) for s in value] if isinstance(value, list) else _draft_07(value)
 
