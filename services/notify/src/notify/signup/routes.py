@@ -32,7 +32,7 @@ def _html(description: str) -> dict[str, Any]:
 
 
 REFUSED = problem_responses(TooManyRequests, PayloadTooLarge)
-NO_FORM = {404: _html("No subscribe form for this municipality.")}
+NO_FORM: dict[int | str, dict[str, Any]] = {404: _html("No subscribe form for this municipality.")}
 FORM_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
