@@ -310,6 +310,7 @@ print_urls() {
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
   done
   echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
+  echo "Subscribe (residents):   http://127.0.0.1:${API_PORT[notify]}/subscribe/0683"
   # The demo's promise and round have ids of their own: the demo wrote where they are.
   grep -h -e "^The citizens' promise, in public:" -e "^A planned round" "$LOGS/demo.log" \
     | tail -n 2 || true

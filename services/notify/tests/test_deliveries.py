@@ -240,6 +240,13 @@ class TestCapFeed:
         entries = ET.fromstring(feed.text.split("\n", 1)[1]).findall("a:entry", atom)
         titles = [e.findtext("a:title", namespaces=atom) or "" for e in entries]
         assert [t.split(":")[0] for t in titles] == ["Cancel", "Update", "Alert"]
+        root = ET.fromstring(feed.text.split("\n", 1)[1])
+        assert (
+            root.findtext("a:title", namespaces=atom) == "Trygg: åtgärdsplaner i Värnamo (CAP 1.2)"
+        )
+        summaries = [e.findtext("a:summary", namespaces=atom) for e in entries]
+        summary = facts["public_summary"]
+        assert summaries == ["Ersatt.", f"Ändrat: Ny.\n\n{summary}", summary]
         href = entries[0].find("a:link", atom).get("href")  # type: ignore[union-attr]
         assert href is not None
         cancel = await client.get(href.replace("https://trygg.example.se/notify", ""))

@@ -23,7 +23,9 @@ from shared.testing import TestStack, migrate, recreate_database
 pytestmark = pytest.mark.kafka
 
 # Residents' routes, the public feeds, callbacks and operations answer without a token.
-OPEN = re.compile(r"^/(subscriptions|localities|cap/|contacts/|sms/|livez|readyz|metrics)")
+OPEN = re.compile(
+    r"^/(subscriptions|subscribe/|localities|cap/|contacts/|sms/|livez|readyz|metrics)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -97,6 +97,9 @@ class TestRateLimits:
             ("GET", f"/cap/alerts/{uuid.uuid4()}", None, 404),
             ("GET", "/contacts/opt-out/{token}", links.Purpose.CONTACT_OPT_OUT, 200),
             ("POST", "/sms/delivery-reports/{token}", links.Purpose.DELIVERY_REPORT, 204),
+            ("GET", "/subscribe/0683", None, 200),
+            # A form that is no subscription comes back with its errors, until the limit.
+            ("POST", "/subscribe/0683", None, 422),
         ],
     )
     async def test_the_third_request_in_a_minute_is_refused(

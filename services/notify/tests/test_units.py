@@ -15,6 +15,7 @@ from notify.config import CapSettings, Settings
 from notify.deliveries.schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.feeds import service as cap
+from notify.feeds.models import CapAlert
 from notify.messaging.channels.webhook import new_secret, signature
 from notify.messaging.outgoing import fill, template
 from notify.messaging.render import Renderer
@@ -24,6 +25,7 @@ from notify_testkit import (
     plan_facts,
     walk_facts,
 )
+from shared import municipalities
 from shared.contracts.walks import (
     ActionPlanPublished,
     ActionPlanRevised,
@@ -367,29 +369,140 @@ def _text(message: email.message.EmailMessage) -> str:
     return str(part.get_content()).replace("\r\n", "\n")
 
 
+# The order CAP 1.2's schema gives the children of `info` (those a plan's alert may have).
+INFO_SEQUENCE = [
+    "language", "category", "event", "responseType", "urgency", "severity", "certainty",
+    "audience", "eventCode", "effective", "onset", "expires", "senderName", "headline",
+    "description", "instruction", "web", "contact", "parameter", "resource", "area",
+]  # fmt: skip
+NS = {"cap": cap.CAP, "a": cap.ATOM}
+SENT = datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
+
+
+def _alert(xml: str) -> ET.Element:
+    return ET.fromstring(xml.split("\n", 1)[1])
+
+
+def _infos(root: ET.Element) -> dict[str, ET.Element]:
+    return {
+        i.findtext("cap:language", namespaces=NS) or "": i for i in root.findall("cap:info", NS)
+    }
+
+
+def _revised(note: str = "Ny tid.") -> ActionPlanRevised:
+    return ActionPlanRevised.model_validate(
+        {**plan_facts(revision=2), "revised_at": SENT, "revision_note": note}
+    )
+
+
 class TestCap:
-    def test_an_alert_is_cap_1_2_with_both_languages_and_the_area(self) -> None:
-        facts = plan_facts()
-        sent = datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
-        plan = ActionPlanRevised.model_validate(
-            {**facts, "revised_at": sent, "revision_note": "Ny tid."}
-        )
-        xml = cap.document("urn:uuid:1", sent, "Update", "a,b,c", plan, CapSettings())
-        root = ET.fromstring(xml.split("\n", 1)[1])
-        ns = {"cap": cap.CAP}
+    def test_an_update_is_cap_1_2_in_swedish_with_the_area_and_the_revisions_note(self) -> None:
+        plan = _revised()
+        root = _alert(cap.document("urn:uuid:1", SENT, "Update", "a,b,c", plan, CapSettings()))
         assert root.tag == f"{{{cap.CAP}}}alert"
-        assert root.findtext("cap:msgType", namespaces=ns) == "Update"
-        assert root.findtext("cap:references", namespaces=ns) == "a,b,c"
-        assert root.findtext("cap:sent", namespaces=ns) == "2027-11-01T10:00:00-00:00"
-        infos = root.findall("cap:info", ns)
-        assert [i.findtext("cap:language", namespaces=ns) for i in infos] == ["sv-SE", "en-US"]
-        polygon = infos[0].findtext("cap:area/cap:polygon", namespaces=ns)
+        assert root.findtext("cap:msgType", namespaces=NS) == "Update"
+        assert root.findtext("cap:references", namespaces=NS) == "a,b,c"
+        assert root.findtext("cap:sent", namespaces=NS) == "2027-11-01T10:00:00-00:00"
+        [info] = root.findall("cap:info", NS)
+        children = [child.tag.removeprefix(f"{{{cap.CAP}}}") for child in info]
+        assert children == [tag for tag in INFO_SEQUENCE if tag in children]
+        assert info.findtext("cap:language", namespaces=NS) == "sv-SE"
+        assert info.findtext("cap:description", namespaces=NS) == (
+            "Ändrat: Ny tid.\n\nBättre belysning mellan skolan och stationen."
+        )
+        polygon = info.findtext("cap:area/cap:polygon", namespaces=NS)
         assert polygon is not None
         pairs = polygon.split()
         assert pairs[0] == pairs[-1]
         assert len(pairs) == 5
-        assert infos[0].findtext("cap:area/cap:geocode/cap:value", namespaces=ns) == "0683"
-        assert infos[0].findtext("cap:category", namespaces=ns) == "Infra"
+        assert info.findtext("cap:area/cap:areaDesc", namespaces=NS) == "Forsheda, Värnamo"
+        assert info.findtext("cap:area/cap:geocode/cap:value", namespaces=NS) == "0683"
+        assert info.findtext("cap:category", namespaces=NS) == "Infra"
+
+    def test_english_text_makes_an_en_us_info_that_is_all_english(self) -> None:
+        plan = _revised()
+        english = cap.info_text(
+            "en-US", "Update", plan, "Safer evenings", "Better lighting.", "A new date."
+        )
+        texts = {**cap.plan_texts(plan, "Update"), "en-US": english}
+        xml = cap.document("urn:uuid:1", SENT, "Update", None, plan, CapSettings(), texts)
+        infos = _infos(_alert(xml))
+        assert list(infos) == ["sv-SE", "en-US"]
+        en = infos["en-US"]
+        assert en.findtext("cap:event", namespaces=NS) == "Community safety action plan"
+        assert en.findtext("cap:headline", namespaces=NS) == (
+            "Action plan for Forsheda: Safer evenings"
+        )
+        assert en.findtext("cap:description", namespaces=NS) == (
+            "Changed: A new date.\n\nBetter lighting."
+        )
+        children = [child.tag.removeprefix(f"{{{cap.CAP}}}") for child in en]
+        assert children == [tag for tag in INFO_SEQUENCE if tag in children]
+
+    @pytest.mark.parametrize("msg_type", ["Alert", "Update", "Cancel"])
+    def test_a_plan_without_english_text_has_no_en_us_info(self, msg_type: str) -> None:
+        facts = plan_facts()
+        plan = {
+            "Alert": lambda: ActionPlanPublished.model_validate({**facts, "published_at": SENT}),
+            "Update": _revised,
+            "Cancel": lambda: ActionPlanWithdrawn.model_validate(
+                {**facts, "withdrawn_at": SENT, "reason": "Ersatt av en ny plan."}
+            ),
+        }[msg_type]()
+        xml = cap.document("urn:uuid:1", SENT, msg_type, None, plan, CapSettings())
+        assert list(_infos(_alert(xml))) == ["sv-SE"]
+        assert "en-US" not in xml
+
+    def test_a_cancel_says_why_in_its_description(self) -> None:
+        plan = ActionPlanWithdrawn.model_validate(
+            {**plan_facts(), "withdrawn_at": SENT, "reason": "Ersatt av en ny plan."}
+        )
+        info = _infos(_alert(cap.document("urn:uuid:1", SENT, "Cancel", None, plan, CapSettings())))
+        assert info["sv-SE"].findtext("cap:headline", namespaces=NS) == (
+            "Åtgärdsplanen för Forsheda gäller inte längre"
+        )
+        assert info["sv-SE"].findtext("cap:description", namespaces=NS) == "Ersatt av en ny plan."
+        assert info["sv-SE"].findtext("cap:urgency", namespaces=NS) == "Past"
+
+
+class TestAtom:
+    def _alert_row(self, plan: ActionPlanRevised, municipality: str = "0683") -> CapAlert:
+        xml = cap.document("urn:uuid:1", SENT, "Update", None, plan, CapSettings())
+        return CapAlert(
+            identifier="urn:uuid:1",
+            municipality_code=municipality,
+            plan_id=plan.plan_id,
+            revision=2,
+            msg_type="Update",
+            headline="Åtgärdsplan för Forsheda: Tryggare kvällar i Forsheda",
+            sent=SENT,
+            document=xml,
+        )
+
+    def test_the_feed_names_the_municipality_and_each_entry_has_a_summary(self) -> None:
+        alert = self._alert_row(_revised("Lampor tidigare."))
+        feed = cap.feed("0683", [alert], "https://trygg.example.se/notify", SENT)
+        root = ET.fromstring(feed.split("\n", 1)[1])
+        assert root.findtext("a:title", namespaces=NS) == "Trygg: åtgärdsplaner i Värnamo (CAP 1.2)"
+        [entry] = root.findall("a:entry", NS)
+        summary = entry.find("a:summary", NS)
+        assert summary is not None
+        assert summary.get("type") == "text"
+        assert summary.text == (
+            "Ändrat: Lampor tidigare.\n\nBättre belysning mellan skolan och stationen."
+        )
+
+    def test_a_municipality_without_a_known_name_is_named_by_its_code(self) -> None:
+        feed = cap.feed("9999", [], "https://trygg.example.se/notify", SENT)
+        title = ET.fromstring(feed.split("\n", 1)[1]).findtext("a:title", namespaces=NS)
+        assert title == "Trygg: åtgärdsplaner i kommun 9999 (CAP 1.2)"
+
+
+def test_municipalities_are_named_by_their_code_and_unknown_codes_read_as_themselves() -> None:
+    names = {code: municipalities.name(code) for code in ("0683", "0662", "0617", "0665")}
+    assert names == {"0683": "Värnamo", "0662": "Gislaved", "0617": "Gnosjö", "0665": "Vaggeryd"}
+    assert (municipalities.name("9999"), municipalities.name_or_code("9999")) == (None, "9999")
+    assert municipalities.name_or_code("0683") == "Värnamo"
 
 
 def test_every_event_type_a_webhook_can_name_is_routed() -> None:

@@ -8,6 +8,7 @@ from notify.deliveries import routes as deliveries
 from notify.directory import routes as directory
 from notify.feeds import routes as feeds
 from notify.ratelimit import PUBLIC_PREFIXES
+from notify.signup import routes as signup
 from notify.subscriptions import routes as subscriptions
 from notify.webhooks import routes as webhooks
 from shared.app import create_service_app
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         routers=[
             subscriptions.router,
+            signup.router,
             directory.router,
             webhooks.router,
             deliveries.router,

@@ -113,6 +113,43 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "gone. Only statistics of what was sent remain, without personal data.",
         },
     },
+    "check_email": {
+        "sv": {
+            "title": "Titta i din e-post",
+            "body": "Vi har skickat en länk till din e-postadress. Följ den för att bekräfta "
+            "prenumerationen; innan dess skickar vi inget annat. Länken gäller i sju dagar.",
+        },
+        "en": {
+            "title": "Check your email",
+            "body": "We have sent a link to your email address. Follow it to confirm the "
+            "subscription; until then we send nothing else. The link is valid for seven days.",
+        },
+    },
+    "check_phone": {
+        "sv": {
+            "title": "Titta i din telefon",
+            "body": "Vi har skickat ett sms med en länk till ditt nummer. Följ den för att "
+            "bekräfta prenumerationen; innan dess skickar vi inget annat. Länken gäller i sju "
+            "dagar.",
+        },
+        "en": {
+            "title": "Check your phone",
+            "body": "We have sent a text message with a link to your number. Follow it to "
+            "confirm the subscription; until then we send nothing else. The link is valid for "
+            "seven days.",
+        },
+    },
+    "no_municipality": {
+        "sv": {
+            "title": "Sidan finns inte",
+            "body": "Det finns ingen prenumeration på Trygg för den här kommunen. Kontrollera "
+            "länken.",
+        },
+        "en": {
+            "title": "There is no such page",
+            "body": "There is no Trygg subscription for this municipality. Check the link.",
+        },
+    },
     "opted_out": {
         "sv": {
             "title": "Utskicken är avslutade",
@@ -161,7 +198,8 @@ PLACES = {
 }
 PRIMARY = ("confirm", "unsubscribe")
 
-# The pages' one inline style; their Content-Security-Policy allows exactly this text.
+# The pages' one inline style; their Content-Security-Policy allows exactly this text. The
+# subscribe form's fields take the page's width, so nothing scrolls sideways on a phone.
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
     "line-height:1.5;color:#1b1b1b}h1{font-size:1.5rem}h2{font-size:1.1rem}form{margin:1.5rem 0}"
@@ -169,6 +207,14 @@ STYLE = (
     "background:#fff;cursor:pointer}"
     "button.primary{background:#0b5394;color:#fff;border-color:#0b5394}"
     ".other{margin-top:2rem;font-size:.9rem}"
+    "fieldset{border:0;padding:0;margin:1.5rem 0;min-width:0}legend{font-weight:600;padding:0}"
+    ".field>label{display:block;margin-top:.8rem}"
+    ".field>input,.field>select{display:block;width:100%;box-sizing:border-box;font-size:1rem;"
+    "padding:.5rem;border:1px solid #444;border-radius:.3rem}"
+    ".choice{display:flex;gap:.5rem;align-items:center;margin:.4rem 0}"
+    ".choice input{width:1.2rem;height:1.2rem;margin:0}"
+    ".hint{color:#555;font-size:.9rem;margin:.2rem 0}.error{color:#b00020;font-weight:600}"
+    ".problems{border:2px solid #b00020;padding:.5rem 1rem;margin:1rem 0}"
 )
 
 
@@ -186,6 +232,24 @@ class Places:
     names: tuple[str, ...]
 
 
+def render(
+    template: str, lang: str, title: str, other_language_url: str | None, **values: object
+) -> str:
+    """A template of the pages, in their one style, with a link to the other language."""
+    return _ENV.get_template(template).render(
+        lang=lang,
+        style=STYLE,
+        title=title,
+        other_language_url=other_language_url,
+        other_lang="en" if lang == "sv" else "sv",
+        other_text=OTHER[lang],
+        **values,
+    )
+
+
+NOT_FOUND = {"unknown", "no_municipality"}
+
+
 def page(
     name: str,
     lang: str,
@@ -197,10 +261,12 @@ def page(
     """A page; `url` is this page's own address, to offer it in the other language."""
     lang = lang if lang in ("sv", "en") else "sv"
     other = "en" if lang == "sv" else "sv"
-    rendered = _ENV.get_template("page.html.j2").render(
-        lang=lang,
-        style=STYLE,
-        t={**TEXTS[name][lang], "other": OTHER[lang]},
+    rendered = render(
+        "page.html.j2",
+        lang,
+        TEXTS[name][lang]["title"],
+        f"{url}?lang={other}" if url else None,
+        t=TEXTS[name][lang],
         actions=[
             {
                 "url": a.url,
@@ -215,10 +281,8 @@ def page(
             if places and places.names
             else None
         ),
-        other_language_url=f"{url}?lang={other}" if url else None,
-        other_lang=other,
     )
-    return HTMLResponse(rendered, status_code=404 if name == "unknown" else 200)
+    return HTMLResponse(rendered, status_code=404 if name in NOT_FOUND else 200)
 
 
 POINT = {"sv": "Inom {r} m från en punkt du valde", "en": "Within {r} m of a point you chose"}

@@ -43,4 +43,4 @@ ReportRateLimited = Annotated[None, Depends(limit_reports)]
 
 
 # The routes anyone may call, whose bodies have the tighter `max_body_bytes` limit.
-PUBLIC_PREFIXES = ("/subscriptions", "/contacts/", "/sms/")
+PUBLIC_PREFIXES = ("/subscriptions", "/subscribe/", "/contacts/", "/sms/")

@@ -4,11 +4,13 @@ A plan's publication is an `Alert`; each revision an `Update` and its withdrawal
 both referring to every earlier alert of the plan. The plan is low-urgency public
 information: status Actual, scope Public, category Safety (Infra when every measure is about
 the built environment), urgency Future, severity Minor, certainty Likely, one `info` per
-language, the affected area as CAP polygons with the municipality code as a geocode.
+language the plan has text in, the affected area as CAP polygons with the municipality code as a
+geocode. An Update's description begins with the revision's note.
 """
 
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.config import CapSettings
 from notify.feeds.models import CapAlert
+from shared import municipalities
 from shared.contracts.walks import ActionPlanPublished, ActionPlanRevised, ActionPlanWithdrawn
 from shared.geo import MultiPolygon
 
@@ -35,11 +38,13 @@ TEXTS = {
         "event": "Åtgärdsplan för trygghet",
         "headline": "Åtgärdsplan för {locality}: {title}",
         "cancelled": "Åtgärdsplanen för {locality} gäller inte längre",
+        "revised": "Ändrat: {note}\n\n{summary}",
     },
     "en-US": {
         "event": "Community safety action plan",
         "headline": "Action plan for {locality}: {title}",
         "cancelled": "The action plan for {locality} no longer holds",
+        "revised": "Changed: {note}\n\n{summary}",
     },
 }
 
@@ -71,7 +76,49 @@ class _Sending:
     msg_type: str
 
 
-def _info(alert: ET.Element, language: str, plan: PlanEvent, sending: _Sending) -> None:
+@dataclass(frozen=True)
+class InfoText:
+    """What an alert says in one language: the plan's own words, framed in that language."""
+
+    headline: str
+    description: str
+
+
+def info_text(
+    language: str, msg_type: str, plan: PlanEvent, title: str, summary: str, note: str
+) -> InfoText:
+    """The headline and description of an alert from the plan's title, summary and the note of
+    its revision or withdrawal, all in `language`."""
+    texts = TEXTS[language]
+    if msg_type == "Cancel":
+        return InfoText(texts["cancelled"].format(locality=plan.locality), note or summary)
+    headline = texts["headline"].format(locality=plan.locality, title=title)
+    if msg_type == "Update" and note:
+        return InfoText(headline, texts["revised"].format(note=note, summary=summary))
+    return InfoText(headline, summary)
+
+
+def plan_texts(plan: PlanEvent, msg_type: str) -> dict[str, InfoText]:
+    """The alert's texts by CAP language. A plan is written in Swedish, and its events carry no
+    English text: an en-US info would be Swedish words under an English label, so there is none.
+    """
+    if isinstance(plan, ActionPlanRevised):
+        note = plan.revision_note
+    elif isinstance(plan, ActionPlanWithdrawn):
+        note = plan.reason
+    else:
+        note = ""
+    return {"sv-SE": info_text("sv-SE", msg_type, plan, plan.title, plan.public_summary, note)}
+
+
+def area_description(plan: PlanEvent) -> str:
+    name = municipalities.name(plan.municipality_code)
+    return f"{plan.locality}, {name}" if name else plan.locality
+
+
+def _info(
+    alert: ET.Element, language: str, text: InfoText, plan: PlanEvent, sending: _Sending
+) -> None:
     texts, msg_type = TEXTS[language], sending.msg_type
     info = _sub(alert, "info")
     _sub(info, "language", language)
@@ -84,13 +131,11 @@ def _info(alert: ET.Element, language: str, plan: PlanEvent, sending: _Sending) 
     _sub(info, "certainty", "Likely")
     _sub(info, "expires", cap_time(sending.sent + VALIDITY))
     _sub(info, "senderName", sending.sender_name)
-    key = "cancelled" if msg_type == "Cancel" else "headline"
-    _sub(info, "headline", texts[key].format(locality=plan.locality, title=plan.title))
-    reason = plan.reason if isinstance(plan, ActionPlanWithdrawn) else None
-    _sub(info, "description", reason or plan.public_summary)
+    _sub(info, "headline", text.headline)
+    _sub(info, "description", text.description)
     _sub(info, "web", str(plan.public_url))
     area = _sub(info, "area")
-    _sub(area, "areaDesc", plan.locality)
+    _sub(area, "areaDesc", area_description(plan))
     for polygon in _polygons(plan.affected_area):
         _sub(area, "polygon", polygon)
     geocode = _sub(area, "geocode")
@@ -105,8 +150,10 @@ def document(
     references: str | None,
     plan: PlanEvent,
     settings: CapSettings,
+    texts: Mapping[str, InfoText] | None = None,
 ) -> str:
-    """The alert as a CAP 1.2 XML document."""
+    """The alert as a CAP 1.2 XML document, one `info` per language of `texts` (by default the
+    plan's own, `plan_texts`)."""
     alert = ET.Element("alert", xmlns=CAP)
     _sub(alert, "identifier", identifier)
     _sub(alert, "sender", settings.sender)
@@ -117,8 +164,10 @@ def document(
     if references:
         _sub(alert, "references", references)
     sending = _Sending(sent, settings.sender_name, msg_type)
+    texts = plan_texts(plan, msg_type) if texts is None else texts
     for language in TEXTS:
-        _info(alert, language, plan, sending)
+        if language in texts:
+            _info(alert, language, texts[language], plan, sending)
     body = ET.tostring(alert, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
@@ -140,6 +189,7 @@ async def record_alert(
     references = " ".join(f"{settings.sender},{a.identifier},{cap_time(a.sent)}" for a in earlier)
     id_ = uuid.uuid4()
     identifier = f"urn:uuid:{id_}"
+    texts = plan_texts(plan, msg_type)
     alert = CapAlert(
         id=id_,
         identifier=identifier,
@@ -147,12 +197,10 @@ async def record_alert(
         plan_id=plan_id,
         revision=plan.revision,
         msg_type=msg_type,
-        headline=TEXTS["sv-SE"]["cancelled" if msg_type == "Cancel" else "headline"].format(
-            locality=plan.locality, title=plan.title
-        ),
+        headline=texts["sv-SE"].headline,
         sent=sent,
         references=references or None,
-        document=document(identifier, sent, msg_type, references or None, plan, settings),
+        document=document(identifier, sent, msg_type, references or None, plan, settings, texts),
     )
     session.add(alert)
     return alert
@@ -168,6 +216,17 @@ async def latest(session: AsyncSession, municipality: str, limit: int = 50) -> l
     return list((await session.exec(statement)).all())
 
 
+def _municipality(code: str) -> str:
+    name = municipalities.name(code)
+    return name if name else f"kommun {code}"
+
+
+def entry_summary(alert: CapAlert) -> str:
+    """What the alert's first info says (for an Update, the note first), for a feed reader."""
+    root = ET.fromstring(alert.document.encode())
+    return root.findtext(f"{{{CAP}}}info/{{{CAP}}}description") or alert.headline
+
+
 def feed(municipality: str, alerts: list[CapAlert], base_url: str, now: datetime) -> str:
     """An Atom feed of the municipality's alerts, newest first, each linking to its CAP."""
     root = ET.Element("feed", xmlns=ATOM)
@@ -176,7 +235,7 @@ def feed(municipality: str, alerts: list[CapAlert], base_url: str, now: datetime
         ET.SubElement(parent, tag, attrs).text = value
 
     add(root, "id", f"urn:trygg:cap:{municipality}")
-    add(root, "title", f"Trygg: åtgärdsplaner i kommun {municipality} (CAP 1.2)")
+    add(root, "title", f"Trygg: åtgärdsplaner i {_municipality(municipality)} (CAP 1.2)")
     add(root, "updated", (alerts[0].sent if alerts else now).isoformat())
     add(root, "link", rel="self", href=f"{base_url}/cap/{municipality}/alerts.atom")
     author = ET.SubElement(root, "author")
@@ -186,6 +245,7 @@ def feed(municipality: str, alerts: list[CapAlert], base_url: str, now: datetime
         add(entry, "id", alert.identifier)
         add(entry, "title", f"{alert.msg_type}: {alert.headline}")
         add(entry, "updated", alert.sent.isoformat())
+        add(entry, "summary", entry_summary(alert), type="text")
         href = f"{base_url}/cap/alerts/{alert.id}"
         add(entry, "link", rel="alternate", type=MEDIA_TYPE, href=href)
         add(entry, "content", type=MEDIA_TYPE, src=href)
