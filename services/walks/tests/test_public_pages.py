@@ -126,7 +126,9 @@ class TestMaps:
         assert '<polyline class="route" points="' in page
         assert "<title>A: Stationen</title>" in page  # the first stop, as in the list
         assert '<ol type="A"><li>Stationen' in page
-        assert re.search(r"<title>Samling: Skolans entré</title><circle [^>]+/><text [^>]+>S<", page)
+        assert re.search(
+            r"<title>Samling: Skolans entré</title><circle [^>]+/><text [^>]+>S<", page
+        )
         assert not COORDINATE.search(visible_text(page))
 
     async def test_a_walk_without_a_route_still_gets_its_map(self, api: Api) -> None:
