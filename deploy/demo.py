@@ -35,6 +35,8 @@ from shared.settings import AuthSettings
 
 T = TypeVar("T")
 MUNICIPALITY = "0683"
+# The walk lies in the past, the plan is published today, its measures are due in the future.
+WALK_DAYS_AGO = 10
 FORSHEDA = (13.827, 57.1635)
 AREA = {
     "type": "Polygon",
@@ -214,15 +216,19 @@ async def _wait_for(
 
 
 async def walk_and_plan(walks: httpx.AsyncClient) -> str:
-    """The walk (residents are invited), recorded as conducted, and its plan published."""
+    """The walk, held ten days ago and recorded as conducted, and its plan published today;
+    the measures' deadlines lie ahead (see PLAN)."""
     today = datetime.now(UTC).replace(hour=16, minute=30, second=0, microsecond=0)
-    starts = today + timedelta(days=7)
+    starts = today - timedelta(days=WALK_DAYS_AGO)
     # Keys per day: a run later the same day finds what the first made (dates are the same).
     day = f"{today:%Y%m%d}"
     walk_key = _headers(WALKS, f"demo-walk-{day}")
     walk = _ok(await walks.post("/walks", json=_walk(starts), headers=walk_key))
-    print(f"  walk {walk['id']} scheduled for {starts:%Y-%m-%d %H:%M} UTC")  # noqa: T201
-    conduct = await walks.post(f"/walks/{walk['id']}/conduct", json={}, headers=_headers(WALKS))
+    print(f"  walk {walk['id']} held on {starts:%Y-%m-%d %H:%M} UTC")  # noqa: T201
+    conducted = {"conducted_at": (starts + timedelta(hours=2)).isoformat()}
+    conduct = await walks.post(
+        f"/walks/{walk['id']}/conduct", json=conducted, headers=_headers(WALKS)
+    )
     _ok(conduct, 409)
     url = f"/walks/{walk['id']}/action-plans"
     plan = _ok(await walks.post(url, json=PLAN, headers=_headers(WALKS, f"demo-plan-{day}")))

@@ -18,7 +18,7 @@ from shared.testing import (
 )
 from walks.app import create_app
 from walks.config import PublicSettings, Settings
-from walks_testkit import Api
+from walks_testkit import HOME, HOME_CONTACT, NOTIFY, Api
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,8 @@ def settings(db_url: str, stack: TestStack) -> Settings:
         db=DatabaseSettings(url=db_url, pool_size=2, max_overflow=2),
         kafka=NO_BROKER,  # the service tier never needs Kafka
         public_base_url="https://trygg.example.se/walks",
-        public=PublicSettings(rate_per_minute=10_000),
+        notify_public_base_url=NOTIFY,
+        public=PublicSettings(rate_per_minute=10_000, contacts={HOME: HOME_CONTACT}),
     )
 
 

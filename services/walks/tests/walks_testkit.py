@@ -10,11 +10,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.outbox import OutboxMessage
 from shared.testing import bearer
+from walks.config import PublicContact
 
 HOME = "0683"  # Värnamo
 OTHER = "0662"  # Gislaved
 ALL_SCOPES = ["walks:read", "walks:write", "walks:publish", "walks:admin"]
 FORSHEDA = (13.827, 57.163)
+# The tests' settings give only HOME a contact: another municipality's pages must not borrow it.
+HOME_CONTACT = PublicContact(
+    name="Trygghetssamordnaren, Värnamo kommun",
+    email="trygghet@varnamo.example.se",
+    phone="0370-37 70 00",
+)
+NOTIFY = "https://trygg.example.se/notify"
 
 
 def token(

@@ -12,12 +12,24 @@ from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url,
 DEV_RATE_LIMIT_SECRET = "trygg-walks-development-rate-limit-key-not-for-production"
 
 
+class PublicContact(BaseModel):
+    """Whom a municipality's residents ask about its walks and plans, as the pages show it."""
+
+    name: str  # e.g. "Trygghetssamordnaren, Värnamo kommun"
+    email: str | None = None
+    phone: str | None = None
+
+
 class PublicSettings(BaseModel):
     """The /public/... routes residents read without a token."""
 
     # Per client (a salted hash of its IP address) and route, per minute.
     rate_per_minute: int = 120
     rate_limit_secret: SecretStr = SecretStr(DEV_RATE_LIMIT_SECRET)
+    # By municipality code, as JSON: WALKS_PUBLIC__CONTACTS='{"0683": {"name": "…", ...}}'.
+    # Walks and plans hold no contact of their own; a municipality without one here is named
+    # on its pages, with no contact.
+    contacts: dict[str, PublicContact] = {}
 
 
 class Settings(ServiceSettings):
@@ -28,6 +40,8 @@ class Settings(ServiceSettings):
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("walks"))
     # Where residents reach the public pages; events carry links under it.
     public_base_url: str = "http://127.0.0.1:8001"
+    # Where residents reach notify's pages: the public pages link to its subscribe page.
+    notify_public_base_url: str = "http://127.0.0.1:8004"
     public: PublicSettings = PublicSettings()
 
     def development_defaults(self) -> list[str]:

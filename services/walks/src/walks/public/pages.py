@@ -1,6 +1,8 @@
 """Readable public pages in Swedish, built from the public models (which hold no personal data).
 
-Plain string building with every value escaped: three small pages do not need a template engine.
+Plain string building with every stored value escaped: three small pages do not need a template
+engine. Places are drawn on an inline map and listed beside it under the same numbers or
+letters; coordinates appear only in the links that open a place in a full map.
 """
 
 from collections.abc import Iterable
@@ -9,10 +11,14 @@ from html import escape
 
 from shared import geo
 from shared.dates import spelled_day
-from walks.domain import ParticipantRole, local_time
+from walks.domain import MeasureStatus, ParticipantRole, PlanStatus, local_time
 from walks.fields import NamedPlace
-from walks.protocols.schemas import PublicProtocol
-from walks.public.schemas import PublicPlan, PublicWalk
+from walks.protocols.schemas import ProtocolObservation, PublicProtocol
+from walks.public.follow import Follow, follow_section
+from walks.public.layout import STYLE as STYLE
+from walks.public.layout import cards, facts, link, marked_facts, page, paragraph, section
+from walks.public.maps import Layers, Marker, letter, svg_map
+from walks.public.schemas import PublicMeasure, PublicPlan, PublicWalk
 
 ROLES = {
     "resident": "boende",
@@ -51,11 +57,9 @@ WALK_STATUS = {
     "protocol_published": "genomförd, protokollet är publicerat",
     "followed_up": "genomförd och uppföljd",
 }
-STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-    "line-height:1.5}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;"
-    "padding:.4rem;text-align:left;vertical-align:top}dt{font-weight:bold}"
-)
+# A withdrawn plan's measures that were still to come will not be carried out.
+OPEN_MEASURES = {MeasureStatus.PROPOSED, MeasureStatus.ACCEPTED, MeasureStatus.IN_PROGRESS}
+WILL_NOT = "Genomförs inte: planen är återkallad."
 
 
 def day(value: date) -> str:
@@ -67,142 +71,180 @@ def moment(value: datetime) -> str:
     return f"{day(local.date())} kl. {local:%H:%M}"
 
 
-def _page(title: str, *sections: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><main><h1>{escape(title)}</h1>{''.join(sections)}</main></body></html>\n"
-    )
-
-
-def _section(heading: str, content: str) -> str:
-    return f"<section><h2>{escape(heading)}</h2>{content}</section>"
-
-
-def _facts(pairs: Iterable[tuple[str, str | None]]) -> str:
-    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pairs if v is not None)
-    return f"<dl>{items}</dl>"
-
-
-def _table(headers: list[str], rows: Iterable[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _paragraph(text: str | None) -> str:
-    return f"<p>{escape(text)}</p>" if text else ""
-
-
-def _map_link(point: geo.Point) -> str:
+def _osm_link(point: geo.Point, text: str) -> str:
     lon, lat = point.coordinates
     url = f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=18/{lat:.5f}/{lon:.5f}"
-    return f'<a href="{escape(url)}">{lat:.5f}, {lon:.5f}</a>'
+    return f'<a href="{escape(url)}">{escape(text)}</a>'
 
 
-def _link(url: str | None, text: str) -> str:
-    return f'<p><a href="{escape(url)}">{escape(text)}</a></p>' if url else ""
+def _polygon(area: geo.Polygon | None) -> list[list[list[tuple[float, float]]]]:
+    return [area.coordinates] if area is not None else []
 
 
-def _stops(stops: list[NamedPlace]) -> str:
+def _route(route: geo.LineString | None) -> list[list[tuple[float, float]]]:
+    return [route.coordinates] if route is not None else []
+
+
+def _stop_markers(stops: list[NamedPlace]) -> list[Marker]:
+    return [
+        Marker(s.location.coordinates, letter(i), f"{letter(i)}: {s.name}", "stop")
+        for i, s in enumerate(stops)
+    ]
+
+
+def _stop_list(stops: list[NamedPlace]) -> str:
     if not stops:
         return ""
-    items = "".join(f"<li>{escape(s.name)} ({_map_link(s.location)})</li>" for s in stops)
-    return _section("Rutten", f"<ol>{items}</ol>")
+    items = "".join(f"<li>{escape(s.name)} ({_osm_link(s.location, 'karta')})</li>" for s in stops)
+    return f'<ol type="A">{items}</ol>'
 
 
-def walk_page(walk: PublicWalk) -> str:
-    facts = _facts(
+def walk_page(walk: PublicWalk, about: Follow) -> str:
+    meeting = walk.meeting_point
+    markers = _stop_markers(walk.stops)
+    if all(m.position != meeting.location.coordinates for m in markers):
+        markers.append(
+            Marker(meeting.location.coordinates, "S", f"Samling: {meeting.name}", "meeting")
+        )
+    layers = Layers(areas=_polygon(walk.area), lines=_route(walk.route), markers=markers)
+    when = f"{moment(walk.starts_at)}, {WALK_LIGHT[walk.light_condition]}"
+    details = facts(
         [
+            ("Kommun", about.municipality),
             ("Ort", walk.locality),
-            ("När", f"{moment(walk.starts_at)}, {WALK_LIGHT[walk.light_condition]}"),
-            ("Samling", walk.meeting_point.name),
+            ("När", when),
+            ("Samling", meeting.name),
             ("Förmöte", day(walk.pre_meeting_date) if walk.pre_meeting_date else None),
             ("Återträff", day(walk.closing_meeting_date) if walk.closing_meeting_date else None),
             ("Status", WALK_STATUS[walk.status]),
         ]
     )
-    return _page(
+    route = svg_map(layers, f"Karta över vandringen i {walk.locality}: området och rutten")
+    return page(
         walk.title,
-        _paragraph(walk.public_description),
-        facts,
-        _stops(walk.stops),
-        _link(walk.protocol_url, "Läs protokollet från vandringen"),
+        paragraph(walk.public_description),
+        details,
+        section("Rutten", route + _stop_list(walk.stops)),
+        link(walk.protocol_url, "Läs protokollet från vandringen"),
+        follow_section(about, walk.locality),
     )
 
 
-def _observation_rows(protocol: PublicProtocol) -> Iterable[list[str]]:
-    for o in protocol.observations:
-        details = [SEEN_LIGHT[o.light] if o.light else "", LEVEL[o.severity] if o.severity else ""]
-        yield [
-            escape(SENTIMENT[o.sentiment]),
-            escape(o.category_label),
-            escape(o.description),
-            escape(", ".join(PERSPECTIVES[p] for p in o.perspectives)),
-            escape(" / ".join(d for d in details if d)),
-            _map_link(o.location),
+def _observation(number: int, o: ProtocolObservation) -> str:
+    heading = f"{SENTIMENT[o.sentiment]}: {o.category_label}"
+    details = facts(
+        [
+            ("Allvar", LEVEL[o.severity] if o.severity else None),
+            ("Ljus", SEEN_LIGHT[o.light] if o.light else None),
+            ("Trygghet för", ", ".join(PERSPECTIVES[p] for p in o.perspectives) or None),
         ]
+    )
+    place = marked_facts([("Plats", f"nr {number} på kartan ({_osm_link(o.location, 'karta')})")])
+    return (
+        f'<li><h3><span class="number">{number}</span>{escape(heading)}</h3>'
+        f"{paragraph(o.description)}{details}{place}</li>"
+    )
 
 
-def protocol_page(protocol: PublicProtocol) -> str:
+def _protocol_map(protocol: PublicProtocol) -> str:
+    markers = _stop_markers(protocol.stops) + [
+        Marker(o.location.coordinates, str(n), f"{n}: {SENTIMENT[o.sentiment]}", o.sentiment)
+        for n, o in enumerate(protocol.observations, start=1)
+    ]
+    layers = Layers(areas=_polygon(protocol.area), lines=_route(protocol.route), markers=markers)
+    return svg_map(layers, f"Karta över vandringen i {protocol.locality} och observationerna")
+
+
+def protocol_page(protocol: PublicProtocol, about: Follow) -> str:
     counts = protocol.participants_by_role
     # In the order of ROLES: a stored document's keys come back in JSONB's order, not ours.
     roles = ", ".join(
         f"{label}: {counts[ParticipantRole(r)]}" for r, label in ROLES.items() if r in counts
     )
-    facts = _facts(
+    conducted = f"{moment(protocol.conducted_at)}, {WALK_LIGHT[protocol.light_condition]}"
+    details = facts(
         [
+            ("Kommun", about.municipality),
             ("Ort", protocol.locality),
-            (
-                "Genomförd",
-                f"{moment(protocol.conducted_at)}, {WALK_LIGHT[protocol.light_condition]}",
-            ),
+            ("Genomförd", conducted),
             ("Deltagare", roles or "inga registrerade"),
             ("Publicerat", day(protocol.published_at.date()) if protocol.published_at else None),
         ]
     )
-    headers = ["Upplevelse", "Kategori", "Beskrivning", "Trygghet för", "Ljus / allvar", "Plats"]
-    return _page(
+    observations = cards(
+        (_observation(n, o) for n, o in enumerate(protocol.observations, start=1)), numbered=True
+    )
+    return page(
         f"Protokoll: {protocol.title}",
-        facts,
-        _section("Sammanfattning", _paragraph(protocol.summary)),
-        _section("Återträffen", _paragraph(protocol.closing_meeting_notes))
-        if protocol.closing_meeting_notes
-        else "",
-        _stops(protocol.stops),
-        _section("Observationer", _table(headers, _observation_rows(protocol))),
+        details,
+        section("Sammanfattning", paragraph(protocol.summary)),
+        section("Återträffen", paragraph(protocol.closing_meeting_notes)),
+        section("Rutten och platserna", _protocol_map(protocol) + _stop_list(protocol.stops)),
+        section("Observationer", observations or paragraph("Inga observationer registrerades.")),
+        follow_section(about, protocol.locality),
     )
 
 
-def plan_page(plan: PublicPlan) -> str:
-    status = {"published": "gällande", "withdrawn": "återkallad"}.get(plan.status, plan.status)
-    facts = _facts(
+def _withdrawal_banner(plan: PublicPlan) -> str:
+    when = f" den {day(local_time(plan.withdrawn_at).date())}" if plan.withdrawn_at else ""
+    reason = paragraph(f"Skäl: {plan.withdrawal_reason}") if plan.withdrawal_reason else ""
+    return (
+        '<section class="banner" role="status"><h2>Planen är återkallad</h2>'
+        f"<p>Planen återkallades{escape(when)}. Åtgärderna i den genomförs inte.</p>"
+        f"{reason}</section>"
+    )
+
+
+def _measure(m: PublicMeasure, withdrawn: bool) -> str:
+    struck = withdrawn and m.status in OPEN_MEASURES
+    status = MEASURE_STATUS[m.status] + (f": {m.status_reason}" if m.status_reason else "")
+    title = f"<del>{escape(m.title)}</del>" if struck else escape(m.title)
+    description = m.description and (
+        f"<p><del>{escape(m.description)}</del></p>" if struck else paragraph(m.description)
+    )
+    details = facts(
         [
+            ("Ansvarig", m.responsible),
+            ("Prioritet", LEVEL[m.priority]),
+            ("Klar senast", day(m.due_date) if m.due_date else None),
+            ("Status", WILL_NOT if struck else status),
+        ]
+    )
+    marked = ' class="struck"' if struck else ""
+    return f"<li{marked}><h3>{title}</h3>{description or ''}{details}</li>"
+
+
+def _plan_facts(plan: PublicPlan, about: Follow) -> str:
+    withdrawn = plan.status == PlanStatus.WITHDRAWN
+    return facts(
+        [
+            ("Kommun", about.municipality),
             ("Ort", plan.locality),
-            ("Status", status),
+            ("Status", "återkallad" if withdrawn else "gällande"),
             ("Publicerad", day(plan.published_at.date()) if plan.published_at else None),
             ("Version", str(plan.revision)),
             ("Senaste ändring", plan.revision_note),
-            ("Skäl till återkallelse", plan.withdrawal_reason),
         ]
     )
-    rows = (
-        [
-            escape(m.title) + (f"<br>{escape(m.description)}" if m.description else ""),
-            escape(m.responsible),
-            escape(LEVEL[m.priority]),
-            escape(day(m.due_date)) if m.due_date else "",
-            escape(MEASURE_STATUS[m.status])
-            + (f": {escape(m.status_reason)}" if m.status_reason else ""),
-        ]
-        for m in plan.measures
-    )
-    headers = ["Åtgärd", "Ansvarig", "Prioritet", "Klar senast", "Status"]
-    return _page(
+
+
+def _plan_map(plan: PublicPlan) -> str:
+    areas = list(plan.affected_area.coordinates) if plan.affected_area else []
+    map_ = svg_map(Layers(areas=areas), f"Karta över området som planen gäller i {plan.locality}")
+    reach = paragraph(f"Planen gäller området på kartan och {plan.buffer_m} m runt det.")
+    return map_ + reach if map_ else ""
+
+
+def plan_page(plan: PublicPlan, about: Follow) -> str:
+    withdrawn = plan.status == PlanStatus.WITHDRAWN
+    measures: Iterable[str] = (_measure(m, withdrawn) for m in plan.measures)
+    return page(
         plan.title,
-        _paragraph(plan.public_summary),
-        facts,
-        _section("Åtgärder", _table(headers, rows)),
-        _link(plan.protocol_url, "Läs protokollet från trygghetsvandringen"),
+        _withdrawal_banner(plan) if withdrawn else "",
+        paragraph(plan.public_summary),
+        _plan_facts(plan, about),
+        section("Området", _plan_map(plan)),
+        section("Åtgärder", cards(measures) or paragraph("Planen har inga åtgärder.")),
+        link(plan.protocol_url, "Läs protokollet från trygghetsvandringen"),
+        follow_section(about, plan.locality),
     )

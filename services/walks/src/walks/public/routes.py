@@ -16,10 +16,11 @@ from shared.db import SessionDep
 from shared.problems import InvalidInput, TooManyRequests, problem_responses
 from shared.ratelimit import rate_limit
 from walks.access import BaseUrl
-from walks.config import PublicSettings, app_settings
+from walks.config import PublicSettings, SettingsDep, app_settings
 from walks.errors import PlanNotFound, ProtocolNotFound, WalkNotFound
 from walks.protocols.schemas import PublicProtocol
 from walks.public import pages, service
+from walks.public.follow import follow
 from walks.public.schemas import PublicPlan, PublicWalk
 
 
@@ -52,9 +53,13 @@ HTML: dict[int | str, dict[str, Any]] = {
     summary="A walk's invitation page",
     responses={**HTML, **problem_responses(WalkNotFound, InvalidInput)},
 )
-async def public_walk_page(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
+async def public_walk_page(
+    walk_id: uuid.UUID, session: SessionDep, base: BaseUrl, settings: SettingsDep
+) -> HTMLResponse:
     """The walk as a readable page in Swedish."""
-    return HTMLResponse(pages.walk_page(await service.find_public_walk(session, walk_id, base)))
+    walk = await service.find_public_walk(session, walk_id, base)
+    about = follow(settings, walk.municipality_code, walk.locality)
+    return HTMLResponse(pages.walk_page(walk, about))
 
 
 @router.get(
@@ -74,9 +79,13 @@ async def public_walk(walk_id: uuid.UUID, session: SessionDep, base: BaseUrl) ->
     summary="A walk's published protocol as a page",
     responses={**HTML, **problem_responses(ProtocolNotFound, InvalidInput)},
 )
-async def public_protocol_page(walk_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
+async def public_protocol_page(
+    walk_id: uuid.UUID, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
     """The public protocol as a readable page in Swedish."""
-    return HTMLResponse(pages.protocol_page(await service.public_protocol(session, walk_id)))
+    protocol = await service.public_protocol(session, walk_id)
+    about = follow(settings, protocol.municipality_code, protocol.locality)
+    return HTMLResponse(pages.protocol_page(protocol, about))
 
 
 @router.get(
@@ -96,9 +105,13 @@ async def public_protocol(walk_id: uuid.UUID, session: SessionDep) -> PublicProt
     summary="A published action plan as a page",
     responses={**HTML, **problem_responses(PlanNotFound, InvalidInput)},
 )
-async def public_plan_page(plan_id: uuid.UUID, session: SessionDep, base: BaseUrl) -> HTMLResponse:
+async def public_plan_page(
+    plan_id: uuid.UUID, session: SessionDep, base: BaseUrl, settings: SettingsDep
+) -> HTMLResponse:
     """The plan as a readable page in Swedish."""
-    return HTMLResponse(pages.plan_page(await service.find_public_plan(session, plan_id, base)))
+    plan = await service.find_public_plan(session, plan_id, base)
+    about = follow(settings, plan.municipality_code, plan.locality)
+    return HTMLResponse(pages.plan_page(plan, about))
 
 
 @router.get(
