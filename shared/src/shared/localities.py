@@ -49,13 +49,6 @@ def find(name: str, municipality_code: str | None = None) -> Locality | None:
     return None
 
 
-def municipality_name(code: str | None) -> str | None:
-    for locality in all_localities():
-        if locality.municipality_code == code:
-            return locality.municipality
-    return None
-
-
 def containing(point: geo.Point, municipality_code: str) -> Locality | None:
     """The municipality's locality whose area holds the point, if any."""
     shape = point.to_shape()

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from notify.domain import LOCAL_TIME
 from shared.dates import spelled_day
-from shared.localities import municipality_name
+from shared.municipalities import name as municipality_name
 
 TEMPLATES = Path(__file__).parent / "templates" / "messages"
 WEEKDAYS = {

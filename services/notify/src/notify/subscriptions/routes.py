@@ -23,7 +23,7 @@ from notify.subscriptions.schemas import (
     TopicRead,
 )
 from notify.subscriptions.service import Confirmation
-from shared import localities
+from shared import localities, municipalities
 from shared.db import SessionDep
 from shared.problems import (
     BadRequest,
@@ -62,7 +62,7 @@ def _place_names(rows: list[Subscription], lang: str) -> tuple[str, ...]:
             s.place_kind,
             s.locality,
             s.radius_m,
-            localities.municipality_name(s.municipality_code),
+            municipalities.name(s.municipality_code),
             lang,
         )
         for s in rows

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from shared import geo, localities
+from shared import geo, municipalities
 from shared.dates import Moment
 from tips.categories.models import Category
 from tips.domain import CATEGORY_CODE, Status, time_block, time_block_end, utcnow
@@ -257,4 +257,4 @@ def agency(assigned_to: str | None, municipality: str) -> str:
         return "Polisen"
     if assigned_to is not None and assigned_to.startswith("dept:"):
         return assigned_to
-    return f"{localities.municipality_name(municipality) or municipality} kommun"
+    return f"{municipalities.name(municipality) or municipality} kommun"

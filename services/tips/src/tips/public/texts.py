@@ -1,6 +1,6 @@
 """The words of the tip form's pages, in Swedish and English."""
 
-from shared import localities
+from shared import municipalities
 
 WORDS: dict[str, dict[str, str]] = {
     "urgent": {"sv": "Vid akuta händelser \N{EN DASH} ring", "en": "In an emergency, call"},
@@ -205,7 +205,7 @@ def words(key: str, lang: str, **params: object) -> str:
 
 def place_name(municipality: str, lang: str) -> str:
     """The municipality as the pages name it: by its name where it is known."""
-    name = localities.municipality_name(municipality)
+    name = municipalities.name(municipality)
     if name is None:
         return f"kommun {municipality}" if lang == "sv" else f"municipality {municipality}"
     return f"{name} kommun" if lang == "sv" else f"{name} municipality"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote, urlencode
 
-from shared import localities
+from shared import municipalities
 from walks.config import PublicContact, Settings
 from walks.public.layout import link, marked_facts, paragraph, section
 
@@ -22,7 +22,7 @@ class Follow:
 
 def municipality(code: str) -> str:
     """The municipality's name; its code where the name is not known."""
-    return localities.municipality_name(code) or f"kommunkod {code}"
+    return municipalities.name(code) or f"kommunkod {code}"
 
 
 def subscribe_url(notify_base: str, municipality_code: str, locality: str) -> str:
