@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from cap_schema import assert_valid_cap
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -247,9 +248,14 @@ class TestCapFeed:
         summaries = [e.findtext("a:summary", namespaces=atom) for e in entries]
         summary = facts["public_summary"]
         assert summaries == ["Ersatt.", f"Ändrat: Ny.\n\n{summary}", summary]
-        href = entries[0].find("a:link", atom).get("href")  # type: ignore[union-attr]
-        assert href is not None
-        cancel = await client.get(href.replace("https://trygg.example.se/notify", ""))
+        served = []
+        for entry in entries:
+            href = entry.find("a:link", atom).get("href")  # type: ignore[union-attr]
+            assert href is not None
+            served.append(await client.get(href.replace("https://trygg.example.se/notify", "")))
+        for alert in served:
+            assert_valid_cap(alert.text)  # what consumers fetch passes the OASIS schema
+        cancel = served[0]
         assert cancel.headers["content-type"].startswith(cap.MEDIA_TYPE)
         root = ET.fromstring(cancel.text.split("\n", 1)[1])
         references = root.findtext("c:references", namespaces={"c": cap.CAP}) or ""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from cap_schema import assert_valid_cap, schema_errors
 
 from notify import links, netguard, worker
 from notify.config import CapSettings, Settings
@@ -369,12 +370,6 @@ def _text(message: email.message.EmailMessage) -> str:
     return str(part.get_content()).replace("\r\n", "\n")
 
 
-# The order CAP 1.2's schema gives the children of `info` (those a plan's alert may have).
-INFO_SEQUENCE = [
-    "language", "category", "event", "responseType", "urgency", "severity", "certainty",
-    "audience", "eventCode", "effective", "onset", "expires", "senderName", "headline",
-    "description", "instruction", "web", "contact", "parameter", "resource", "area",
-]  # fmt: skip
 NS = {"cap": cap.CAP, "a": cap.ATOM}
 SENT = datetime(2027, 11, 1, 10, 0, tzinfo=UTC)
 
@@ -398,14 +393,14 @@ def _revised(note: str = "Ny tid.") -> ActionPlanRevised:
 class TestCap:
     def test_an_update_is_cap_1_2_in_swedish_with_the_area_and_the_revisions_note(self) -> None:
         plan = _revised()
-        root = _alert(cap.document("urn:uuid:1", SENT, "Update", "a,b,c", plan, CapSettings()))
+        xml = cap.document("urn:uuid:1", SENT, "Update", "a,b,c", plan, CapSettings())
+        assert_valid_cap(xml)
+        root = _alert(xml)
         assert root.tag == f"{{{cap.CAP}}}alert"
         assert root.findtext("cap:msgType", namespaces=NS) == "Update"
         assert root.findtext("cap:references", namespaces=NS) == "a,b,c"
         assert root.findtext("cap:sent", namespaces=NS) == "2027-11-01T10:00:00-00:00"
         [info] = root.findall("cap:info", NS)
-        children = [child.tag.removeprefix(f"{{{cap.CAP}}}") for child in info]
-        assert children == [tag for tag in INFO_SEQUENCE if tag in children]
         assert info.findtext("cap:language", namespaces=NS) == "sv-SE"
         assert info.findtext("cap:description", namespaces=NS) == (
             "Ändrat: Ny tid.\n\nBättre belysning mellan skolan och stationen."
@@ -436,8 +431,7 @@ class TestCap:
         assert en.findtext("cap:description", namespaces=NS) == (
             "Changed: A new date.\n\nBetter lighting."
         )
-        children = [child.tag.removeprefix(f"{{{cap.CAP}}}") for child in en]
-        assert children == [tag for tag in INFO_SEQUENCE if tag in children]
+        assert_valid_cap(xml)
 
     @pytest.mark.parametrize("msg_type", ["Alert", "Update", "Cancel"])
     def test_a_plan_without_english_text_has_no_en_us_info(self, msg_type: str) -> None:
@@ -450,8 +444,16 @@ class TestCap:
             ),
         }[msg_type]()
         xml = cap.document("urn:uuid:1", SENT, msg_type, None, plan, CapSettings())
+        assert_valid_cap(xml)
         assert list(_infos(_alert(xml))) == ["sv-SE"]
         assert "en-US" not in xml
+
+    def test_the_oasis_schema_refuses_an_info_out_of_its_order(self) -> None:
+        xml = cap.document("urn:uuid:1", SENT, "Update", None, _revised(), CapSettings())
+        swapped = xml.replace("<category>Infra</category>", "").replace(
+            "</urgency>", "</urgency><category>Infra</category>"
+        )
+        assert schema_errors(swapped), "a category after urgency breaks CAP 1.2's sequence"
 
     def test_a_cancel_says_why_in_its_description(self) -> None:
         plan = ActionPlanWithdrawn.model_validate(
