@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from standardwebhooks import Webhook
 
 from notify import links, maintenance, worker
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
@@ -21,7 +22,6 @@ from notify.deliveries import sending
 from notify.deliveries.schemas import MessageCreate
 from notify.messaging import handlers, ledger
 from notify.messaging.channels.email import EmailJob
-from notify.messaging.channels.webhook import signature
 from notify.messaging.dispatcher import Dispatcher
 from notify.messaging.models import DeliveryAttempt, Notification
 from notify.subscriptions import service as subscriptions
@@ -381,13 +381,8 @@ class TestWebhooks:
         [(headers, body)] = rig.receiver.requests
         [row] = await notifications(rig)
         assert headers["webhook-id"] == str(row.id)
-        expected = signature(
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-            headers["webhook-id"],
-            int(headers["webhook-timestamp"]),
-            body,
-        )
-        assert headers["webhook-signature"] == expected
+        # The specification's reference verifier accepts what was delivered.
+        Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify(body, headers)
         assert json.loads(body)["id"] == event_id
         assert row.status == "delivered"
 

@@ -49,6 +49,26 @@ class TestDevelopmentSecrets:
         with pytest.raises(DevelopmentDefaultsRefused, match=variable):
             await worker.run(settings)
 
+    @pytest.mark.parametrize(
+        ("override", "variable"),
+        [
+            (
+                {"allow_private_networks": ["127.0.0.0/8"]},
+                "NOTIFY_WEBHOOKS__ALLOW_PRIVATE_NETWORKS",
+            ),
+            ({"schemes": ["https", "http"]}, "NOTIFY_WEBHOOKS__SCHEMES"),
+        ],
+    )
+    async def test_production_refuses_the_local_webhook_overrides(
+        self, override: dict[str, object], variable: str
+    ) -> None:
+        values = {**REAL, "environment": "production", "webhooks": override}
+        settings = Settings.model_validate(values)
+        with pytest.raises(DevelopmentDefaultsRefused, match=variable):
+            create_app(settings)
+        with pytest.raises(DevelopmentDefaultsRefused, match=variable):
+            await worker.run(settings)
+
     async def test_production_with_real_values_starts(self) -> None:
         app = create_app(Settings.model_validate({**REAL, "environment": "production"}))
         async with api_client(app) as client:

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import ipaddress
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from cap_schema import assert_valid_cap, schema_errors
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from notify import links, netguard, worker
 from notify.config import CapSettings, Settings
@@ -17,7 +19,7 @@ from notify.deliveries.schemas import MessageCreate
 from notify.domain import key_problem, mask_address, normal_email, normal_phone
 from notify.feeds import service as cap
 from notify.feeds.models import CapAlert
-from notify.messaging.channels.webhook import new_secret, signature
+from notify.messaging.channels.webhook import new_secret, signed_headers
 from notify.messaging.outgoing import fill, template
 from notify.messaging.render import Renderer
 from notify.webhooks.schemas import EventType
@@ -70,7 +72,11 @@ class TestDomain:
 
     @pytest.mark.parametrize(
         ("given", "normal"),
-        [("070-123 45 67", "+46701234567"), ("0046701234567", "+46701234567"), ("+4670", "+4670")],
+        [
+            ("070-123 45 67", "+46701234567"),
+            ("0046701234567", "+46701234567"),
+            ("+47 412 34 567", "+4741234567"),
+        ],
     )
     def test_phone_numbers_become_e164(self, given: str, normal: str) -> None:
         assert normal_phone(given) == normal
@@ -188,15 +194,25 @@ class TestNetguard:
 class TestSignature:
     def test_the_standard_webhooks_reference_vector(self) -> None:
         # From the Standard Webhooks reference libraries' tests.
-        assert (
-            signature(
-                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                1614265330,
-                b'{"test": 2432232314}',
-            )
-            == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        headers = signed_headers(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            b'{"test": 2432232314}',
+            1614265330.7,
         )
+        assert headers == {
+            "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "webhook-timestamp": "1614265330",
+            "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        }
+
+    def test_the_reference_verifier_accepts_what_notify_signs(self) -> None:
+        secret = new_secret()
+        body = '{"specversion": "1.0", "data": {"title": "Belysning på Storgatan"}}'.encode()
+        headers = signed_headers(secret, str(uuid.uuid4()), body, time.time())
+        Webhook(secret).verify(body, headers)  # raises when the signature does not verify
+        with pytest.raises(WebhookVerificationError):
+            Webhook(new_secret()).verify(body, headers)
 
     def test_new_secrets_are_whsec_and_differ(self) -> None:
         assert new_secret().startswith("whsec_")

@@ -8,12 +8,12 @@ from pydantic import BaseModel, ValidationError
 from shared import geo
 from shared.contracts import walks as contracts
 from shared.events import registered
+from shared.identifiers import org_number_ok
 from shared.schemas import schema_of, schema_path
 from walks.domain import (
     MEASURE_TRANSITIONS,
     MeasureStatus,
     may_change_measure,
-    org_number_check_digit_ok,
 )
 from walks_testkit import bowtie, square, world
 
@@ -104,7 +104,7 @@ class TestDomain:
         ],
     )
     def test_organisation_number_check_digit(self, number: str, valid: bool) -> None:
-        assert org_number_check_digit_ok(number) is valid
+        assert org_number_ok(number) is valid
 
     def test_finished_measures_stay_finished(self) -> None:
         assert MEASURE_TRANSITIONS[MeasureStatus.DONE] == frozenset()

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
+from babel.dates import format_date
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
 
 FIRST_YEAR = 2000
@@ -79,12 +80,6 @@ StoredMoment = Annotated[datetime, AfterValidator(aware)]
 """For output models read from stored JSON: whatever was stored comes out timezone-aware."""
 
 
-MONTHS = {
-    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
-
-
 def spelled_day(value: date, language: str = "sv") -> str:
     """A day as residents read it: "1 december 2026" (Swedish) or "1 December 2026"."""
-    return f"{value.day} {MONTHS[language].split()[value.month - 1]} {value.year}"
+    return format_date(value, "d MMMM y", locale=language)

@@ -95,7 +95,8 @@ class ServiceSettings(BaseSettings):
         return f"{self.model_config.get('env_prefix') or ''}{name}"
 
     def development_defaults(self) -> list[str]:
-        """The variables of the secrets still holding their development value."""
+        """The variables still holding a value meant for development only: a default secret, or
+        an override a service allows on one machine (its own override says which)."""
         found = []
         if self.auth.jwks_url is None and holds(self.auth.secret, DEV_JWT_SECRET):
             found.append(self.variable("AUTH__SECRET"))
@@ -111,7 +112,7 @@ class ServiceSettings(BaseSettings):
         if found:
             raise DevelopmentDefaultsRefused(
                 f"Refusing to start: {ENVIRONMENT_VARIABLE} is {self.environment.value}, but "
-                f"{', '.join(found)} still hold their development defaults; set them, or set "
+                f"{', '.join(found)} still hold development values; set them, or set "
                 f"{ENVIRONMENT_VARIABLE}=development on a development machine."
             )
 

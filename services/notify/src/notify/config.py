@@ -107,6 +107,12 @@ class Settings(ServiceSettings):
         found = super().development_defaults()
         if holds(self.public.link_secret, DEV_LINK_SECRET):
             found.append(self.variable("PUBLIC__LINK_SECRET"))
+        # Loopback receivers and plain http are for trying webhooks on one machine; anywhere
+        # else they would let a token holder aim the dispatcher at the internal network.
+        if self.webhooks.allow_private_networks:
+            found.append(self.variable("WEBHOOKS__ALLOW_PRIVATE_NETWORKS"))
+        if set(self.webhooks.schemes) - {"https"}:
+            found.append(self.variable("WEBHOOKS__SCHEMES") + " (anything but https)")
         return found
 
 

@@ -5,6 +5,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from shared.columns import utcnow as utcnow  # one clock for models and use cases
+from shared.identifiers import e164, org_number_ok
 
 # Residents' quiet hours and the dates in messages are Swedish local time.
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
@@ -114,19 +115,10 @@ DEPT_KEY = re.compile(r"^dept:([0-9]{4}):([A-Za-z0-9][A-Za-z0-9_.-]{0,39})$")
 STAKEHOLDER_KEY = r"^(org:[0-9]{6}-[0-9]{4}|dept:[0-9]{4}:[A-Za-z0-9][A-Za-z0-9_.-]{0,39})$"
 
 
-def org_number_check_digit_ok(digits: str) -> bool:
-    """Swedish organisation numbers end in a Luhn check digit."""
-    total = 0
-    for i, d in enumerate(int(c) for c in digits[:-1]):
-        doubled = d * 2 if i % 2 == 0 else d
-        total += doubled - 9 if doubled > 9 else doubled
-    return (10 - total % 10) % 10 == int(digits[-1])
-
-
 def key_problem(key: str, municipality: str) -> str | None:
     """Why a stakeholder's natural key cannot be used in this municipality; None when it can."""
     if match := ORG_KEY.match(key):
-        ok = org_number_check_digit_ok(match[1] + match[2])
+        ok = org_number_ok(match[1] + match[2])
         return None if ok else "not a Swedish organisation number (its check digit is wrong)"
     if match := DEPT_KEY.match(key):
         same = match[1] == municipality
@@ -135,13 +127,10 @@ def key_problem(key: str, municipality: str) -> str | None:
 
 
 def normal_phone(phone: str) -> str:
-    """A Swedish or international number in E.164 (+46701234567), as SMS gateways want it."""
-    digits = re.sub(r"[\s\-()]", "", phone)
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    if digits.startswith("0"):
-        return "+46" + digits[1:]
-    return digits if digits.startswith("+") else "+" + digits
+    """A Swedish or international number in E.164 (+46701234567), as SMS gateways want it.
+
+    Input models have already refused a number that cannot exist (`shared.identifiers`)."""
+    return e164(phone)
 
 
 def normal_email(email: str) -> str:

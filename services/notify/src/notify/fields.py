@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from notify.domain import STAKEHOLDER_KEY, Channel, normal_email
+from shared.identifiers import PhoneNumber
 
 # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
 NO_NUL = r"^[^\x00]*$"
@@ -40,7 +41,6 @@ Email = Annotated[
     ),
     AfterValidator(_internet_domain),
 ]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$", examples=["070-123 45 67"])]
 PersonalChannel = Literal[Channel.EMAIL, Channel.SMS]
 StakeholderKey = Annotated[
     str,
@@ -55,3 +55,7 @@ StakeholderKey = Annotated[
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+Phone = PhoneNumber
+"""A phone number as a person writes it; one that cannot exist is refused."""

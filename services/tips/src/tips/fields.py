@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.identifiers import PhoneNumber
 from tips.domain import CATEGORY_CODE, ORGANISATION_KEY
 
 # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
@@ -48,4 +49,6 @@ Email = Annotated[
         examples=["anna@example.se"],
     ),
 ]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$", examples=["070-123 45 67"])]
+
+Phone = PhoneNumber
+"""A phone number as a person writes it; one that cannot exist is refused."""

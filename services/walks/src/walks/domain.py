@@ -128,19 +128,6 @@ def may_change_measure(current: MeasureStatus, to: MeasureStatus) -> bool:
     return to in MEASURE_TRANSITIONS[current]
 
 
-def org_number_check_digit_ok(number: str) -> bool:
-    """Swedish organisation numbers end in a Luhn check digit."""
-    match = ORG_NUMBER.match(number)
-    if not match:
-        return False
-    digits = [int(d) for d in match[1] + match[2]]
-    total = 0
-    for i, d in enumerate(digits[:-1]):
-        doubled = d * 2 if i % 2 == 0 else d
-        total += doubled - 9 if doubled > 9 else doubled
-    return (10 - total % 10) % 10 == digits[-1]
-
-
 def normal_org_number(number: str) -> str:
     """NNNNNN-NNNN, the form organisations are matched on across services."""
     match = ORG_NUMBER.match(number)

@@ -17,6 +17,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from shared import geo
 from shared.dates import Day as Day
 from shared.dates import Moment as Moment
+from shared.identifiers import PhoneNumber
 from walks.domain import (
     CATEGORY_CODE,
 )
@@ -74,7 +75,6 @@ LongText = Annotated[str, text(5000)]
 MunicipalityCode = Annotated[str, Field(pattern=r"^[0-9]{4}$", examples=["0683"])]
 CategoryCode = Annotated[str, Field(pattern=CATEGORY_CODE, examples=["lighting"])]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{5,19}$")]
 
 
 Municipality = Annotated[
@@ -99,3 +99,7 @@ class NamedPlace(BaseModel):
 
     name: ShortText
     location: geo.Point
+
+
+Phone = PhoneNumber
+"""A phone number as a person writes it; one that cannot exist is refused."""

@@ -56,10 +56,14 @@ def notification_filter(
     if address is not None:
         try:
             address = normal_email(address) if "@" in address else normal_phone(address)
-        except UnicodeError:
-            # The domain has no IDNA form (a label over 63 characters, a forbidden character):
-            # no address it could stand for was ever stored.
-            detail = "the domain is not a valid internet domain name"
+        except ValueError as error:
+            # A domain with no IDNA form (a label over 63 characters, a forbidden character) or
+            # a number no one can have: no address it could stand for was ever stored.
+            detail = (
+                "the domain is not a valid internet domain name"
+                if isinstance(error, UnicodeError)
+                else str(error)
+            )
             raise InvalidInput(
                 "The address is not valid.",
                 errors=[{"detail": detail, "pointer": "#query/address"}],

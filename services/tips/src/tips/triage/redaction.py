@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.identifiers import luhn_ok
+
 Findings = dict[str, int]
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
@@ -41,15 +43,6 @@ ADDRESS = re.compile(
 )
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn check of a personal identity number's last ten digits (weights 2, 1, 2, ...)."""
-    total = 0
-    for i, char in enumerate(digits):
-        product = int(char) * (2 if i % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return total % 10 == 0
-
-
 def _plausible_date(yymmdd: str) -> bool:
     month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
     # A coordination number's day is the day of birth plus 60.
@@ -57,7 +50,7 @@ def _plausible_date(yymmdd: str) -> bool:
 
 
 def _is_identity_number(match: re.Match[str]) -> bool:
-    return _plausible_date(match["date"]) and luhn_valid(match["date"] + match["serial"])
+    return _plausible_date(match["date"]) and luhn_ok(match["date"] + match["serial"])
 
 
 def _always(_: re.Match[str]) -> bool:

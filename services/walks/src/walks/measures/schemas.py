@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from shared.identifiers import org_number_ok
 from shared.pagination import Page
 from walks import examples
 from walks.domain import (
@@ -19,7 +20,6 @@ from walks.domain import (
     MeasureStatus,
     Priority,
     normal_org_number,
-    org_number_check_digit_ok,
     today,
 )
 from walks.fields import (
@@ -62,7 +62,7 @@ class Organisation(BaseModel):
     def _check_digit(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not org_number_check_digit_ok(value):
+        if not org_number_ok(value):
             raise ValueError("not a Swedish organisation number (its check digit is wrong)")
         return normal_org_number(value)
 

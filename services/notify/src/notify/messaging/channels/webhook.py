@@ -8,14 +8,14 @@ reached at the vetted address; redirects are never followed.
 """
 
 import base64
-import hashlib
-import hmac
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
+from standardwebhooks import Webhook
 
 from notify import netguard
 from notify.config import WebhookSettings
@@ -30,18 +30,13 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def signature(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{webhook_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
 def signed_headers(secret: str, webhook_id: str, body: bytes, now: float) -> dict[str, str]:
-    timestamp = int(now)
+    """The three Standard Webhooks headers, signed by the specification's reference library."""
+    moment = datetime.fromtimestamp(int(now), UTC)
     return {
         "webhook-id": webhook_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, webhook_id, timestamp, body),
+        "webhook-timestamp": str(int(now)),
+        "webhook-signature": Webhook(secret).sign(webhook_id, moment, body.decode()),
     }
 
 
