@@ -1,7 +1,7 @@
 """Who is told about an event: the audience resolved in PostGIS, created set-based, once."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -252,6 +252,18 @@ class TestStakeholders:
         await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
         [row] = await told(session, meta.id)
         assert (row.recipient_kind, row.address) == ("contact", "gata@varnamo.example.se")
+
+    async def test_a_walk_recorded_after_it_was_held_invites_no_one(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = stakeholder_body(area=square(), categories=["lighting"])
+        assert (await client.post("/stakeholders", json=body, headers=token())).status_code == 201
+        await resident(client, session)
+        walk = WalkScheduled.model_validate(walk_facts())
+        meta = consumed(walk)
+        meta.envelope.time = walk.starts_at + timedelta(days=10)
+        await handlers.on_walk_scheduled(walk, session, meta=meta, config=CONFIG)
+        assert await told(session, meta.id) == []
 
     async def test_stakeholders_of_another_municipality_are_not_told(
         self, client: httpx.AsyncClient, session: AsyncSession

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from cap_schema import assert_valid_cap
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cap_schema import assert_valid_cap
 from notify import links
 from notify.config import DEV_LINK_SECRET
 from notify.directory.models import StakeholderContact

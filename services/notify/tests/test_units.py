@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cap_schema import assert_valid_cap, schema_errors
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from cap_schema import assert_valid_cap, schema_errors
 from notify import links, netguard, worker
 from notify.config import CapSettings, Settings
 from notify.deliveries.schemas import MessageCreate

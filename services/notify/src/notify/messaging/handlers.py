@@ -135,7 +135,10 @@ async def on_walk_scheduled(
     meta: EventMeta,
     config: HandlerConfig,
 ) -> None:
-    """Invite residents and local organisations of the walk's area."""
+    """Invite residents and local organisations of the walk's area, unless it was held already."""
+    if event.starts_at <= meta.envelope.time:
+        # A walk recorded after it took place: an invitation to it would help no one.
+        return
     reach = _walk_reach(event, config.walk_invitation_buffer_m, told_before=False)
     await _tell(session, meta, config, MessageKind.WALK_SCHEDULED, reach)
 
