@@ -23,6 +23,8 @@ KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT
 PY=$ROOT/.venv/bin/python
 SERVICES=(walks tips patrols notify)
 declare -A API_PORT=([walks]=8001 [tips]=8002 [patrols]=8003 [notify]=8004)
+# Each worker's Prometheus endpoint (<SERVICE>_WORKER__METRICS_PORT), beside its API's port.
+declare -A WORKER_METRICS_PORT=([walks]=8101 [tips]=8102 [patrols]=8103 [notify]=8104)
 
 PIDS=$STATE/pids
 LOGS=$STATE/logs
@@ -56,6 +58,30 @@ install_browser() {
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     chromium chromium-driver >/dev/null
+}
+
+# promtool, with which the tests check deploy/prometheus. Debian starts a package's service as
+# it installs it; no Prometheus is meant to run here, so starts are refused while it installs
+# (policy-rc.d, when there is none already) and one started anyway is stopped by its pid file.
+install_prometheus() {
+  command -v promtool >/dev/null && return
+  log "installing Prometheus (for promtool) from Debian packages"
+  local deny=/usr/sbin/policy-rc.d ours="" status=0
+  if [ ! -e "$deny" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$deny" >/dev/null
+    as_root chmod +x "$deny"
+    ours=1
+  fi
+  as_root apt-get update -qq || status=$?
+  [ "$status" = 0 ] && { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends prometheus >/dev/null || status=$?; }
+  [ -n "$ours" ] && as_root rm -f "$deny"
+  local pidfile=/run/prometheus/prometheus.pid
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    log "stopping the Prometheus daemon the package started"
+    as_root kill "$(cat "$pidfile")"
+  fi
+  return "$status"
 }
 
 install_uv() {
@@ -99,7 +125,9 @@ install_node() {
   echo "$lock" >"$stamp"
 }
 
-install() { install_packages; install_browser; install_python; install_kafka; install_node; }
+install() {
+  install_packages; install_browser; install_prometheus; install_python; install_kafka; install_node
+}
 
 # --- process bookkeeping ----------------------------------------------------------------------
 
@@ -281,7 +309,8 @@ services_start() {
     start_process "$svc-api" uvicorn env $(service_env "$svc") "$ROOT/.venv/bin/uvicorn" \
       --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log \
       --no-proxy-headers
-    start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") "$PY" -m "$svc.worker"
+    start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") \
+      "${svc^^}_WORKER__METRICS_PORT=${WORKER_METRICS_PORT[$svc]}" "$PY" -m "$svc.worker"
   done
   for svc in "${SERVICES[@]}"; do
     "$PY" -m shared.wait_http "http://127.0.0.1:${API_PORT[$svc]}/livez" --timeout 60
@@ -308,6 +337,11 @@ print_urls() {
   echo "Trygg is up. API documentation:"
   for svc in "${SERVICES[@]}"; do
     printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
+  done
+  echo "Metrics (Prometheus text format; deploy/prometheus/prometheus.yml scrapes these):"
+  for svc in "${SERVICES[@]}"; do
+    printf '  %-8s api http://127.0.0.1:%s/metrics   worker http://127.0.0.1:%s/metrics\n' \
+      "$svc" "${API_PORT[$svc]}" "${WORKER_METRICS_PORT[$svc]}"
   done
   echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
   echo "Subscribe (residents):   http://127.0.0.1:${API_PORT[notify]}/subscribe/0683"

@@ -37,6 +37,7 @@ from shared.kafka import BrokerTimeout, bounded
 from shared.logs import event_context
 from shared.metrics import CONSUMED, CONSUMER_OUTAGE_RETRIES
 from shared.settings import ConsumerSettings, KafkaSettings
+from shared.worker_metrics import report_lag
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class ConsumerRunner:
     after_db_commit: Observer | None = None
     last_progress: float = field(default_factory=time.monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _lag_reported: set[TopicPartition] = field(default_factory=set)
 
     @property
     def group_id(self) -> str:
@@ -136,6 +138,7 @@ class ConsumerRunner:
             for tp, records in batches.items():
                 async with self._lock:
                     await self._handle_batch(consumer, sender, tp, records, stop)
+            await report_lag(self.service, consumer, self._lag_reported)
 
     async def _handle_batch(
         self,
@@ -231,6 +234,8 @@ class ConsumerRunner:
             except HandlerFailed as exc:
                 error = exc
                 log.warning("handler failed (attempt %d): %s", attempt, exc.__cause__)
+                if attempt < self.settings.handler_attempts:
+                    CONSUMED.labels(self.service, "retried").inc()
         CONSUMED.labels(self.service, "dead_lettered").inc()
         return error
 

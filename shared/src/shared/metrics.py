@@ -1,6 +1,7 @@
-"""Prometheus metrics shared by the APIs and the workers."""
+"""Prometheus metrics shared by the APIs and the workers. The APIs serve them at /metrics, each
+worker on a port of its own (`<SERVICE>_WORKER__METRICS_PORT`, see shared.worker_metrics)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "trygg_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -15,8 +16,15 @@ RELAY_SEND_FAILURES = Counter(
 RELAY_BATCH_SECONDS = Histogram(
     "trygg_outbox_batch_seconds", "Time to publish one outbox batch", ["service"]
 )
+# Outcomes: handled, ignored (no handler), retried (a handler attempt that failed and is tried
+# again), dead_lettered.
 CONSUMED = Counter(
     "trygg_events_consumed_total", "Events consumed, by outcome", ["service", "outcome"]
+)
+CONSUMER_LAG = Gauge(
+    "trygg_consumer_lag",
+    "Records on a partition not yet taken by the consumer (end offset - position)",
+    ["service", "topic", "partition"],
 )
 CONSUMER_OUTAGE_RETRIES = Counter(
     "trygg_consumer_outage_retries_total",
@@ -25,4 +33,12 @@ CONSUMER_OUTAGE_RETRIES = Counter(
 )
 RELAY_DATABASE_OUTAGES = Counter(
     "trygg_outbox_relay_database_outages_total", "Times the relay lost its database", ["service"]
+)
+# Sampled from the database by the worker (shared.worker_metrics), not counted in the relay:
+# rows written by the API processes are visible only there.
+OUTBOX_BACKLOG = Gauge("trygg_outbox_backlog", "Outbox events not yet published", ["service"])
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "trygg_outbox_oldest_unpublished_seconds",
+    "Age of the oldest outbox event not yet published (0 when none waits)",
+    ["service"],
 )

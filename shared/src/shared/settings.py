@@ -60,6 +60,17 @@ class ConsumerSettings(BaseModel):
     backoff_max_s: float = 10.0
 
 
+class WorkerSettings(BaseModel):
+    """The worker's Prometheus endpoint. Each service gives it a port of its own; None serves
+    nothing, and 0 takes any free port (the worker logs which)."""
+
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+    # How often the gauges read from the database (outbox backlog, the dispatcher's queue)
+    # are sampled: each sample is one small query on a partial index.
+    sample_interval_s: float = 15.0
+
+
 class AuthSettings(BaseModel):
     issuer: str = "trygg-dev"
     audience: str = "trygg"
@@ -83,6 +94,7 @@ class ServiceSettings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     relay: RelaySettings = RelaySettings()
     consumer: ConsumerSettings = ConsumerSettings()
+    worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
     problem_type_base: str = "https://trygg.se/problems/"
     log_level: str = "INFO"

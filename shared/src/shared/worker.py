@@ -1,5 +1,6 @@
 """The worker process every service runs beside its API: the outbox relay, and the service's
-own jobs (consumers, the dispatcher, housekeeping), all stopped together by SIGTERM or SIGINT."""
+own jobs (consumers, the dispatcher, housekeeping), all stopped together by SIGTERM or SIGINT.
+It serves its metrics on a port of its own while it runs (shared.worker_metrics)."""
 
 import asyncio
 import contextlib
@@ -12,6 +13,7 @@ from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionma
 from shared.logs import configure_logging
 from shared.relay import Relay
 from shared.settings import ServiceSettings, events_topic
+from shared.worker_metrics import outbox_probe, sampling, serving_metrics
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +35,16 @@ async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | No
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     engine = create_engine(settings.db)
+    sessionmaker = create_sessionmaker(engine)
     relay = Relay(
         service, asyncpg_dsn(settings.db.url), events_topic(service), settings.kafka, settings.relay
     )
-    running = [relay.run, *(jobs(create_sessionmaker(engine)) if jobs else [])]
-    log.info("worker started")
+    sampler = sampling(settings.worker.sample_interval_s, [outbox_probe(service)], sessionmaker)
+    running = [relay.run, sampler, *(jobs(sessionmaker) if jobs else [])]
     try:
-        await asyncio.gather(*(job(stop) for job in running))
+        async with serving_metrics(settings.worker):
+            log.info("worker started")
+            await asyncio.gather(*(job(stop) for job in running))
     finally:
         await engine.dispose()
     log.info("worker stopped")

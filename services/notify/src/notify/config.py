@@ -6,7 +6,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
+from shared.settings import (
+    DatabaseSettings,
+    ServiceSettings,
+    WorkerSettings,
+    dev_database_url,
+    holds,
+)
 
 # Development default only: the key that signs confirmation and unsubscribe links.
 DEV_LINK_SECRET = "trygg-notify-development-link-key-not-for-production"
@@ -94,6 +100,8 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("notify"))
+    # Where the worker serves its metrics; `make up` lists it beside the API.
+    worker: WorkerSettings = WorkerSettings(metrics_port=8104)
     smtp: SmtpSettings = SmtpSettings()
     sms: SmsSettings = SmsSettings()
     webhooks: WebhookSettings = WebhookSettings()

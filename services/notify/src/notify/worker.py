@@ -13,6 +13,7 @@ from notify.messaging.channels.sms import Elks46Gateway
 from notify.messaging.channels.webhook import WebhookChannel
 from notify.messaging.dispatcher import Channels, Dispatcher
 from notify.messaging.handlers import HandlerConfig
+from notify.messaging.metrics import sample_queue
 from notify.messaging.outgoing import Composer
 from notify.messaging.render import Renderer
 from shared.consumer import ConsumerRunner, Handler
@@ -29,6 +30,7 @@ from shared.db import Sessionmaker
 from shared.events import Contract
 from shared.settings import events_topic
 from shared.worker import Job, Jobs, every, run_worker
+from shared.worker_metrics import sampling
 
 SERVICE = "notify"
 TOPICS = [events_topic("walks"), events_topic("patrols")]
@@ -79,7 +81,8 @@ def consumer(
 
 def jobs(settings: Settings) -> Jobs:
     """What notify's worker runs beside its relay: the consumer, the dispatcher (which owns
-    its channels' connections) and the housekeeping of personal data and limits."""
+    its channels' connections), the housekeeping of personal data and limits, and the
+    sampling of the dispatcher's queue for its metrics."""
 
     def made(sessionmaker: Sessionmaker) -> Sequence[Job]:
         async def deliver(stop: asyncio.Event) -> None:
@@ -91,7 +94,13 @@ def jobs(settings: Settings) -> Jobs:
 
         tidy = partial(maintenance.tidy, settings=settings.dispatcher)
         interval = settings.dispatcher.maintenance_interval_s
-        return [consumer(settings, sessionmaker).run, deliver, every(interval, tidy, sessionmaker)]
+        queue = sampling(settings.worker.sample_interval_s, [sample_queue], sessionmaker)
+        return [
+            consumer(settings, sessionmaker).run,
+            deliver,
+            every(interval, tidy, sessionmaker),
+            queue,
+        ]
 
     return made
 

@@ -6,7 +6,12 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url
+from shared.settings import (
+    DatabaseSettings,
+    ServiceSettings,
+    WorkerSettings,
+    dev_database_url,
+)
 
 
 class HotSpotSettings(BaseModel):
@@ -44,6 +49,8 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("patrols"))
+    # Where the worker serves its metrics; `make up` lists it beside the API.
+    worker: WorkerSettings = WorkerSettings(metrics_port=8103)
     hot_spots: HotSpotSettings = HotSpotSettings()
     rounds: RoundSettings = RoundSettings()
     public_base_url: str = "http://127.0.0.1:8003"

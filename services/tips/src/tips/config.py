@@ -6,7 +6,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
+from shared.settings import (
+    DatabaseSettings,
+    ServiceSettings,
+    WorkerSettings,
+    dev_database_url,
+    holds,
+)
 
 # Development defaults only: salts the hashes that stand for clients' IP addresses, and the
 # Open311 api_key of local clients.
@@ -64,6 +70,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TIPS_", env_nested_delimiter="__", extra="ignore")
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("tips"))
+    # Where the worker serves its metrics; `make up` lists it beside the API.
+    worker: WorkerSettings = WorkerSettings(metrics_port=8102)
     # Where residents reach the form; Open311 discovery and acknowledgements link under it.
     public_base_url: str = "http://127.0.0.1:8002"
     public: PublicSettings = PublicSettings()

@@ -6,7 +6,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings, ServiceSettings, dev_database_url, holds
+from shared.settings import (
+    DatabaseSettings,
+    ServiceSettings,
+    WorkerSettings,
+    dev_database_url,
+    holds,
+)
 
 # Development default only: salts the hashes that stand for clients' IP addresses.
 DEV_RATE_LIMIT_SECRET = "trygg-walks-development-rate-limit-key-not-for-production"
@@ -38,6 +44,8 @@ class Settings(ServiceSettings):
     )
 
     db: DatabaseSettings = DatabaseSettings(url=dev_database_url("walks"))
+    # Where the worker serves its metrics; `make up` lists it beside the API.
+    worker: WorkerSettings = WorkerSettings(metrics_port=8101)
     # Where residents reach the public pages; events carry links under it.
     public_base_url: str = "http://127.0.0.1:8001"
     # Where residents reach notify's pages: the public pages link to its subscribe page.

@@ -34,6 +34,7 @@ from notify.messaging.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChann
 from notify.messaging.channels.sms import SmsGateway, SmsJob
 from notify.messaging.channels.webhook import WebhookChannel, WebhookJob
 from notify.messaging.ledger import Result
+from notify.messaging.metrics import count_outcomes, count_unsure_sms
 from notify.messaging.outgoing import Claimed, Composer, MessageFacts
 from shared.db import Sessionmaker
 from shared.failures import is_transient
@@ -128,8 +129,11 @@ class Dispatcher:
     async def _claim(self) -> list[Claimed]:
         params = {"limit": self._settings.batch_size, "lease": self._settings.lease_s}
         async with self._sessionmaker() as session, session.begin():
-            await ledger.give_up_unsure_sms(session, emit_events=self._settings.emit_events)
+            unsure = await ledger.give_up_unsure_sms(
+                session, emit_events=self._settings.emit_events
+            )
             rows = (await (await session.connection()).execute(CLAIM, params)).mappings().all()
+        count_unsure_sms(unsure)
         return [Claimed(**row) for row in rows]
 
     async def _load_messages(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:
@@ -221,6 +225,7 @@ class Dispatcher:
             if with_events:
                 finals = [r for r in recorded if r.final]
                 await ledger.emit_outcomes(session, finals, messages)
+        count_outcomes(recorded)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
