@@ -15,6 +15,7 @@ from notify.errors import CapAlertNotFound
 from notify.feeds import service as cap
 from notify.feeds.models import CapAlert
 from notify.messaging import ledger
+from notify.messaging import metrics as messaging_metrics
 from notify.ratelimit import FeedRateLimited, RateLimited, ReportRateLimited
 from shared.db import SessionDep
 from shared.problems import (
@@ -138,5 +139,9 @@ async def delivery_report(
     state = form.get("status", [""])[0]
     # "sent" is news of no consequence: the SMS stays `sending` until delivered or failed.
     if state in ("delivered", "failed"):
-        await ledger.settle_sms(session, notification_id, delivered=state == "delivered")
+        delivered = state == "delivered"
+        if await ledger.settle_sms(session, notification_id, delivered=delivered):
+            # Counted in this API's /metrics, beside the worker's counts of the same series; a
+            # report sent again settles nothing and counts nothing.
+            messaging_metrics.count_sms_report(delivered)
     return Response(status_code=204)

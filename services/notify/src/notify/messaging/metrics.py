@@ -54,6 +54,12 @@ def count_unsure_sms(given_up: int) -> None:
     NOTIFICATIONS.labels(SERVICE, "sms", Status.TECHNICAL_FAILURE.value).inc(given_up)
 
 
+def count_sms_report(delivered: bool) -> None:
+    """An SMS the gateway reported on, settled by the API (delivery reports on)."""
+    status = Status.DELIVERED if delivered else Status.PERMANENT_FAILURE
+    NOTIFICATIONS.labels(SERVICE, "sms", status.value).inc()
+
+
 async def sample_queue(conn: AsyncConnection) -> None:
     """A worker probe (shared.worker_metrics): the dispatcher's due queue and its oldest."""
     due, oldest_s = (await conn.execute(DUE_SAMPLE)).one()
