@@ -22,11 +22,11 @@ from notify.deliveries.schemas import (
 )
 from notify.domain import Channel, MessageKind, RecipientKind, Status, normal_email, normal_phone
 from notify.errors import MessageNotFound, NotificationNotFound, NotResendable
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import InvalidInput, field_error, in_query, problem_responses
 
 router = APIRouter(tags=["deliveries"])
 
@@ -62,7 +62,7 @@ def notification_filter(
             detail = "the domain is not a valid internet domain name"
             raise InvalidInput(
                 "The address is not valid.",
-                errors=[{"detail": detail, "pointer": "#query/address"}],
+                errors=[field_error(detail, in_query("address"))],
             ) from None
     return deliveries.NotificationFilter(
         municipality,
@@ -138,7 +138,7 @@ async def resend_notification(
     status_code=201,
     response_model=MessageRead,
     summary="Send a message to an audience",
-    responses=KEYED,
+    responses={**KEYED, **location.CREATED},
 )
 async def send_message(
     body: MessageCreate,
@@ -167,7 +167,7 @@ async def send_message(
     status_code=201,
     response_model=MessageRead,
     summary="Send a message to one person",
-    responses=KEYED,
+    responses={**KEYED, **location.CREATED},
 )
 async def send_direct_message(
     body: DirectMessageCreate,

@@ -20,7 +20,7 @@ from notify.directory.schemas import (
 from notify.domain import StakeholderKind
 from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
 from notify.fields import StakeholderKey
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
@@ -48,7 +48,7 @@ def stakeholder_filter(
     status_code=201,
     response_model=StakeholderRead,
     summary="Register a stakeholder",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_stakeholder(
     body: StakeholderCreate,
@@ -131,7 +131,7 @@ async def delete_stakeholder(
     status_code=201,
     response_model=ContactRead,
     summary="Add a contact",
-    responses=ON_ONE,
+    responses={**ON_ONE, **location.CREATED},
 )
 async def add_contact(
     stakeholder_id: uuid.UUID, body: ContactCreate, session: SessionDep, principal: Writer

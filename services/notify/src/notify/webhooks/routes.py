@@ -11,7 +11,7 @@ from notify.config import SettingsDep
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.webhooks import service as webhooks
 from notify.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import PageDep, page_of
@@ -28,7 +28,7 @@ ON_ONE = {**LISTED, **problem_responses(WebhookNotFound)}
     status_code=201,
     response_model=WebhookCreated,
     summary="Register a webhook",
-    responses={**KEYED, **problem_responses(WebhookTargetRefused)},
+    responses={**KEYED, **problem_responses(WebhookTargetRefused), **location.CREATED},
 )
 async def register_webhook(
     body: WebhookCreate,

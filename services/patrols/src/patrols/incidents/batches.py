@@ -69,7 +69,7 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
 
 
 def _pointer(*parts: int | str) -> str:
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _outline_refused(exc: ValidationError) -> InvalidInput:
@@ -116,7 +116,7 @@ def _csv_rows(body: bytes) -> list[Row]:
     except csv.Error as exc:
         raise BadRequest(f"The CSV cannot be read: {exc}.") from None
     if not rows:
-        raise _refused("#/rows", "the CSV has a header but no rows")
+        raise _refused("/rows", "the CSV has a header but no rows")
     return rows
 
 
@@ -129,10 +129,10 @@ def _refused(pointer: str, detail: str) -> InvalidInput:
 def _columns(header: list[str] | None) -> list[str]:
     expected = ",".join(CSV_COLUMNS)
     if header is None:
-        raise _refused("#/header", f"the CSV is empty: it needs the header {expected}")
+        raise _refused("/header", f"the CSV is empty: it needs the header {expected}")
     columns = [name.strip().lower() for name in header]
     if sorted(columns) != sorted(CSV_COLUMNS):
-        raise _refused("#/header", f"the header must name these columns, once each: {expected}")
+        raise _refused("/header", f"the header must name these columns, once each: {expected}")
     return columns
 
 
@@ -143,7 +143,7 @@ def _numbered(records: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
             continue
         n += 1
         if n > MAX_BATCH:
-            raise _refused("#/rows", f"a batch has at most {MAX_BATCH} rows")
+            raise _refused("/rows", f"a batch has at most {MAX_BATCH} rows")
         yield n, record
 
 

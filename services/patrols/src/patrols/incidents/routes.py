@@ -22,7 +22,7 @@ from patrols.incidents.schemas import (
     IncidentFeature,
     incident_feature,
 )
-from shared import geo
+from shared import geo, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.http import MAX_BODY_BYTES
@@ -104,7 +104,7 @@ batches.
     status_code=201,
     response_model=IncidentFeature,
     summary="Report an incident",
-    responses=REPORT,
+    responses={**REPORT, **location.CREATED},
 )
 async def report_incident(
     municipality: MunicipalityPath, body: IncidentCreate, session: SessionDep, principal: Writer

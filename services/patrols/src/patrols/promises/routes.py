@@ -23,7 +23,7 @@ from patrols.promises.schemas import (
     PublicPromise,
 )
 from patrols.promises.service import CommitmentNotFound, PromiseConflict, PromiseNotFound
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.pagination import Page, PageDep, page_of
@@ -49,7 +49,7 @@ CSV: dict[int | str, dict[str, Any]] = {
     status_code=201,
     response_model=PromiseRead,
     summary="Draft a promise",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_promise(
     municipality: MunicipalityPath,
@@ -141,9 +141,9 @@ async def sign_promise(
     status_code=201,
     response_model=FollowUpRead,
     summary="Follow up a promise",
-    responses=CHANGE,
+    responses={**CHANGE, **location.CREATED},
 )
-async def follow_up(
+async def follow_up_promise(
     promise_id: uuid.UUID,
     session: SessionDep,
     principal: Writer,
@@ -161,9 +161,9 @@ async def follow_up(
     status_code=201,
     response_model=CommitmentRead,
     summary="Record manual progress",
-    responses=MANUAL,
+    responses={**MANUAL, **location.CREATED},
 )
-async def record_manual(
+async def record_manual_progress(
     commitment_id: uuid.UUID, body: ManualProgress, session: SessionDep, principal: Writer
 ) -> CommitmentRead:
     """An amount with its evidence, for a manual commitment only: others count events (409)."""
@@ -177,7 +177,7 @@ async def record_manual(
     summary="A promise's public page",
     responses={**HTML, **PUBLIC},
 )
-async def public_page(promise_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
+async def public_promise_page(promise_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """The signed promise and its progress, as a page in Swedish."""
     return HTMLResponse(pages.promise_page(await service.public_promise(session, promise_id)))
 
@@ -199,7 +199,7 @@ async def public_promise(promise_id: uuid.UUID, session: SessionDep) -> PublicPr
     summary="A promise's yearly follow-up",
     responses={**HTML, **PUBLIC},
 )
-async def report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> HTMLResponse:
+async def public_report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> HTMLResponse:
     """Per commitment, the figure of each quarter and of the year, and the follow-ups."""
     report = await service.year_report(session, promise_id, service.check_year(year))
     return HTMLResponse(pages.report_page(report))
@@ -211,7 +211,7 @@ async def report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> 
     summary="A promise's yearly figures as CSV",
     responses={**CSV, **PUBLIC},
 )
-async def report_csv(promise_id: uuid.UUID, year: int, session: SessionDep) -> Response:
+async def public_report_csv(promise_id: uuid.UUID, year: int, session: SessionDep) -> Response:
     """The yearly figures, one row per commitment."""
     report = await service.year_report(session, promise_id, service.check_year(year))
     return Response(pages.report_csv(report), media_type="text/csv; charset=utf-8")

@@ -22,7 +22,7 @@ from patrols.rounds.schemas import (
     VisitRead,
     VisitReport,
 )
-from shared import idempotency
+from shared import idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
@@ -52,7 +52,7 @@ def round_filter(
     status_code=201,
     response_model=RoundRead,
     summary="Plan a round",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def plan_round(
     municipality: MunicipalityPath,
@@ -165,7 +165,7 @@ async def cancel_round(round_id: uuid.UUID, session: SessionDep, principal: Plan
     summary="Dosage per hot spot",
     responses=LISTED,
 )
-async def dosage(
+async def get_dosage(
     municipality: MunicipalityPath,
     session: SessionDep,
     principal: Reader,

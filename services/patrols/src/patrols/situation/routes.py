@@ -20,6 +20,7 @@ from patrols.situation.schemas import (
     VersionList,
     WeekPicture,
 )
+from shared import location
 from shared.auth import Principal
 from shared.db import SessionDep
 from shared.problems import InvalidInput, problem_responses
@@ -46,7 +47,7 @@ def _covered(principal: Principal, municipality: str) -> None:
 
 
 @router.get(WEEK, summary="The live picture of a week", response_model=WeekPicture, responses=FOUND)
-async def live_picture(
+async def get_live_picture(
     municipality: MunicipalityPath,
     year: Year,
     week: WeekNumber,
@@ -64,9 +65,14 @@ async def live_picture(
     summary="Approve the week's picture",
     status_code=201,
     response_model=SituationReportOut,
-    responses={**FOUND, **BODY_PROBLEMS, **problem_responses(situation.SituationConflict)},
+    responses={
+        **FOUND,
+        **BODY_PROBLEMS,
+        **problem_responses(situation.SituationConflict),
+        **location.CREATED,
+    },
 )
-async def approve(
+async def approve_situation_report(
     municipality: MunicipalityPath,
     year: Year,
     week: WeekNumber,
@@ -187,7 +193,7 @@ async def get_version(
     response_model=Analysis,
     responses={**LISTED, **problem_responses(situation.SituationReportNotFound)},
 )
-async def analyse(
+async def analyse_situation(
     municipality: MunicipalityPath,
     session: SessionDep,
     principal: Reader,
