@@ -25,9 +25,11 @@ from notify.errors import MessageNotFound, NotificationNotFound, NotResendable
 from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import InvalidInput, field_error, in_query, problem_responses
 
+MESSAGE = Locator("get_message", {"message_id": "id"})
 router = APIRouter(tags=["deliveries"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
@@ -157,7 +159,13 @@ async def send_message(
         return idempotency.Created(read, body.municipality_code, [message.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=MESSAGE,
     )
 
 
@@ -186,7 +194,13 @@ async def send_direct_message(
         return idempotency.Created(read, body.municipality_code, [message.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=MESSAGE,
     )
 
 

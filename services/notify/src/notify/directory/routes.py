@@ -23,6 +23,7 @@ from notify.fields import StakeholderKey
 from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 
@@ -66,7 +67,13 @@ async def create_stakeholder(
         return idempotency.Created(read, read.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_stakeholder", {"stakeholder_id": "id"}),
     )
 
 
@@ -134,10 +141,18 @@ async def delete_stakeholder(
     responses={**ON_ONE, **location.CREATED},
 )
 async def add_contact(
-    stakeholder_id: uuid.UUID, body: ContactCreate, session: SessionDep, principal: Writer
+    stakeholder_id: uuid.UUID,
+    body: ContactCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    response: Response,
 ) -> ContactRead:
     """Add someone at the organisation who is told, by email or SMS."""
     contact = await stakeholders.add_contact(session, principal, stakeholder_id, body)
+    # A contact has no page of its own: its address is the one its removal is sent to.
+    where = {"stakeholder_id": stakeholder_id, "contact_id": contact.id}
+    location.set_location(response, request, "remove_contact", **where)
     return ContactRead.model_validate(contact.model_dump())
 
 

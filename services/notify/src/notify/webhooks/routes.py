@@ -14,6 +14,7 @@ from notify.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookPage, 
 from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 
@@ -46,7 +47,13 @@ async def register_webhook(
         return idempotency.Created(created, webhook.municipality_code, [webhook.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_webhook", {"webhook_id": "id"}),
     )
 
 

@@ -30,6 +30,7 @@ from shared import idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, next_offset
 from shared.problems import in_query, problem_responses
 
@@ -144,7 +145,13 @@ async def designate_hot_spot(
         return idempotency.Created(hot_spots.feature(hot_spot), municipality, [hot_spot.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_hot_spot", {"hot_spot_id": "id"}),
     )
 
 

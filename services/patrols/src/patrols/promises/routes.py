@@ -26,6 +26,7 @@ from patrols.promises.service import CommitmentNotFound, PromiseConflict, Promis
 from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
 
@@ -70,7 +71,13 @@ async def create_promise(
         return idempotency.Created(made, municipality, [made.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_promise", {"promise_id": "id"}),
     )
 
 
@@ -148,12 +155,17 @@ async def follow_up_promise(
     session: SessionDep,
     principal: Writer,
     settings: SettingsDep,
+    request: Request,
+    response: Response,
     body: FollowUpCreate | None = None,
 ) -> FollowUpRead:
     """Each commitment's figure now, kept and published (promise.followed_up)."""
-    return await service.follow_up(
+    made = await service.follow_up(
         session, principal, promise_id, body or FollowUpCreate(), settings.public_base_url
     )
+    # A follow-up is read with its promise.
+    location.set_location(response, request, "get_promise", promise_id=promise_id)
+    return made
 
 
 @router.post(
@@ -164,10 +176,18 @@ async def follow_up_promise(
     responses={**MANUAL, **location.CREATED},
 )
 async def record_manual_progress(
-    commitment_id: uuid.UUID, body: ManualProgress, session: SessionDep, principal: Writer
+    commitment_id: uuid.UUID,
+    body: ManualProgress,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    response: Response,
 ) -> CommitmentRead:
     """An amount with its evidence, for a manual commitment only: others count events (409)."""
-    return await service.record_manual(session, principal, commitment_id, body)
+    recorded = await service.record_manual(session, principal, commitment_id, body)
+    # The progress is read with the commitment's promise.
+    location.set_location(response, request, "get_promise", promise_id=recorded.promise_id)
+    return recorded
 
 
 # Each `.html` route comes before its JSON twin: `{id}` would otherwise match `id.html`.

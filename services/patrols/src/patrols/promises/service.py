@@ -188,6 +188,7 @@ def _commitment_read(commitment: Commitment, done: int) -> CommitmentRead:
     params = commitment.params
     return CommitmentRead(
         id=commitment.id,
+        promise_id=commitment.promise_id,
         title=commitment.title,
         description=commitment.description,
         indicator=commitment.indicator,

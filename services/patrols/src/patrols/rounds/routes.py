@@ -26,6 +26,7 @@ from shared import idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
 from shared.problems import problem_responses
 
@@ -72,7 +73,13 @@ async def plan_round(
         return idempotency.Created(planned, municipality, [planned.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_round", {"round_id": "id"}),
     )
 
 

@@ -3,7 +3,7 @@ analyses, and the public summary."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from patrols.access import BODY_PROBLEMS, LISTED, Reader, Writer
@@ -80,6 +80,8 @@ async def approve_situation_report(
     session: SessionDep,
     principal: Writer,
     settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> SituationReportOut:
     """Freeze the week's picture as its next version, with the group's text."""
     the_week = _week(principal, municipality, year, week)
@@ -89,6 +91,8 @@ async def approve_situation_report(
     )
     out = situation.as_out(report)
     await session.commit()
+    where = {"municipality": municipality, "year": year, "week": week, "version": out.version}
+    location.set_location(response, request, "get_version", **where)
     return out
 
 
