@@ -8,10 +8,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from walks_testkit import (, parameters
+from walks_testkit import (
     Api,
     measure_body,
     observation_body,
+    parameters,
     plan_body,
     pointers,
     token,

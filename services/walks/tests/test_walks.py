@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from walks_testkit import (, parameters
+from walks_testkit import (
     HOME,
     OTHER,
     Api,
     bowtie,
     observation_body,
+    parameters,
     pointers,
     square,
     token,

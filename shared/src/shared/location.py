@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request, Response
-from starlette.routing import BaseRoute
 
 HEADER = "Location"
 
@@ -35,26 +34,18 @@ def path_of(request: Request, route: str, **params: object) -> str:
 
 @dataclass(frozen=True)
 class Locator:
-    """Where a create's response is read again: the route named `route`, each of its path
-    parameters taken from the response field named in `fields`, or else from the create
-    request's own path parameter of the same name."""
+    """Where a create's response is read again: the route named `route`, its path parameters
+    taken from the response fields named in `fields`, and those named in `kept` from the
+    create request's own path."""
 
     route: str
     fields: Mapping[str, str] = field(default_factory=dict)
+    kept: tuple[str, ...] = ()
 
     def path(self, request: Request, body: Mapping[str, Any]) -> str:
-        wanted = _parameters(request, self.route)
-        params = {name: request.path_params.get(name) for name in wanted}
+        params = {name: request.path_params[name] for name in self.kept}
         params |= {name: body[source] for name, source in self.fields.items()}
         return path_of(request, self.route, **params)
-
-
-def _parameters(request: Request, name: str) -> set[str]:
-    routes: list[BaseRoute] = request.app.routes
-    for route in routes:
-        if getattr(route, "name", None) == name:
-            return set(getattr(route, "param_convertors", {}))
-    raise LookupError(f"no route is named {name!r}")
 
 
 def set_location(response: Response, request: Request, route: str, **params: object) -> None:

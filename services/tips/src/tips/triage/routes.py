@@ -39,7 +39,7 @@ from tips.triage.schemas import (
 
 router = APIRouter(tags=["triage"])
 # A note has no address of its own: the list of the tip's notes holds it.
-NOTES = Locator("list_notes")
+NOTES = Locator("list_notes", kept=("tip_id",))
 
 # 404: no such tip in the token's municipalities; 403: restricted, and the token lacks tips:police.
 ON_TIP = {**LISTED, **problem_responses(TipNotFound, RestrictedTip)}

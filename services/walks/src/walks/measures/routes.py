@@ -33,7 +33,7 @@ from walks.measures.schemas import (
 
 router = APIRouter(tags=["action plans"])
 # A measure has no page of its own: its address is the one its changes are sent to.
-MEASURE = Locator("change_measure", {"measure_id": "id"})
+MEASURE = Locator("change_measure", {"measure_id": "id"}, kept=("plan_id",))
 
 ON_PLAN = {**LISTED, **BODY_PROBLEMS, **problem_responses(PlanNotFound, PlanStatusConflict)}
 # Either the plan or the measure may be missing: both answer 404.

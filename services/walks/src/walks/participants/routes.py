@@ -23,7 +23,7 @@ from walks.participants.schemas import (
 
 router = APIRouter(tags=["walks"])
 # A participant has no page of its own: its address is the one its removal is sent to.
-PARTICIPANT = Locator("remove_participant", {"participant_id": "id"})
+PARTICIPANT = Locator("remove_participant", {"participant_id": "id"}, kept=("walk_id",))
 
 
 @router.post(
