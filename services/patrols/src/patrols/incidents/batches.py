@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from patrols.incidents.schemas import MAX_BATCH, IncidentCreate
-from shared.problems import BadRequest, InvalidInput
+from shared.problems import BadRequest, InvalidInput, validation_error, validation_message
 
 CSV_COLUMNS = ("external_id", "source", "category", "occurred_at", "lon", "lat", "locality")
 JSON = "application/json"
@@ -73,7 +73,7 @@ def _pointer(*parts: int | str) -> str:
 
 
 def _outline_refused(exc: ValidationError) -> InvalidInput:
-    errors = [{"detail": e["msg"], "pointer": _pointer(*e["loc"])} for e in exc.errors()]
+    errors = [validation_error({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
     return InvalidInput("The batch does not have the shape it must have.", errors=errors)
 
 
@@ -96,7 +96,7 @@ def _json_row(index: int, item: Any) -> Row:
         row.report = IncidentCreate.model_validate(item)
     except ValidationError as exc:
         for error in exc.errors():
-            row.refuse(_pointer(*error["loc"])[2:] or None, error["msg"])
+            row.refuse(_pointer(*error["loc"])[1:] or None, validation_message(error["msg"]))
     return row
 
 
