@@ -4,10 +4,11 @@ from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.app import create_service_app
-from shared.problems import Conflict, json_pointer
+from shared.idempotency import IdempotencyKeyReused
+from shared.problems import BadRequest, Conflict, InvalidField, InvalidInput, NotFound, json_pointer
 from shared.settings import DatabaseSettings, ServiceSettings
 from shared.testing import api_client
 
@@ -69,7 +70,7 @@ async def test_validation_errors_list_each_field_with_a_json_pointer() -> None:
     assert response.status_code == 422
     assert body["type"] == "https://trygg.se/problems/invalid-input"
     pointers = {e["pointer"] for e in body["errors"]}
-    assert pointers == {"#body/name", "#body/size", "#body/colour"}
+    assert pointers == {"/name", "/size", "/colour"}
 
 
 async def test_unexpected_errors_are_500_problems_without_internals() -> None:
@@ -93,3 +94,52 @@ async def test_oversized_bodies_are_refused_before_the_route() -> None:
 
 def test_json_pointer_escapes_special_characters() -> None:
     assert json_pointer(("body", "a/b", "c~d", 0)) == "/a~1b/c~0d/0"
+
+
+@router.get("/listing", summary="List things")
+async def listing(limit: int = 10) -> dict[str, int]:
+    return {"limit": limit}
+
+
+class Checked(BaseModel):
+    items: list[ThingCreate]
+
+    @field_validator("items")
+    @classmethod
+    def not_empty(cls, items: list[ThingCreate]) -> list[ThingCreate]:
+        if not items:
+            raise ValueError("give at least one item")
+        return items
+
+
+@router.post("/checked", summary="A body with a validator")
+async def checked(body: Checked) -> dict[str, int]:
+    return {"items": len(body.items)}
+
+
+async def test_body_errors_point_into_the_body_per_rfc_6901() -> None:
+    async with _client() as client:  # type: ignore[attr-defined]
+        response = await client.post("/checked", json={"items": [{"name": "a", "size": "x"}]})
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/items/0/size"]
+    assert "parameter" not in response.json()["errors"][0]
+
+
+async def test_parameter_errors_name_the_parameter_and_where_it_is() -> None:
+    async with _client() as client:  # type: ignore[attr-defined]
+        response = await client.get("/listing", params={"limit": "many"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["parameter"] == {"in": "query", "name": "limit"}
+    assert "pointer" not in error
+
+
+async def test_a_validators_reason_is_given_without_pydantics_prefix() -> None:
+    async with _client() as client:  # type: ignore[attr-defined]
+        response = await client.post("/checked", json={"items": []})
+    [error] = response.json()["errors"]
+    assert error == {"detail": "give at least one item", "pointer": "/items"}
+
+
+def test_each_problem_type_has_a_title_of_its_own() -> None:
+    types = [BadRequest, InvalidInput, InvalidField, Conflict, NotFound, IdempotencyKeyReused]
+    assert len({t.slug() for t in types}) == len({t.title for t in types}) == len(types)

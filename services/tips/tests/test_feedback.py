@@ -315,7 +315,7 @@ class TestFailures:
         assert await rig.send() == 0
         row = await rig.feedback(tip.id)
         assert (row.sent_at, row.attempts) == (None, feedback.MAX_ATTEMPTS)
-        assert row.last_error == "notify answered 422: Invalid input at #body/email"
+        assert row.last_error == "notify answered 422: Invalid input at /email"
         await rig.due_now(tip.id)
         assert await rig.send() == 0
         assert await rig.notifications() == []

@@ -123,13 +123,13 @@ class TestRefused:
     @pytest.mark.parametrize(
         ("uploads", "limits", "problem", "pointer", "says"),
         [
-            ([camera_jpeg()] * 4, LIMITS, InvalidField, "#/photos", "at most 3 photos"),
-            ([camera_jpeg(noise=True)], TINY, PayloadTooLarge, "#/photos/0", "2000 bytes"),
-            ([camera_jpeg(), b"%PDF-1.7"], LIMITS, InvalidField, "#/photos/1", NOT_AN_IMAGE),
-            ([_gif()], LIMITS, InvalidField, "#/photos/0", NOT_AN_IMAGE),
-            ([camera_jpeg()[:200]], LIMITS, InvalidField, "#/photos/0", NOT_AN_IMAGE),
-            ([many_pixels_png()], LIMITS, InvalidField, "#/photos/0", "pixels"),
-            ([bomb_header_png()], LIMITS, InvalidField, "#/photos/0", "pixels"),
+            ([camera_jpeg()] * 4, LIMITS, InvalidField, "/photos", "at most 3 photos"),
+            ([camera_jpeg(noise=True)], TINY, PayloadTooLarge, "/photos/0", "2000 bytes"),
+            ([camera_jpeg(), b"%PDF-1.7"], LIMITS, InvalidField, "/photos/1", NOT_AN_IMAGE),
+            ([_gif()], LIMITS, InvalidField, "/photos/0", NOT_AN_IMAGE),
+            ([camera_jpeg()[:200]], LIMITS, InvalidField, "/photos/0", NOT_AN_IMAGE),
+            ([many_pixels_png()], LIMITS, InvalidField, "/photos/0", "pixels"),
+            ([bomb_header_png()], LIMITS, InvalidField, "/photos/0", "pixels"),
         ],
         ids=["too-many", "too-large", "not-an-image", "gif", "cut-short", "8000x8000", "bomb"],
     )

@@ -53,7 +53,10 @@ class TestIdempotencyKey:
         )
         assert response.status_code == 422
         assert response.json()["title"] == "Idempotency key reused with another request"
-        assert response.json()["errors"][0]["pointer"] == "#header/Idempotency-Key"
+        assert response.json()["errors"][0]["parameter"] == {
+            "in": "header",
+            "name": "Idempotency-Key",
+        }
 
     async def test_keys_belong_to_their_caller_and_path(self, api: Api) -> None:
         body = walk_body(locality=unique_locality())

@@ -40,7 +40,7 @@ class TestMeasureStatus:
 
     async def test_a_rejection_needs_a_reason(self, api: Api) -> None:
         plan = await api.published_plan()
-        assert pointers(await move(api, plan, "rejected")) == ["#body/reason"]
+        assert pointers(await move(api, plan, "rejected")) == ["/reason"]
         response = await move(api, plan, "rejected", reason="Trafikverket äger marken.")
         assert response.json()["status_reason"] == "Trafikverket äger marken."
         [event] = await api.events(plan["id"], "measure.status_changed.v1")

@@ -52,7 +52,7 @@ class TestRecordObservation:
             response = await api.client.post(
                 f"/walks/{walk['id']}/observations", json=body, headers=token()
             )
-            assert pointers(response) == ["#body/location/coordinates/0"]
+            assert pointers(response) == ["/location/coordinates/0"]
 
     async def test_unknown_category_names_the_field(self, api: Api) -> None:
         walk = await api.walk()
@@ -60,7 +60,7 @@ class TestRecordObservation:
         response = await api.client.post(
             f"/walks/{walk['id']}/observations", json=body, headers=token()
         )
-        assert pointers(response) == ["#body/category"]
+        assert pointers(response) == ["/category"]
 
     async def test_point_outside_wgs84_names_the_coordinate(self, api: Api) -> None:
         walk = await api.walk()
@@ -68,7 +68,7 @@ class TestRecordObservation:
         response = await api.client.post(
             f"/walks/{walk['id']}/observations", json=body, headers=token()
         )
-        assert pointers(response) == ["#body/location/coordinates/0"]
+        assert pointers(response) == ["/location/coordinates/0"]
 
     async def test_nothing_is_recorded_after_the_walk_is_conducted(self, api: Api) -> None:
         walk = await api.conducted_walk()
@@ -132,7 +132,7 @@ class TestUploadFromTheField:
         response = await api.client.post(
             f"/walks/{walk['id']}/observations/batch", json=body, headers=token()
         )
-        assert pointers(response) == ["#body/observations/1/category"]
+        assert pointers(response) == ["/observations/1/category"]
 
     async def test_the_same_id_twice_in_a_batch_is_refused(self, api: Api) -> None:
         walk = await api.walk()
@@ -140,7 +140,7 @@ class TestUploadFromTheField:
         response = await api.client.post(
             f"/walks/{walk['id']}/observations/batch", json=batch(same, same), headers=token()
         )
-        assert pointers(response) == ["#body/observations"]
+        assert pointers(response) == ["/observations"]
 
 
 class TestObservationsAsGeoJSON:
@@ -215,7 +215,7 @@ class TestTaxonomy:
         response = await api.client.post(
             url, json=observation_body(category="traffic"), headers=token()
         )
-        assert pointers(response) == ["#body/category"]
+        assert pointers(response) == ["/category"]
 
     async def test_configuring_needs_the_admin_scope(self, api: Api) -> None:
         response = await api.client.put(

@@ -53,14 +53,14 @@ class TestDraftPlan:
             json=plan_body(measures=[measure_body(responsible=owner)]),
             headers=token(),
         )
-        assert pointers(response) == ["#body/measures/0/responsible/org_number"]
+        assert pointers(response) == ["/measures/0/responsible/org_number"]
 
     async def test_a_self_intersecting_area_names_the_field(self, api: Api) -> None:
         for area in (bowtie(), {"type": "MultiPolygon", "coordinates": [bowtie()["coordinates"]]}):
             response = await api.client.post(
                 "/action-plans", json=plan_body(affected_area=area), headers=token()
             )
-            assert pointers(response) == ["#body/affected_area"]
+            assert pointers(response) == ["/affected_area"]
 
     async def test_overlapping_polygons_are_refused(self, api: Api) -> None:
         area = {
@@ -70,25 +70,25 @@ class TestDraftPlan:
         response = await api.client.post(
             "/action-plans", json=plan_body(affected_area=area), headers=token()
         )
-        assert pointers(response) == ["#body/affected_area"]
+        assert pointers(response) == ["/affected_area"]
 
     async def test_an_area_larger_than_a_municipality_is_refused(self, api: Api) -> None:
         response = await api.client.post(
             "/action-plans", json=plan_body(affected_area=world(), buffer_m=5000), headers=token()
         )
-        assert pointers(response) == ["#body/affected_area"]
+        assert pointers(response) == ["/affected_area"]
         plan = await api.plan()
         for area in (world(), bowtie()):
             changed = await api.client.patch(
                 f"/action-plans/{plan['id']}", json={"affected_area": area}, headers=token()
             )
-            assert pointers(changed) == ["#body/affected_area"]
+            assert pointers(changed) == ["/affected_area"]
 
     async def test_the_buffer_is_bounded(self, api: Api) -> None:
         response = await api.client.post(
             "/action-plans", json=plan_body(buffer_m=50_000), headers=token()
         )
-        assert pointers(response) == ["#body/buffer_m"]
+        assert pointers(response) == ["/buffer_m"]
 
     async def test_another_municipality_is_forbidden(self, api: Api) -> None:
         response = await api.client.post(
@@ -105,7 +105,7 @@ class TestDraftPlan:
             json=plan_body(measures=[measure_body(observation_ids=ids)]),
             headers=token(),
         )
-        assert pointers(response) == ["#body/measures/0/observation_ids/1"]
+        assert pointers(response) == ["/measures/0/observation_ids/1"]
 
 
 class TestPlanFromWalk:

@@ -129,6 +129,12 @@ def pointers(response: httpx.Response) -> list[str]:
     return [e["pointer"] for e in response.json()["errors"]]
 
 
+def parameters(response: httpx.Response) -> list[dict[str, str]]:
+    """The parameters a 422 names: `{"in": "query", "name": "limit"}`."""
+    assert response.status_code == 422, response.text
+    return [e["parameter"] for e in response.json()["errors"]]
+
+
 @dataclass
 class Api:
     """Drives the API as an authorised official of HOME, asserting each step succeeded."""

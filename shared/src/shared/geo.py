@@ -29,7 +29,7 @@ from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 from sqlalchemy import ColumnElement, func
 
-from shared.problems import InvalidInput
+from shared.problems import InvalidInput, field_error, in_query
 
 SRID = 4326
 # Bounds the work one request can ask of shapely and PostGIS.
@@ -310,5 +310,5 @@ def bbox_param(
     except ValueError as exc:
         raise InvalidInput(
             "The bounding box is not valid.",
-            errors=[{"detail": str(exc), "pointer": "#query/bbox"}],
+            errors=[field_error(str(exc), in_query("bbox"))],
         ) from None

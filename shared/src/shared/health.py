@@ -30,7 +30,8 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-router = APIRouter(tags=["operations"])
+TAG = {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."}
+router = APIRouter(tags=[TAG["name"]])
 
 
 @router.get("/livez", summary="The process is alive", response_model=Liveness)

@@ -151,8 +151,8 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-# Swagger UI and ReDoc come from a CDN and start with an inline script: these pages keep only
-# the policy that costs them nothing, no framing.
+# Swagger UI (served from the service itself, see shared.docs) starts with an inline script:
+# its pages keep only the policy that costs them nothing, no framing.
 DOCS_POLICY = "frame-ancestors 'none'"
 # JSON, XML and text are never to be rendered as a document, nor framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"

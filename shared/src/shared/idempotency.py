@@ -3,9 +3,10 @@
 The first request with a key stores its response in the same transaction as what it created,
 with the municipality that created thing belongs to and the ids of the resources the response
 holds. A retry with the same key and the same body gets that response again, marked
-`Idempotency-Replay: true`, if the caller's token covers that municipality: a replay is a read,
-bounded like any other (403 otherwise). The same key with another body is refused (422). Keys
-belong to the caller (token subject) and the request path, and expire after `TTL_HOURS`.
+`Idempotency-Replay: true` and with its `Location` again, if the caller's token covers that
+municipality: a replay is a read, bounded like any other (403 otherwise). The same key with
+another body is refused (422). Keys belong to the caller (token subject) and the request path,
+and expire after `TTL_HOURS`.
 
 An erasure `forget`s every stored response holding what it erased. The key stays claimed until
 it expires, so a retry is refused (409) rather than creating again what was just erased.
@@ -30,7 +31,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import Principal
 from shared.db import optional_tables
-from shared.problems import Conflict, Forbidden, InvalidInput, problem_responses
+from shared.location import HEADER as LOCATION
+from shared.location import Locator
+from shared.problems import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Parameter,
+    field_error,
+    problem_responses,
+)
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotency-Replay"
@@ -141,11 +151,16 @@ async def respond(
     body: BaseModel,
     create: Callable[[], Awaitable[Created]],
     status_code: int = 201,
+    locate: Locator | None = None,
 ) -> JSONResponse:
-    """Run `create` once per key, or replay what the first run answered to whoever may read it."""
+    """Run `create` once per key, or replay what the first run answered to whoever may read it.
+
+    `locate` finds the `Location` of what was created in the response body, first time and
+    replayed alike.
+    """
     if key is None:
         payload = (await create()).response.model_dump(mode="json")
-        return JSONResponse(payload, status_code=status_code)
+        return _response(request, payload, status_code, locate)
     ids = {
         "subject": principal.subject,
         "route": f"{request.method} {request.url.path}",
@@ -155,7 +170,8 @@ async def respond(
     conn = await session.connection()
     await conn.execute(EXPIRE, {**ids, "ttl_s": TTL_HOURS * 3600.0})
     if (await conn.execute(CLAIM, {**ids, "hash": digest})).first() is None:
-        return await _replay(session, principal, ids, digest)
+        replayed = await _replay(session, principal, ids, digest)
+        return _response(request, *replayed, locate, {REPLAY_HEADER: "true"})
     created = await create()
     payload = created.response.model_dump(mode="json")
     scope = {
@@ -163,12 +179,25 @@ async def respond(
         "resources": [str(i) for i in created.resource_ids],
     }
     await conn.execute(STORE, {**ids, **scope, "status": status_code, "body": json.dumps(payload)})
-    return JSONResponse(payload, status_code=status_code)
+    return _response(request, payload, status_code, locate)
+
+
+def _response(
+    request: Request,
+    payload: Any,
+    status_code: int,
+    locate: Locator | None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if locate is not None and status_code == 201:
+        headers[LOCATION] = locate.path(request, payload)
+    return JSONResponse(payload, status_code=status_code, headers=headers)
 
 
 async def _replay(
     session: AsyncSession, principal: Principal, ids: dict[str, str], digest: str
-) -> JSONResponse:
+) -> tuple[Any, int]:
     conn = await session.connection()
     stored = (await conn.execute(STORED, ids)).one()
     if stored.response_status is None:
@@ -182,14 +211,14 @@ async def _replay(
     if stored.request_hash != digest:
         raise IdempotencyKeyReused(
             f"The {HEADER} was already used for a request with a different body.",
-            errors=[{"detail": "use a new key for a new request", "pointer": f"#header/{HEADER}"}],
+            errors=[field_error("use a new key for a new request", Parameter("header", HEADER))],
         )
     if stored.erased_at is not None:
         raise IdempotentResponseErased(
             "What the first request created was erased since; it is not created again."
         )
     body: Any = stored.response_body
-    return JSONResponse(body, status_code=stored.response_status, headers={REPLAY_HEADER: "true"})
+    return body, int(stored.response_status)
 
 
 async def forget(session: AsyncSession, resource_ids: Sequence[uuid.UUID | str]) -> int:

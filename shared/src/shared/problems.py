@@ -2,12 +2,13 @@
 
 import logging
 import re
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,38 @@ class InvalidInput(Problem):
     title = "Invalid input"
 
 
+class Parameter(NamedTuple):
+    """A query, path, header or cookie parameter an error is about, named as OpenAPI names it."""
+
+    location: Literal["query", "path", "header", "cookie"]
+    name: str
+
+
+def in_query(name: str) -> Parameter:
+    return Parameter("query", name)
+
+
+def in_path(name: str) -> Parameter:
+    return Parameter("path", name)
+
+
+def field_error(detail: str, at: str | Parameter) -> dict[str, Any]:
+    """One entry of a problem's `errors`: `at` is an RFC 6901 JSON Pointer into the request body
+    ("" for the whole body, "/measures/0/deadline"), or a parameter."""
+    if isinstance(at, Parameter):
+        return {"detail": detail, "parameter": {"in": at.location, "name": at.name}}
+    return {"detail": detail, "pointer": at}
+
+
+class InvalidField(InvalidInput):
+    """One field or parameter is wrong in a way the schema cannot say; `errors` names it."""
+
+    title = "Invalid field"
+
+    def __init__(self, at: str | Parameter, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, errors=[field_error(detail, at)], **extensions)
+
+
 class TooManyRequests(Problem):
     status = 429
     title = "Too many requests"
@@ -78,9 +111,28 @@ class ServiceUnavailable(Problem):
     title = "Service unavailable"
 
 
+class ParameterRef(BaseModel):
+    """A request parameter, named as in the operation's OpenAPI `parameters`."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    in_: Literal["query", "path", "header", "cookie"] = Field(alias="in")
+    name: str
+
+
 class FieldError(BaseModel):
+    """What is wrong, and where: in the body (`pointer`) or in a parameter (`parameter`)."""
+
     detail: str
-    pointer: str
+    pointer: str | None = Field(
+        None,
+        description="An RFC 6901 JSON Pointer into the request body: `/area`, "
+        "`/measures/0/deadline`; the empty string is the whole body.",
+        examples=["/measures/0/deadline"],
+    )
+    parameter: ParameterRef | None = Field(
+        None, description="The query, path, header or cookie parameter, when not in the body."
+    )
 
 
 class ProblemDetails(BaseModel):
@@ -128,8 +180,28 @@ def _render(
 
 
 def json_pointer(loc: tuple[int | str, ...]) -> str:
+    """The RFC 6901 pointer of a validation error's location, less its first part ("body")."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc[1:]]
     return "/" + "/".join(parts) if parts else ""
+
+
+# pydantic prefixes what a validator raised; the reader needs only the reason.
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def validation_message(message: str) -> str:
+    for prefix in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+def validation_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A pydantic or FastAPI validation error as an entry of `errors`."""
+    loc = tuple(error["loc"])
+    detail = validation_message(str(error["msg"]))
+    if loc and loc[0] in ("query", "path", "header", "cookie") and len(loc) > 1:
+        return field_error(detail, Parameter(loc[0], str(loc[1])))
+    return field_error(detail, json_pointer(loc))
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -141,15 +213,12 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"detail": e["msg"], "pointer": f"#{e['loc'][0]}{json_pointer(tuple(e['loc']))}"}
-        for e in exc.errors()
-    ]
+    errors = [validation_error(e) for e in exc.errors()]
     return _render(
         request,
-        422,
-        "Invalid input",
-        "invalid-input",
+        InvalidInput.status,
+        InvalidInput.title,
+        InvalidInput.slug(),
         "The request does not match the schema.",
         errors=errors,
     )

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "tell them what is being done."
         ),
         openapi_tags=TAGS,
+        public_url=settings.public.base_url,
         page_styles=[pages.STYLE],
         body_limits=dict.fromkeys(PUBLIC_PREFIXES, settings.public.max_body_bytes),
     )

@@ -59,9 +59,10 @@ TAGS = [
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return create_service_app(
         service="patrols",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[
             incident_routes.router,
             hot_spot_routes.router,
@@ -74,5 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Trygg patrols",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        public_url=settings.public_base_url,
         page_styles=[promise_pages.STYLE],
     )

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Trygg tips",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        public_url=settings.public_base_url,
         page_styles=[form_markup.STYLE],
         body_limits=dict.fromkeys(PUBLIC_PREFIXES, PUBLIC_BODY_BYTES),
         path_body_limits={form_limits.FORM_PATH: form_limits.form_bytes(settings.limits)},

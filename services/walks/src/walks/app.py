@@ -43,9 +43,10 @@ TAGS = [
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return create_service_app(
         service="walks",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[
             walk_routes.router,
             participant_routes.router,
@@ -58,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Trygg walks",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        public_url=settings.public_base_url,
         page_styles=[pages.STYLE],
     )

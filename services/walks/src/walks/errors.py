@@ -1,8 +1,7 @@
 """The walks service's expected failures, rendered as RFC 9457 problems."""
 
-from typing import Any
-
-from shared.problems import Conflict, InvalidInput, NotFound
+from shared.problems import Conflict, NotFound
+from shared.problems import InvalidField as InvalidField  # the capabilities raise it from here
 
 
 class WalkNotFound(NotFound):
@@ -51,12 +50,3 @@ class ObservationIdTaken(Conflict):
 
 class TooManyObservations(Conflict):
     title = "Too many observations for one walk"
-
-
-class InvalidField(InvalidInput):
-    """Input that is well-formed but refers to something unknown or contradicts stored state."""
-
-    title = "Invalid input"
-
-    def __init__(self, pointer: str, detail: str, **extensions: Any) -> None:
-        super().__init__(detail, errors=[{"detail": detail, "pointer": pointer}], **extensions)

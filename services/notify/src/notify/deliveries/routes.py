@@ -22,12 +22,14 @@ from notify.deliveries.schemas import (
 )
 from notify.domain import Channel, MessageKind, RecipientKind, Status, normal_email, normal_phone
 from notify.errors import MessageNotFound, NotificationNotFound, NotResendable
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import InvalidInput, field_error, in_query, problem_responses
 
+MESSAGE = Locator("get_message", {"message_id": "id"})
 router = APIRouter(tags=["deliveries"])
 
 # 400: a body that is not JSON; 413: one over the size cap.
@@ -66,7 +68,7 @@ def notification_filter(
             )
             raise InvalidInput(
                 "The address is not valid.",
-                errors=[{"detail": detail, "pointer": "#query/address"}],
+                errors=[field_error(detail, in_query("address"))],
             ) from None
     return deliveries.NotificationFilter(
         municipality,
@@ -142,7 +144,7 @@ async def resend_notification(
     status_code=201,
     response_model=MessageRead,
     summary="Send a message to an audience",
-    responses=KEYED,
+    responses={**KEYED, **location.CREATED},
 )
 async def send_message(
     body: MessageCreate,
@@ -161,7 +163,13 @@ async def send_message(
         return idempotency.Created(read, body.municipality_code, [message.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=MESSAGE,
     )
 
 
@@ -171,7 +179,7 @@ async def send_message(
     status_code=201,
     response_model=MessageRead,
     summary="Send a message to one person",
-    responses=KEYED,
+    responses={**KEYED, **location.CREATED},
 )
 async def send_direct_message(
     body: DirectMessageCreate,
@@ -190,7 +198,13 @@ async def send_direct_message(
         return idempotency.Created(read, body.municipality_code, [message.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=MESSAGE,
     )
 
 

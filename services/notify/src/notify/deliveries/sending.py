@@ -27,10 +27,10 @@ def _area(body: MessageCreate) -> geo.Geometry | None:
         found = localities.find(spec.locality, body.municipality_code)
         if found is None:
             detail = f"{body.municipality_code} has no locality {spec.locality!r}"
-            raise InvalidField("#body/audience/locality", detail)
+            raise InvalidField("/audience/locality", detail)
         return found.area
     if spec.area is None and not spec.stakeholder_keys:
-        raise InvalidField("#body/audience", "give an area, a locality or stakeholder keys")
+        raise InvalidField("/audience", "give an area, a locality or stakeholder keys")
     return spec.area
 
 

@@ -20,9 +20,10 @@ from notify.directory.schemas import (
 from notify.domain import StakeholderKind
 from notify.errors import ContactNotFound, StakeholderKeyTaken, StakeholderNotFound
 from notify.fields import StakeholderKey
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 
@@ -48,7 +49,7 @@ def stakeholder_filter(
     status_code=201,
     response_model=StakeholderRead,
     summary="Register a stakeholder",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_stakeholder(
     body: StakeholderCreate,
@@ -66,7 +67,13 @@ async def create_stakeholder(
         return idempotency.Created(read, read.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_stakeholder", {"stakeholder_id": "id"}),
     )
 
 
@@ -131,13 +138,21 @@ async def delete_stakeholder(
     status_code=201,
     response_model=ContactRead,
     summary="Add a contact",
-    responses=ON_ONE,
+    responses={**ON_ONE, **location.CREATED},
 )
 async def add_contact(
-    stakeholder_id: uuid.UUID, body: ContactCreate, session: SessionDep, principal: Writer
+    stakeholder_id: uuid.UUID,
+    body: ContactCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    response: Response,
 ) -> ContactRead:
     """Add someone at the organisation who is told, by email or SMS."""
     contact = await stakeholders.add_contact(session, principal, stakeholder_id, body)
+    # A contact has no page of its own: its address is the one its removal is sent to.
+    where = {"stakeholder_id": stakeholder_id, "contact_id": contact.id}
+    location.set_location(response, request, "remove_contact", **where)
     return ContactRead.model_validate(contact.model_dump())
 
 

@@ -56,9 +56,9 @@ async def create(
 ) -> Stakeholder:
     principal.require_municipality(body.municipality_code)
     if problem := key_problem(body.key, body.municipality_code):
-        raise InvalidField("#body/key", problem)
+        raise InvalidField("/key", problem)
     for i, contact in enumerate(body.contacts):
-        _check_contact(contact, f"#body/contacts/{i}")
+        _check_contact(contact, f"/contacts/{i}")
     taken = await session.exec(
         select(Stakeholder.id).where(
             Stakeholder.municipality_code == body.municipality_code, Stakeholder.key == body.key
@@ -137,7 +137,7 @@ async def add_contact(
     session: AsyncSession, principal: Principal, stakeholder_id: uuid.UUID, body: ContactCreate
 ) -> StakeholderContact:
     stakeholder = await get(session, principal, stakeholder_id, lock=True)
-    _check_contact(body, "#body")
+    _check_contact(body, "")
     contact = _contact(stakeholder.id, body)
     session.add(contact)
     await session.flush()

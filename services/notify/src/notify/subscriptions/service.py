@@ -89,12 +89,12 @@ class Confirmation(StrEnum):
 
 def _check_contacts(body: SubscriptionCreate) -> None:
     if body.email is None and body.phone is None:
-        raise InvalidField("#body/email", "give an email address, a phone number, or both")
+        raise InvalidField("/email", "give an email address, a phone number, or both")
     for topic, channel in body.topics.items():
         if channel == Channel.EMAIL and body.email is None:
-            raise InvalidField(f"#body/topics/{topic}", "email needs an email address")
+            raise InvalidField(f"/topics/{topic}", "email needs an email address")
         if channel == Channel.SMS and body.phone is None:
-            raise InvalidField(f"#body/topics/{topic}", "sms needs a phone number")
+            raise InvalidField(f"/topics/{topic}", "sms needs a phone number")
 
 
 def _municipality(body: SubscriptionCreate) -> str:
@@ -104,14 +104,14 @@ def _municipality(body: SubscriptionCreate) -> str:
         named = {c for c in (body.municipality_code, place.municipality_code) if c}
         if len(named) > 1:
             detail = "the place's municipality differs from the subscription's"
-            raise InvalidField("#body/place/municipality_code", detail)
+            raise InvalidField("/place/municipality_code", detail)
         found = localities.find(place.name, next(iter(named), None))
         if found is None:
-            raise InvalidField("#body/place/name", f"there is no locality {place.name!r}")
+            raise InvalidField("/place/name", f"there is no locality {place.name!r}")
         return found.municipality_code
     if body.municipality_code is None:
         detail = "name the municipality whose messages you want (a four-digit code)"
-        raise InvalidField("#body/municipality_code", detail)
+        raise InvalidField("/municipality_code", detail)
     return body.municipality_code
 
 

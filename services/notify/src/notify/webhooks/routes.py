@@ -11,9 +11,10 @@ from notify.config import SettingsDep
 from notify.errors import WebhookNotFound, WebhookTargetRefused
 from notify.webhooks import service as webhooks
 from notify.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 
@@ -28,7 +29,7 @@ ON_ONE = {**LISTED, **problem_responses(WebhookNotFound)}
     status_code=201,
     response_model=WebhookCreated,
     summary="Register a webhook",
-    responses={**KEYED, **problem_responses(WebhookTargetRefused)},
+    responses={**KEYED, **problem_responses(WebhookTargetRefused), **location.CREATED},
 )
 async def register_webhook(
     body: WebhookCreate,
@@ -46,7 +47,13 @@ async def register_webhook(
         return idempotency.Created(created, webhook.municipality_code, [webhook.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_webhook", {"webhook_id": "id"}),
     )
 
 

@@ -29,7 +29,7 @@ async def register(
             url, settings.schemes, netguard.parse_networks(settings.allow_private_networks)
         )
     except netguard.TargetRefused as exc:
-        raise WebhookTargetRefused("#body/url", f"The webhook URL is refused: {exc}.") from None
+        raise WebhookTargetRefused("/url", f"The webhook URL is refused: {exc}.") from None
     webhook = Webhook(
         municipality_code=body.municipality_code,
         url=url,

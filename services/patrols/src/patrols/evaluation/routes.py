@@ -13,6 +13,7 @@ from patrols.hotspots.ranking import DEFAULT_SEED, period
 from patrols.hotspots.schemas import CellSize
 from shared.dates import Day
 from shared.db import SessionDep
+from shared.problems import in_query
 
 router = APIRouter(tags=["evaluation"])
 
@@ -23,7 +24,7 @@ router = APIRouter(tags=["evaluation"])
     summary="Evaluate hot spots against comparable cells",
     responses=LISTED,
 )
-async def evaluate(
+async def evaluate_hot_spots(
     municipality: MunicipalityPath,
     session: SessionDep,
     principal: Reader,
@@ -41,8 +42,8 @@ async def evaluate(
     comparable untreated cells, the difference in differences and its bootstrap interval."""
     principal.require_municipality(municipality)
     periods = evaluation.periods(
-        period(before_from, before_to, "#query/before_to"),
-        period(after_from, after_to, "#query/after_to"),
+        period(before_from, before_to, in_query("before_to")),
+        period(after_from, after_to, in_query("after_to")),
     )
     size = cell_size_m or settings.hot_spots.cell_size_m
     return await evaluation.evaluate(session, settings.hot_spots, municipality, periods, size, seed)

@@ -32,6 +32,7 @@ from patrols.grid import Cell
 from patrols.hotspots.models import HotSpot
 from patrols.hotspots.queries import IncidentFilter, Period, Tally, tally
 from patrols.hotspots.ranking import study_area
+from shared.problems import in_query
 
 MATCHES_PER_CELL = 3
 RESAMPLES = 2000
@@ -53,7 +54,7 @@ class Periods:
 
 def periods(before: Period, after: Period) -> Periods:
     if after.first <= before.last:
-        raise InvalidField("#query/after_from", "the after period starts after the before one")
+        raise InvalidField(in_query("after_from"), "the after period starts after the before one")
     return Periods(before, after)
 
 

@@ -34,6 +34,7 @@ from patrols.hotspots.schemas import (
     Significance,
 )
 from shared import localities
+from shared.problems import Parameter, in_query
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_SEED = 0
@@ -71,7 +72,7 @@ class Scores:
         return [int(i) for i in np.lexsort(keys)]
 
 
-def period(first: date, last: date, pointer: str) -> Period:
+def period(first: date, last: date, pointer: str | Parameter) -> Period:
     """The days from `first` to `last`, refused when backwards or longer than a leap year."""
     if last < first:
         raise InvalidField(pointer, "the period ends before it starts")
@@ -180,7 +181,7 @@ async def accuracy(
     """Rank over the query's period, take the top cells, and see how many of the test period's
     incidents fell in them: hit rate and PAI."""
     if test.first <= query.where.period.last:
-        raise InvalidField("#query/test_from", "the test period starts after the ranking's")
+        raise InvalidField(in_query("test_from"), "the test period starts after the ranking's")
     scores = await score(session, settings, query)
     chosen = [scores.cells[i] for i in scores.ranked(query.order)[:top]]
     later = await tally(session, replace(query.where, period=test), query.size)

@@ -26,12 +26,13 @@ from patrols.hotspots.schemas import (
     Order,
     RankingCollection,
 )
-from shared import idempotency
+from shared import idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, next_offset
-from shared.problems import problem_responses
+from shared.problems import in_query, problem_responses
 
 router = APIRouter(tags=["hot spots"])
 
@@ -61,7 +62,7 @@ def ranking_query(
         int, Query(ge=0, le=2**32 - 1, description="The same seed gives the same p-values.")
     ] = ranking.DEFAULT_SEED,
 ) -> ranking.RankingQuery:
-    days = ranking.period(period_from, period_to, "#query/to")
+    days = ranking.period(period_from, period_to, in_query("to"))
     hot = settings.hot_spots
     return ranking.RankingQuery(
         IncidentFilter(municipality, days, category, source),
@@ -114,7 +115,7 @@ async def measure_accuracy(
     """Rank over the first period, take the top cells, and report the later period's hit rate
     and Prediction Accuracy Index (PAI) for them."""
     principal.require_municipality(municipality)
-    test = ranking.period(test_from, test_to, "#query/test_to")
+    test = ranking.period(test_from, test_to, in_query("test_to"))
     return await ranking.accuracy(session, settings.hot_spots, query, test, top)
 
 
@@ -123,7 +124,7 @@ async def measure_accuracy(
     status_code=201,
     response_model=HotSpotFeature,
     summary="Designate a hot spot",
-    responses=DESIGNATE,
+    responses={**DESIGNATE, **location.CREATED},
 )
 async def designate_hot_spot(
     municipality: MunicipalityPath,
@@ -144,7 +145,13 @@ async def designate_hot_spot(
         return idempotency.Created(hot_spots.feature(hot_spot), municipality, [hot_spot.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_hot_spot", {"hot_spot_id": "id"}),
     )
 
 

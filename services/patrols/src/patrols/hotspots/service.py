@@ -46,10 +46,10 @@ def feature(hot_spot: HotSpot) -> HotSpotFeature:
 def _check(body: HotSpotCreate) -> Cell:
     size = body.cell_size_m
     if not grid.on_grid(body.cell_east, body.cell_north, size):
-        pointer = "#/cell_east" if body.cell_east % size else "#/cell_north"
+        pointer = "/cell_east" if body.cell_east % size else "/cell_north"
         raise InvalidField(pointer, f"a cell's corner is a multiple of its size, {size} m")
     if body.period_end < body.period_start:
-        raise InvalidField("#/period_end", "the period ends before it starts")
+        raise InvalidField("/period_end", "the period ends before it starts")
     return grid.cell_at(body.cell_east, body.cell_north, size)
 
 
@@ -63,7 +63,7 @@ async def _check_near(session: AsyncSession, municipality: str, cell: Cell, size
         near = await queries.has_placed_incident_near(session, municipality, *centre, NEAR_M)
     if not near:
         raise InvalidField(
-            "#/cell_east",
+            "/cell_east",
             f"the cell is more than {NEAR_M // 1000} km from the municipality's localities "
             "(or, where they are not known, its incidents)",
         )

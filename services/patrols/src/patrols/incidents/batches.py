@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from patrols.incidents.schemas import MAX_BATCH, IncidentCreate
-from shared.problems import BadRequest, InvalidInput
+from shared.problems import BadRequest, InvalidInput, validation_error, validation_message
 
 CSV_COLUMNS = ("external_id", "source", "category", "occurred_at", "lon", "lat", "locality")
 JSON = "application/json"
@@ -69,11 +69,11 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
 
 
 def _pointer(*parts: int | str) -> str:
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _outline_refused(exc: ValidationError) -> InvalidInput:
-    errors = [{"detail": e["msg"], "pointer": _pointer(*e["loc"])} for e in exc.errors()]
+    errors = [validation_error({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
     return InvalidInput("The batch does not have the shape it must have.", errors=errors)
 
 
@@ -96,7 +96,7 @@ def _json_row(index: int, item: Any) -> Row:
         row.report = IncidentCreate.model_validate(item)
     except ValidationError as exc:
         for error in exc.errors():
-            row.refuse(_pointer(*error["loc"])[2:] or None, error["msg"])
+            row.refuse(_pointer(*error["loc"])[1:] or None, validation_message(error["msg"]))
     return row
 
 
@@ -116,7 +116,7 @@ def _csv_rows(body: bytes) -> list[Row]:
     except csv.Error as exc:
         raise BadRequest(f"The CSV cannot be read: {exc}.") from None
     if not rows:
-        raise _refused("#/rows", "the CSV has a header but no rows")
+        raise _refused("/rows", "the CSV has a header but no rows")
     return rows
 
 
@@ -129,10 +129,10 @@ def _refused(pointer: str, detail: str) -> InvalidInput:
 def _columns(header: list[str] | None) -> list[str]:
     expected = ",".join(CSV_COLUMNS)
     if header is None:
-        raise _refused("#/header", f"the CSV is empty: it needs the header {expected}")
+        raise _refused("/header", f"the CSV is empty: it needs the header {expected}")
     columns = [name.strip().lower() for name in header]
     if sorted(columns) != sorted(CSV_COLUMNS):
-        raise _refused("#/header", f"the header must name these columns, once each: {expected}")
+        raise _refused("/header", f"the header must name these columns, once each: {expected}")
     return columns
 
 
@@ -143,7 +143,7 @@ def _numbered(records: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
             continue
         n += 1
         if n > MAX_BATCH:
-            raise _refused("#/rows", f"a batch has at most {MAX_BATCH} rows")
+            raise _refused("/rows", f"a batch has at most {MAX_BATCH} rows")
         yield n, record
 
 

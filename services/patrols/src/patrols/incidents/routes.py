@@ -22,7 +22,7 @@ from patrols.incidents.schemas import (
     IncidentFeature,
     incident_feature,
 )
-from shared import geo
+from shared import geo, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.http import MAX_BODY_BYTES
@@ -104,17 +104,23 @@ batches.
     status_code=201,
     response_model=IncidentFeature,
     summary="Report an incident",
-    responses=REPORT,
+    responses={**REPORT, **location.CREATED},
 )
 async def report_incident(
-    municipality: MunicipalityPath, body: IncidentCreate, session: SessionDep, principal: Writer
+    municipality: MunicipalityPath,
+    body: IncidentCreate,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
 ) -> JSONResponse:
     """One incident, idempotent by its source and external id: sent again with the same
     content it answers 200 with the stored incident; other content under that id is refused."""
     reported = await incidents.report_incident(session, principal, municipality, body)
     feature = incident_feature(reported.incident)
+    where = location.path_of(request, "get_incident", incident_id=reported.incident.id)
+    status = 201 if reported.created else 200
     return JSONResponse(
-        feature.model_dump(mode="json"), status_code=201 if reported.created else 200
+        feature.model_dump(mode="json"), status_code=status, headers={location.HEADER: where}
     )
 
 

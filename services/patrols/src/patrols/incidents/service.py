@@ -103,7 +103,7 @@ async def report_incident(
     try:
         new = _checked(report, municipality, utcnow())
     except _FieldWrong as wrong:
-        raise InvalidField(f"#/{wrong.name}", wrong.detail) from None
+        raise InvalidField(f"/{wrong.name}", wrong.detail) from None
     stored = await add_incidents(session, municipality, principal.subject, [new])
     incident = await _by_key(session, municipality, new.key)
     if stored.conflicts(new):

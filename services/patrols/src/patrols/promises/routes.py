@@ -23,9 +23,10 @@ from patrols.promises.schemas import (
     PublicPromise,
 )
 from patrols.promises.service import CommitmentNotFound, PromiseConflict, PromiseNotFound
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
 from shared.problems import InvalidInput, problem_responses
 
@@ -49,7 +50,7 @@ CSV: dict[int | str, dict[str, Any]] = {
     status_code=201,
     response_model=PromiseRead,
     summary="Draft a promise",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_promise(
     municipality: MunicipalityPath,
@@ -70,7 +71,13 @@ async def create_promise(
         return idempotency.Created(made, municipality, [made.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_promise", {"promise_id": "id"}),
     )
 
 
@@ -141,19 +148,24 @@ async def sign_promise(
     status_code=201,
     response_model=FollowUpRead,
     summary="Follow up a promise",
-    responses=CHANGE,
+    responses={**CHANGE, **location.CREATED},
 )
-async def follow_up(
+async def follow_up_promise(
     promise_id: uuid.UUID,
     session: SessionDep,
     principal: Writer,
     settings: SettingsDep,
+    request: Request,
+    response: Response,
     body: FollowUpCreate | None = None,
 ) -> FollowUpRead:
     """Each commitment's figure now, kept and published (promise.followed_up)."""
-    return await service.follow_up(
+    made = await service.follow_up(
         session, principal, promise_id, body or FollowUpCreate(), settings.public_base_url
     )
+    # A follow-up is read with its promise.
+    location.set_location(response, request, "get_promise", promise_id=promise_id)
+    return made
 
 
 @router.post(
@@ -161,13 +173,21 @@ async def follow_up(
     status_code=201,
     response_model=CommitmentRead,
     summary="Record manual progress",
-    responses=MANUAL,
+    responses={**MANUAL, **location.CREATED},
 )
-async def record_manual(
-    commitment_id: uuid.UUID, body: ManualProgress, session: SessionDep, principal: Writer
+async def record_manual_progress(
+    commitment_id: uuid.UUID,
+    body: ManualProgress,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
+    response: Response,
 ) -> CommitmentRead:
     """An amount with its evidence, for a manual commitment only: others count events (409)."""
-    return await service.record_manual(session, principal, commitment_id, body)
+    recorded = await service.record_manual(session, principal, commitment_id, body)
+    # The progress is read with the commitment's promise.
+    location.set_location(response, request, "get_promise", promise_id=recorded.promise_id)
+    return recorded
 
 
 # Each `.html` route comes before its JSON twin: `{id}` would otherwise match `id.html`.
@@ -177,7 +197,7 @@ async def record_manual(
     summary="A promise's public page",
     responses={**HTML, **PUBLIC},
 )
-async def public_page(promise_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
+async def public_promise_page(promise_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """The signed promise and its progress, as a page in Swedish."""
     return HTMLResponse(pages.promise_page(await service.public_promise(session, promise_id)))
 
@@ -199,7 +219,7 @@ async def public_promise(promise_id: uuid.UUID, session: SessionDep) -> PublicPr
     summary="A promise's yearly follow-up",
     responses={**HTML, **PUBLIC},
 )
-async def report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> HTMLResponse:
+async def public_report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> HTMLResponse:
     """Per commitment, the figure of each quarter and of the year, and the follow-ups."""
     report = await service.year_report(session, promise_id, service.check_year(year))
     return HTMLResponse(pages.report_page(report))
@@ -211,7 +231,7 @@ async def report_page(promise_id: uuid.UUID, year: int, session: SessionDep) -> 
     summary="A promise's yearly figures as CSV",
     responses={**CSV, **PUBLIC},
 )
-async def report_csv(promise_id: uuid.UUID, year: int, session: SessionDep) -> Response:
+async def public_report_csv(promise_id: uuid.UUID, year: int, session: SessionDep) -> Response:
     """The yearly figures, one row per commitment."""
     report = await service.year_report(session, promise_id, service.check_year(year))
     return Response(pages.report_csv(report), media_type="text/csv; charset=utf-8")

@@ -89,6 +89,7 @@ class ManualProgress(Input):
 
 class CommitmentRead(BaseModel):
     id: uuid.UUID
+    promise_id: uuid.UUID
     title: str
     description: str | None
     indicator: str

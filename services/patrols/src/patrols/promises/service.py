@@ -61,18 +61,18 @@ class PromiseConflict(Conflict):
 
 def _check_commitment(index: int, body: CommitmentCreate) -> None:
     if body.localities is not None and body.indicator != Indicator.WALKS_HELD:
-        raise InvalidField(f"#/commitments/{index}/localities", "only walks_held has localities")
+        raise InvalidField(f"/commitments/{index}/localities", "only walks_held has localities")
     if body.hot_spot_ids is not None and body.indicator != Indicator.ROUNDS_DONE:
         raise InvalidField(
-            f"#/commitments/{index}/hot_spot_ids", "only rounds_done has hot spot ids"
+            f"/commitments/{index}/hot_spot_ids", "only rounds_done has hot spot ids"
         )
 
 
 def _check_draft(body: PromiseCreate) -> None:
     if body.period_end < body.period_start:
-        raise InvalidField("#/period_end", "the period must end on or after its start")
+        raise InvalidField("/period_end", "the period must end on or after its start")
     if body.period_end - body.period_start > LONGEST_PERIOD:
-        raise InvalidField("#/period_end", "a promise lasts at most three years")
+        raise InvalidField("/period_end", "a promise lasts at most three years")
     for index, commitment in enumerate(body.commitments):
         _check_commitment(index, commitment)
 
@@ -188,6 +188,7 @@ def _commitment_read(commitment: Commitment, done: int) -> CommitmentRead:
     params = commitment.params
     return CommitmentRead(
         id=commitment.id,
+        promise_id=commitment.promise_id,
         title=commitment.title,
         description=commitment.description,
         indicator=commitment.indicator,
@@ -364,7 +365,7 @@ async def record_manual(
     link = None if body.evidence_url is None else str(body.evidence_url)
     occurred = body.occurred_at or utcnow()
     if occurred > utcnow():
-        raise InvalidField("#/occurred_at", "not in the future")
+        raise InvalidField("/occurred_at", "not in the future")
     await _add(
         session,
         commitment,
@@ -538,5 +539,5 @@ async def year_report(session: AsyncSession, promise_id: uuid.UUID, year: int) -
 
 def check_year(year: int) -> int:
     if not 2000 <= year <= 2100:
-        raise InvalidField("#/year", "a year between 2000 and 2100")
+        raise InvalidField("/year", "a year between 2000 and 2100")
     return year

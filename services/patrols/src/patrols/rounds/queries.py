@@ -17,6 +17,7 @@ from patrols.hotspots.models import HotSpot
 from patrols.rounds.models import PatrolRound, Visit
 from patrols.rounds.schemas import DosageReport, HotSpotDosage, RoundSummary
 from shared.pagination import PageParams, fetch
+from shared.problems import in_query
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def _local_day(moment: Any) -> ColumnElement[date]:
 
 def _in_period(statement: Any, moment: Any, from_day: date | None, to_day: date | None) -> Any:
     if from_day is not None and to_day is not None and to_day < from_day:
-        raise InvalidField("#query/to", "the period must not end before it begins")
+        raise InvalidField(in_query("to"), "the period must not end before it begins")
     if from_day is not None:
         statement = statement.where(_local_day(moment) >= from_day)
     if to_day is not None:

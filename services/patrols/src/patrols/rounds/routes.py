@@ -22,10 +22,11 @@ from patrols.rounds.schemas import (
     VisitRead,
     VisitReport,
 )
-from shared import idempotency
+from shared import idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
 from shared.problems import problem_responses
 
@@ -52,7 +53,7 @@ def round_filter(
     status_code=201,
     response_model=RoundRead,
     summary="Plan a round",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def plan_round(
     municipality: MunicipalityPath,
@@ -72,7 +73,13 @@ async def plan_round(
         return idempotency.Created(planned, municipality, [planned.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_round", {"round_id": "id"}),
     )
 
 
@@ -165,7 +172,7 @@ async def cancel_round(round_id: uuid.UUID, session: SessionDep, principal: Plan
     summary="Dosage per hot spot",
     responses=LISTED,
 )
-async def dosage(
+async def get_dosage(
     municipality: MunicipalityPath,
     session: SessionDep,
     principal: Reader,

@@ -59,19 +59,19 @@ def _local_days(start: datetime, end: datetime) -> tuple[date, date]:
 
 def _check_shift(body: RoundCreate, now: datetime) -> None:
     if body.shift_end <= body.shift_start:
-        raise InvalidField("#/shift_end", "the shift must end after it starts")
+        raise InvalidField("/shift_end", "the shift must end after it starts")
     if body.shift_end - body.shift_start > MAX_SHIFT:
-        raise InvalidField("#/shift_end", "a shift lasts at most 12 hours")
+        raise InvalidField("/shift_end", "a shift lasts at most 12 hours")
     if body.shift_start < now - LATE_START:
-        raise InvalidField("#/shift_start", "a round is planned for now or later")
+        raise InvalidField("/shift_start", "a round is planned for now or later")
 
 
 def _check_spot_list(body: RoundCreate, rules: RoundSettings) -> None:
     most = min(rules.max_spots, planner.MAX_SPOTS)
     if len(body.hot_spot_ids) > most:
-        raise InvalidField("#/hot_spot_ids", f"a round visits at most {most} hot spots")
+        raise InvalidField("/hot_spot_ids", f"a round visits at most {most} hot spots")
     if len(set(body.hot_spot_ids)) != len(body.hot_spot_ids):
-        raise InvalidField("#/hot_spot_ids", "name each hot spot once")
+        raise InvalidField("/hot_spot_ids", "name each hot spot once")
 
 
 async def find_places(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Place]:
@@ -99,7 +99,7 @@ async def _designated(session: AsyncSession, municipality: str, body: RoundCreat
     for i, spot_id in enumerate(body.hot_spot_ids):
         reason = _unplannable(found.get(spot_id), municipality, days)
         if reason is not None:
-            errors.append({"detail": reason, "pointer": f"#/hot_spot_ids/{i}"})
+            errors.append({"detail": reason, "pointer": f"/hot_spot_ids/{i}"})
     if errors:
         raise InvalidInput("Not every hot spot can be visited in this shift.", errors=errors)
     return [found[spot_id] for spot_id in body.hot_spot_ids]
@@ -114,7 +114,7 @@ def _plan(
             spots, body.shift_start, body.shift_end, rules, random.Random(seed)
         )
     except planner.PlanImpossible as exc:
-        pointer = "#/shift_end" if exc.about == "shift" else "#/hot_spot_ids"
+        pointer = "/shift_end" if exc.about == "shift" else "/hot_spot_ids"
         raise InvalidField(pointer, str(exc)) from None
 
 

@@ -43,11 +43,11 @@ async def _visit_of(session: AsyncSession, patrol_round: PatrolRound, visit_id: 
 def _moment(patrol_round: PatrolRound, at: datetime | None, now: datetime) -> datetime:
     moment = at or now
     if moment > now + CLOCK_SKEW:
-        raise InvalidField("#/at", "a check-in or check-out cannot be in the future")
+        raise InvalidField("/at", "a check-in or check-out cannot be in the future")
     earliest = patrol_round.shift_start - CHECK_MARGIN
     latest = patrol_round.shift_end + CHECK_MARGIN
     if not earliest <= moment <= latest:
-        raise InvalidField("#/at", "must lie within the shift, give or take 30 minutes")
+        raise InvalidField("/at", "must lie within the shift, give or take 30 minutes")
     return moment
 
 
@@ -55,7 +55,7 @@ def _observations(visit: Visit, report: VisitReport) -> list[dict[str, Any]]:
     """The visit's observations with the report's added; a new list, so the change is saved."""
     added = [{**o.model_dump(), "incident_id": None} for o in report.observations]
     if len(visit.observations) + len(added) > MAX_OBSERVATIONS:
-        raise InvalidField("#/observations", f"a visit holds at most {MAX_OBSERVATIONS}")
+        raise InvalidField("/observations", f"a visit holds at most {MAX_OBSERVATIONS}")
     return [dict(o) for o in visit.observations] + added
 
 
@@ -84,7 +84,7 @@ async def check_in(
     at = _moment(patrol_round, report.at, utcnow())
     last_out = max((v.checked_out_at for v in visits if v.checked_out_at), default=None)
     if last_out is not None and at < last_out:
-        raise InvalidField("#/at", f"the round's last check-out was later, at {last_out}")
+        raise InvalidField("/at", f"the round's last check-out was later, at {last_out}")
     observations = _observations(visit, report)
     visit.status, visit.checked_in_at = VisitStatus.CHECKED_IN, at
     _record(visit, report, observations)
@@ -155,7 +155,7 @@ async def check_out(
         raise RoundStatusConflict(f"The visit is {visit.status}; only a checked-in one checks out.")
     at = _moment(patrol_round, report.at, utcnow())
     if at < visit.checked_in_at:
-        raise InvalidField("#/at", f"the visit was checked in later, at {visit.checked_in_at}")
+        raise InvalidField("/at", f"the visit was checked in later, at {visit.checked_in_at}")
     observations = _observations(visit, report)
     place = await _place(session, visit.hot_spot_id)
     visit.status, visit.checked_out_at = VisitStatus.DONE, at

@@ -29,6 +29,7 @@ from patrols.situation.schemas import (
     Trend,
     WeekPicture,
 )
+from shared.problems import in_path
 
 HISTORY_WEEKS = 4  # the mean of the weeks before is over this many
 Series = list[int]  # counts per week, oldest first, the week itself last
@@ -61,7 +62,7 @@ def iso_week(year: int, week: int) -> Week:
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise InvalidField("#path/week", f"{year} has no ISO week {week}") from None
+        raise InvalidField(in_path("week"), f"{year} has no ISO week {week}") from None
     return Week(year, week)
 
 

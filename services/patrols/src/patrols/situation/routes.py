@@ -3,7 +3,7 @@ analyses, and the public summary."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from patrols.access import BODY_PROBLEMS, LISTED, Reader, Writer
@@ -20,6 +20,7 @@ from patrols.situation.schemas import (
     VersionList,
     WeekPicture,
 )
+from shared import location
 from shared.auth import Principal
 from shared.db import SessionDep
 from shared.problems import InvalidInput, problem_responses
@@ -46,7 +47,7 @@ def _covered(principal: Principal, municipality: str) -> None:
 
 
 @router.get(WEEK, summary="The live picture of a week", response_model=WeekPicture, responses=FOUND)
-async def live_picture(
+async def get_live_picture(
     municipality: MunicipalityPath,
     year: Year,
     week: WeekNumber,
@@ -64,9 +65,14 @@ async def live_picture(
     summary="Approve the week's picture",
     status_code=201,
     response_model=SituationReportOut,
-    responses={**FOUND, **BODY_PROBLEMS, **problem_responses(situation.SituationConflict)},
+    responses={
+        **FOUND,
+        **BODY_PROBLEMS,
+        **problem_responses(situation.SituationConflict),
+        **location.CREATED,
+    },
 )
-async def approve(
+async def approve_situation_report(
     municipality: MunicipalityPath,
     year: Year,
     week: WeekNumber,
@@ -74,6 +80,8 @@ async def approve(
     session: SessionDep,
     principal: Writer,
     settings: SettingsDep,
+    request: Request,
+    response: Response,
 ) -> SituationReportOut:
     """Freeze the week's picture as its next version, with the group's text."""
     the_week = _week(principal, municipality, year, week)
@@ -83,6 +91,8 @@ async def approve(
     )
     out = situation.as_out(report)
     await session.commit()
+    where = {"municipality": municipality, "year": year, "week": week, "version": out.version}
+    location.set_location(response, request, "get_version", **where)
     return out
 
 
@@ -187,7 +197,7 @@ async def get_version(
     response_model=Analysis,
     responses={**LISTED, **problem_responses(situation.SituationReportNotFound)},
 )
-async def analyse(
+async def analyse_situation(
     municipality: MunicipalityPath,
     session: SessionDep,
     principal: Reader,

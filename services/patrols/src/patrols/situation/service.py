@@ -30,7 +30,7 @@ from patrols.situation.schemas import (
 from shared.auth import Principal
 from shared.contracts.patrols import CategoryCount, PlaceCounts, SituationReportApproved
 from shared.outbox import emit
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict, NotFound, in_query
 
 APPROVED = "approved"
 WEEKS_PER_QUARTER = 13
@@ -188,7 +188,7 @@ def period_weeks(period: str, year: int, quarter: int | None) -> range:
     if period == "year":
         return range(1, last + 1)
     if quarter is None:
-        raise InvalidField("#query/quarter", "a quarterly analysis needs its quarter")
+        raise InvalidField(in_query("quarter"), "a quarterly analysis needs its quarter")
     first = (quarter - 1) * WEEKS_PER_QUARTER + 1
     return range(first, last + 1 if quarter == 4 else first + WEEKS_PER_QUARTER)
 

@@ -1,7 +1,8 @@
 """Routes of each municipality's tip categories: read by anyone, set by administrators."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from shared import location
 from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.problems import InvalidInput, TooManyRequests, problem_responses
@@ -54,7 +55,7 @@ async def list_categories(
     "/municipalities/{municipality}/categories/{code}",
     response_model=CategoryRead,
     summary="Set a category",
-    responses={**SET, 201: {"description": "The category was created."}},
+    responses={**SET, 201: {**location.CREATED[201], "description": "The category was created."}},
 )
 async def put_category(
     municipality: MunicipalityPath,
@@ -62,12 +63,17 @@ async def put_category(
     body: CategoryWrite,
     session: SessionDep,
     principal: Admin,
+    request: Request,
     response: Response,
 ) -> CategoryRead:
     """Create or replace a category with its questions; `active: false` retires it."""
     principal.require_municipality(municipality)
     category, created = await categories.put_category(session, municipality, code, body)
     response.status_code = 201 if created else 200
+    if created:
+        location.set_location(
+            response, request, "put_category", municipality=municipality, code=code
+        )
     return category_read(category)
 
 

@@ -38,19 +38,19 @@ async def _check_parent(
     if parent_code is None:
         return
     if parent_code == code:
-        raise InvalidField("#/parent_code", "a category cannot be its own parent")
+        raise InvalidField("/parent_code", "a category cannot be its own parent")
     parent = await session.get(Category, (municipality, parent_code))
     if parent is None:
-        raise InvalidField("#/parent_code", f"the municipality has no category {parent_code!r}")
+        raise InvalidField("/parent_code", f"the municipality has no category {parent_code!r}")
     if parent.parent_code is not None:
-        raise InvalidField("#/parent_code", "categories are at most two levels deep")
+        raise InvalidField("/parent_code", "categories are at most two levels deep")
     children = await session.exec(
         select(Category.code).where(
             Category.municipality_code == municipality, Category.parent_code == code
         )
     )
     if children.first() is not None:
-        raise InvalidField("#/parent_code", "a category with subcategories cannot have a parent")
+        raise InvalidField("/parent_code", "a category with subcategories cannot have a parent")
 
 
 async def list_categories(

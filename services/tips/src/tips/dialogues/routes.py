@@ -5,9 +5,10 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from shared import geo, idempotency
+from shared import geo, idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
 from shared.problems import problem_responses
 from tips.access import CREATED, LISTED, Reader, Writer
@@ -38,7 +39,7 @@ def dialogue_read(dialogue: Dialogue, inputs: int) -> DialogueRead:
     status_code=201,
     response_model=DialogueRead,
     summary="Record a citizen dialogue",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_dialogue(
     municipality: MunicipalityPath,
@@ -56,7 +57,13 @@ async def create_dialogue(
         return idempotency.Created(dialogue_read(dialogue, 0), municipality, [dialogue.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=Locator("get_dialogue", {"dialogue_id": "id"}),
     )
 
 
@@ -96,10 +103,14 @@ async def get_dialogue(
     status_code=201,
     response_model=InputRead,
     summary="Record what residents raised at a dialogue",
-    responses=ADD_INPUT,
+    responses={**ADD_INPUT, **location.CREATED},
 )
 async def add_input(
-    dialogue_id: uuid.UUID, body: DialogueInput, session: SessionDep, principal: Writer
+    dialogue_id: uuid.UUID,
+    body: DialogueInput,
+    session: SessionDep,
+    principal: Writer,
+    request: Request,
 ) -> JSONResponse:
     """One concern raised at the meeting, with its place and category; it becomes a tip."""
     submitted = await dialogues.add_input(session, principal, dialogue_id, body)
@@ -111,4 +122,7 @@ async def add_input(
         status=tip.status,
         created_at=tip.created_at,
     )
-    return JSONResponse(read.model_dump(mode="json"), status_code=201 if submitted.created else 200)
+    # What residents raised becomes a tip: the input is read as that tip.
+    headers = {location.HEADER: location.path_of(request, "get_tip", tip_id=tip.id)}
+    status = 201 if submitted.created else 200
+    return JSONResponse(read.model_dump(mode="json"), status_code=status, headers=headers)

@@ -119,9 +119,16 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
 
 
 def _error(code: int, problem: dict[str, Any]) -> str:
-    """notify's answer without its details: only titles and pointers, which hold no input."""
+    """notify's answer without its details: only titles and where, which hold no input."""
     title = str(problem.get("title", "no problem document"))
     errors = problem.get("errors")
-    pointers = [str(e.get("pointer")) for e in errors if isinstance(e, dict)] if errors else []
+    pointers = [_where(e) for e in errors if isinstance(e, dict)] if errors else []
     where = f" at {', '.join(pointers)}" if pointers else ""
     return f"notify answered {code}: {title}{where}"[:500]
+
+
+def _where(error: dict[str, Any]) -> str:
+    parameter = error.get("parameter")
+    if isinstance(parameter, dict):
+        return f"{parameter.get('in')} parameter {parameter.get('name')}"
+    return str(error.get("pointer"))

@@ -111,7 +111,7 @@ def answer_status(status: int) -> int:
 def _problem(request: Request, exc: Problem) -> Response:
     status = answer_status(exc.status)
     described: list[str] = exc.extensions.get("descriptions") or [
-        f"{e['pointer']}: {e['detail']}" for e in exc.extensions.get("errors", [])
+        f"{_where(e)}: {e['detail']}" for e in exc.extensions.get("errors", [])
     ]
     return errors(
         format_of(request.url.path),
@@ -198,3 +198,9 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def both_formats(description: str) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry of the answer: its model as JSON, and the same as XML."""
     return {200: {"description": description, "content": XML_CONTENT}}
+
+
+def _where(error: dict[str, Any]) -> str:
+    """A body field by its JSON Pointer, a parameter by its name."""
+    parameter = error.get("parameter")
+    return str(parameter["name"]) if isinstance(parameter, dict) else str(error.get("pointer"))

@@ -184,7 +184,7 @@ async def _submit(session: AsyncSession, municipality: str, body: TipSubmit) -> 
 def _open311_fields(exc: InvalidField) -> list[str]:
     found = []
     for error in exc.extensions.get("errors", []):
-        pointer = str(error["pointer"])
+        pointer = str(error.get("pointer") or error.get("parameter", {}).get("name"))
         field = f"attribute[{pointer.rsplit('/', 1)[-1]}]" if "/answers/" in pointer else pointer
         found.append(f"{field}: {error['detail']}")
     return found

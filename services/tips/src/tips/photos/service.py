@@ -65,18 +65,18 @@ async def clean_photos(
 ) -> list[CleanPhoto]:
     """The photos as they would be stored, refused as `add_photos` refuses them; stores none."""
     if already + len(uploads) > limits.photos_per_tip:
-        raise InvalidField("#/photos", f"a tip has at most {limits.photos_per_tip} photos")
+        raise InvalidField("/photos", f"a tip has at most {limits.photos_per_tip} photos")
     for index, (content, _) in enumerate(uploads):
         if len(content) > limits.photo_bytes:
             detail = f"a photo may be at most {limits.photo_bytes} bytes"
             raise PayloadTooLarge(
                 f"Photo {index}: {detail}.",
-                errors=[{"detail": detail, "pointer": f"#/photos/{index}"}],
+                errors=[{"detail": detail, "pointer": f"/photos/{index}"}],
             )
     # Decoding is CPU work: in a worker thread, so other requests are not held up meanwhile.
     return [
         await run_in_threadpool(
-            clean_photo, content, declared, f"#/photos/{index}", limits.photo_max_side_px
+            clean_photo, content, declared, f"/photos/{index}", limits.photo_max_side_px
         )
         for index, (content, declared) in enumerate(uploads)
     ]

@@ -113,7 +113,7 @@ FORM_BODY: dict[str, Any] = {
     summary="The tip form, as a page",
     responses=_pages(s200="Step one or two of the form.", s422="A malformed address.", **REFUSED),
 )
-async def tip_form(
+async def get_tip_form(
     municipality: MunicipalityPath,
     session: SessionDep,
     settings: SettingsDep,

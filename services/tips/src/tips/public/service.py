@@ -30,14 +30,14 @@ from tips.tips.schemas import TipSubmit
 
 # Where a problem of the JSON schema or of `submit_tip` shows on the form.
 FIELDS = {
-    "#/description": ("description", "description"),
-    "#/address": ("address", "address"),
-    "#/locality": ("locality", "locality"),
-    "#/location": ("coordinates", "coordinates"),
-    "#/occurred_at": ("when", "future"),
-    "#/contact": ("email", "email"),
-    "#/contact/email": ("email", "email"),
-    "#/contact/phone": ("phone", "phone"),
+    "/description": ("description", "description"),
+    "/address": ("address", "address"),
+    "/locality": ("locality", "locality"),
+    "/location": ("coordinates", "coordinates"),
+    "/occurred_at": ("when", "future"),
+    "/contact": ("email", "email"),
+    "/contact/email": ("email", "email"),
+    "/contact/phone": ("phone", "phone"),
 }
 
 
@@ -240,7 +240,7 @@ def _contact(form: TipForm) -> dict[str, Any] | None:
 def _schema_error(
     loc: tuple[int | str, ...], category: Category, limits: LimitSettings, lang: str
 ) -> FormError:
-    pointer = "#" + "".join(f"/{part}" for part in loc)
+    pointer = "".join(f"/{part}" for part in loc)
     error = _field_error(pointer, category, lang)
     if error.name == "description":
         return dataclasses.replace(error, params={"n": limits.description_chars})
@@ -251,21 +251,21 @@ def _field_error(pointer: str, category: Category, lang: str) -> FormError:
     for known in (pointer, "/".join(pointer.split("/")[:3]), "/".join(pointer.split("/")[:2])):
         if known in FIELDS:
             return FormError(*FIELDS[known])
-    if pointer.startswith("#/answers/"):
-        code = pointer.removeprefix("#/answers/").split("/")[0]
+    if pointer.startswith("/answers/"):
+        code = pointer.removeprefix("/answers/").split("/")[0]
         asked = {q.code: q for q in questions(category)}
         if code in asked:
             return FormError(
                 f"answer.{code}", "answer_invalid", {"question": label(asked[code], lang)}
             )
-    if pointer == "#":  # the whole tip: it has no place
+    if pointer == "":  # the whole tip: it has no place
         return FormError("place", "place")
     return FormError("form", "field")
 
 
 def _pointer(problem: Problem) -> str:
     errors = problem.extensions.get("errors") or [{}]
-    pointer: str = errors[0].get("pointer", "#")
+    pointer: str = errors[0].get("pointer", "")
     return pointer
 
 
@@ -292,7 +292,7 @@ async def _clean_photos(
 
 def _photo_error(problem: Problem, files: list[PhotoFile], limits: LimitSettings) -> FormError:
     pointer = _pointer(problem)
-    if pointer == "#/photos":
+    if pointer == "/photos":
         return FormError("photos", "photos_many", {"n": limits.photos_per_tip})
     name = files[int(pointer.rsplit("/", 1)[1])].name
     if isinstance(problem, PayloadTooLarge):

@@ -2,8 +2,9 @@
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
+from shared import location
 from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.problems import InvalidInput, problem_responses
@@ -23,14 +24,21 @@ REGISTER = {**AUTH_PROBLEMS, **problem_responses(InvalidInput), **BODY_PROBLEMS}
     status_code=201,
     response_model=ReporterRead,
     summary="Register a designated reporter",
-    responses=REGISTER,
+    responses={**REGISTER, **location.CREATED},
 )
 async def register_reporter(
-    municipality: MunicipalityPath, body: ReporterCreate, session: SessionDep, principal: Admin
+    municipality: MunicipalityPath,
+    body: ReporterCreate,
+    session: SessionDep,
+    principal: Admin,
+    request: Request,
+    response: Response,
 ) -> ReporterRead:
     """Lets the token subject report for the organisation; registering again updates it."""
     principal.require_municipality(municipality)
     reporter = await reporters.register(session, municipality, body, principal.subject)
+    # A reporter has no page of its own: its address is the one its retirement is sent to.
+    location.set_location(response, request, "retire_reporter", reporter_id=reporter.id)
     return ReporterRead.model_validate(reporter, from_attributes=True)
 
 

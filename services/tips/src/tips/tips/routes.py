@@ -1,8 +1,9 @@
 """Routes that take tips in: from residents (no token) and from designated reporters."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from shared import location
 from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.problems import InvalidInput, TooManyRequests, problem_responses
@@ -26,7 +27,7 @@ PUBLIC_SUBMIT = {**SUBMIT, **problem_responses(TooManyRequests)}
 REPORTER_SUBMIT = {**SUBMIT, **AUTH_PROBLEMS, **problem_responses(NotAReporter)}
 
 
-def _answer(submitted: intake.Submitted, language: str) -> JSONResponse:
+def _answer(request: Request, submitted: intake.Submitted, language: str) -> JSONResponse:
     tip = submitted.tip
     receipt = TipReceipt(
         id=tip.id,
@@ -35,9 +36,9 @@ def _answer(submitted: intake.Submitted, language: str) -> JSONResponse:
         acknowledgement=submitted.acknowledged,
         message=intake.receipt_message(language),
     )
-    return JSONResponse(
-        receipt.model_dump(mode="json"), status_code=201 if submitted.created else 200
-    )
+    headers = {location.HEADER: location.path_of(request, "get_tip", tip_id=tip.id)}
+    status = 201 if submitted.created else 200
+    return JSONResponse(receipt.model_dump(mode="json"), status_code=status, headers=headers)
 
 
 @router.get(
@@ -46,7 +47,7 @@ def _answer(submitted: intake.Submitted, language: str) -> JSONResponse:
     summary="Read the consent text for leaving a contact",
     responses=problem_responses(TooManyRequests),
 )
-async def consent_text(_: ReadRateLimited) -> dict[str, str]:
+async def get_consent_text(_: ReadRateLimited) -> dict[str, str]:
     """What a tipster agrees to by leaving an email address or phone number, per language."""
     return intake.CONSENT_TEXT
 
@@ -56,13 +57,14 @@ async def consent_text(_: ReadRateLimited) -> dict[str, str]:
     status_code=201,
     response_model=TipReceipt,
     summary="Send a tip (residents, no token)",
-    responses=PUBLIC_SUBMIT,
+    responses={**PUBLIC_SUBMIT, **location.CREATED},
 )
 async def submit_public_tip(
     municipality: MunicipalityPath,
     body: TipSubmit,
     session: SessionDep,
     _: SubmissionRateLimited,
+    request: Request,
 ) -> JSONResponse:
     """A resident's tip, anonymous unless they leave a contact to hear back.
 
@@ -71,7 +73,7 @@ async def submit_public_tip(
     """
     origin = intake.Origin(Source.PUBLIC)
     submitted = await intake.submit_tip(session, municipality, body, origin)
-    return _answer(submitted, body.language)
+    return _answer(request, submitted, body.language)
 
 
 @router.post(
@@ -79,10 +81,14 @@ async def submit_public_tip(
     status_code=201,
     response_model=TipReceipt,
     summary="Send a report (designated reporters)",
-    responses=REPORTER_SUBMIT,
+    responses={**REPORTER_SUBMIT, **location.CREATED},
 )
 async def submit_reporter_tip(
-    municipality: MunicipalityPath, body: TipSubmit, session: SessionDep, principal: Reporting
+    municipality: MunicipalityPath,
+    body: TipSubmit,
+    session: SessionDep,
+    principal: Reporting,
+    request: Request,
 ) -> JSONResponse:
     """A designated reporter's report, carrying their organisation."""
     reporter = await reporters.caller(session, principal, municipality)
@@ -94,4 +100,4 @@ async def submit_reporter_tip(
         reporter_kind=reporter.kind,
     )
     submitted = await intake.submit_tip(session, municipality, body, origin)
-    return _answer(submitted, body.language)
+    return _answer(request, submitted, body.language)

@@ -100,9 +100,9 @@ async def submit_tip(
                 raise TipIdTaken(f"Tip id {body.id} names another submission.")
             return Submitted(earlier, created=False, acknowledged=await _owed(session, earlier))
     if body.occurred_at is not None and body.occurred_at > utcnow() + timedelta(minutes=5):
-        raise InvalidField("#/occurred_at", "must not be in the future")
+        raise InvalidField("/occurred_at", "must not be in the future")
     category = await categories.get_active(session, municipality, body.category)
-    checked = categories.check_answers(category, dict(body.answers), "#/answers")
+    checked = categories.check_answers(category, dict(body.answers), "/answers")
     # Staff writing down a meeting's concerns are not in danger now; everyone else is told.
     if checked.divert is not None and origin.source is not Source.DIALOGUE:
         raise EmergencyDivert(
@@ -170,7 +170,7 @@ def _locality(municipality: str, body: TipSubmit) -> str | None:
         known = localities.find(body.locality, municipality)
         if known is None:
             names = ", ".join(x.name for x in localities.of_municipality(municipality))
-            raise InvalidField("#/locality", f"not a locality of the municipality ({names})")
+            raise InvalidField("/locality", f"not a locality of the municipality ({names})")
         return known.name
     if body.location is not None:
         found = localities.containing(body.location, municipality)

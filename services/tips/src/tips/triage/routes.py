@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from shared import geo, idempotency
+from shared import geo, idempotency, location
 from shared.dates import Day
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, next_offset
 from shared.problems import problem_responses
 from tips.access import BODY_PROBLEMS, LISTED, Reader, Writer
@@ -37,6 +38,8 @@ from tips.triage.schemas import (
 )
 
 router = APIRouter(tags=["triage"])
+# A note has no address of its own: the list of the tip's notes holds it.
+NOTES = Locator("list_notes", kept=("tip_id",))
 
 # 404: no such tip in the token's municipalities; 403: restricted, and the token lacks tips:police.
 ON_TIP = {**LISTED, **problem_responses(TipNotFound, RestrictedTip)}
@@ -139,7 +142,7 @@ async def close_tip(
     status_code=201,
     response_model=NoteRead,
     summary="Add an internal note",
-    responses={**idempotency.PROBLEMS, **WRITE_ON_TIP},
+    responses={**idempotency.PROBLEMS, **WRITE_ON_TIP, **location.CREATED},
 )
 async def add_note(
     tip_id: uuid.UUID,
@@ -157,7 +160,13 @@ async def add_note(
         return idempotency.Created(note, tip.municipality_code, [note.id, tip.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=NOTES,
     )
 
 
@@ -203,7 +212,7 @@ async def moderate_tip(
     summary="Read a tip's audit log",
     responses=ON_TIP,
 )
-async def audit_log(
+async def get_audit_log(
     tip_id: uuid.UUID, session: SessionDep, principal: Reader, page: PageDep
 ) -> AuditPage:
     """Who read or changed the tip, oldest first; needs `tips:police` or `tips:admin` too."""

@@ -135,7 +135,7 @@ def _assignee(tip: Tip, assignee: str) -> str:
         detail = (
             f"must be the police or a department of the tip's municipality, {tip.municipality_code}"
         )
-        raise InvalidField("#/assigned_to", detail)
+        raise InvalidField("/assigned_to", detail)
     return assignee
 
 
@@ -148,7 +148,7 @@ def _restriction(principal: Principal, restricted: bool) -> bool:
 
 
 async def _original(session: AsyncSession, tip: Tip, original_id: uuid.UUID) -> uuid.UUID:
-    pointer = "#/duplicate_of"
+    pointer = "/duplicate_of"
     if original_id == tip.id:
         raise InvalidField(pointer, "a tip cannot be a duplicate of itself")
     original = await session.get(Tip, original_id)

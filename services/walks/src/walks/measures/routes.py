@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 from walks.access import BODY_PROBLEMS, LISTED, BaseUrl, Reader, Writer
@@ -31,6 +32,8 @@ from walks.measures.schemas import (
 )
 
 router = APIRouter(tags=["action plans"])
+# A measure has no page of its own: its address is the one its changes are sent to.
+MEASURE = Locator("change_measure", {"measure_id": "id"}, kept=("plan_id",))
 
 ON_PLAN = {**LISTED, **BODY_PROBLEMS, **problem_responses(PlanNotFound, PlanStatusConflict)}
 # Either the plan or the measure may be missing: both answer 404.
@@ -42,7 +45,7 @@ ON_MEASURE = {**ON_PLAN, **problem_responses(MeasureNotFound)}
     status_code=201,
     response_model=MeasureRead,
     summary="Add a measure",
-    responses=ON_PLAN,
+    responses={**ON_PLAN, **location.CREATED},
 )
 async def add_measure(
     plan_id: uuid.UUID,
@@ -60,7 +63,13 @@ async def add_measure(
         return idempotency.Created(measure_read(measure), plan.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=MEASURE,
     )
 
 

@@ -37,7 +37,7 @@ async def add_measure(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, body: MeasureCreate
 ) -> tuple[Measure, ActionPlan]:
     plan = await plans.editable_plan(session, principal, plan_id)
-    measure = await plans.new_measure(session, plan, body, "#body")
+    measure = await plans.new_measure(session, plan, body, "")
     await session.flush()
     return measure, plan
 
@@ -56,7 +56,7 @@ async def change_measure(
         changes |= plans.responsible_columns(body.responsible, plan.municipality_code)
     if body.observation_ids is not None or "category" in changes:
         ids = list(dict.fromkeys(body.observation_ids or []))
-        await plans.check_references(session, plan.municipality_code, "#body", body.category, ids)
+        await plans.check_references(session, plan.municipality_code, "", body.category, ids)
         if body.observation_ids is not None:
             changes["observation_ids"] = [str(i) for i in ids]
     for name, value in changes.items():

@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from shared import idempotency
+from shared import idempotency, location
 from shared.auth import AUTH_PROBLEMS
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, PageParams, next_offset
 from shared.problems import Conflict, InvalidInput, problem_responses
 from walks.access import BODY_PROBLEMS, ON_WALK, Admin, Reader, Writer
@@ -32,6 +33,7 @@ from walks.walks import service as walk_service
 from walks.walks.models import Walk
 
 router = APIRouter(tags=["observations"])
+OBSERVATION = Locator("get_observation", {"observation_id": "id"})
 
 # 409: the walk is no longer planned, an id is another observation's, or the walk is full.
 UPLOAD = {**ON_WALK, **problem_responses(Conflict), **BODY_PROBLEMS}
@@ -71,7 +73,7 @@ async def _collection(
     status_code=201,
     response_model=ObservationFeature,
     summary="Record an observation",
-    responses=UPLOAD,
+    responses={**UPLOAD, **location.CREATED},
 )
 async def add_observation(
     walk_id: uuid.UUID,
@@ -90,7 +92,13 @@ async def add_observation(
         return idempotency.Created(feature, walk.municipality_code, [observation.id, walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=OBSERVATION,
     )
 
 

@@ -119,7 +119,7 @@ async def add_observation(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: ObservationCreate
 ) -> tuple[Observation, Walk]:
     walk = await _walk_open_for_observations(session, principal, walk_id, 1)
-    await require_categories(session, walk.municipality_code, [("#body/category", body.category)])
+    await require_categories(session, walk.municipality_code, [("/category", body.category)])
     if body.id is not None and await session.get(Observation, body.id) is not None:
         raise ObservationIdTaken(f"An observation {body.id} exists; send a new id.")
     observation = Observation(**_columns(body, walk.id, principal.subject))
@@ -145,7 +145,7 @@ async def upload_batch(
     await require_categories(
         session,
         walk.municipality_code,
-        [(f"#body/observations/{i}/category", o.category) for i, o in new],
+        [(f"/observations/{i}/category", o.category) for i, o in new],
     )
     rows = [_columns(o, walk_id, principal.subject) for _, o in new]
     inserted = await session.exec(

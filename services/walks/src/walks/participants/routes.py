@@ -5,9 +5,10 @@ import uuid
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from shared.problems import problem_responses
 from walks.access import ON_WALK, WALK_CHANGE, Reader, Writer
@@ -21,6 +22,8 @@ from walks.participants.schemas import (
 )
 
 router = APIRouter(tags=["walks"])
+# A participant has no page of its own: its address is the one its removal is sent to.
+PARTICIPANT = Locator("remove_participant", {"participant_id": "id"}, kept=("walk_id",))
 
 
 @router.post(
@@ -28,7 +31,7 @@ router = APIRouter(tags=["walks"])
     status_code=201,
     response_model=ParticipantRead,
     summary="Add a participant",
-    responses=WALK_CHANGE,
+    responses={**WALK_CHANGE, **location.CREATED},
 )
 async def add_participant(
     walk_id: uuid.UUID,
@@ -47,7 +50,13 @@ async def add_participant(
         return idempotency.Created(participant_read(participant), walk.municipality_code, held)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=PARTICIPANT,
     )
 
 

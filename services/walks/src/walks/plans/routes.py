@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, next_offset, page_of
 from shared.problems import problem_responses
 from walks.access import (
@@ -48,6 +49,7 @@ from walks.plans.schemas import (
 )
 
 router = APIRouter(tags=["action plans"])
+PLAN = Locator("get_plan", {"plan_id": "id"})
 
 ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
 CHANGE = {**ON_PLAN, **BODY_PROBLEMS}
@@ -83,7 +85,7 @@ async def _created(session: AsyncSession, plan: ActionPlan, base: str) -> idempo
     status_code=201,
     response_model=PlanRead,
     summary="Draft a standalone action plan",
-    responses=CREATED,
+    responses={**CREATED, **location.CREATED},
 )
 async def create_plan(
     body: PlanCreate,
@@ -99,7 +101,13 @@ async def create_plan(
         return await _created(session, await plans.create_plan(session, principal, body), base)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=PLAN,
     )
 
 
@@ -108,7 +116,11 @@ async def create_plan(
     status_code=201,
     response_model=PlanRead,
     summary="Draft an action plan from a walk",
-    responses={**CREATED, **problem_responses(WalkNotFound, WalkStatusConflict)},
+    responses={
+        **CREATED,
+        **problem_responses(WalkNotFound, WalkStatusConflict),
+        **location.CREATED,
+    },
 )
 async def create_plan_from_walk(
     walk_id: uuid.UUID,
@@ -126,7 +138,13 @@ async def create_plan_from_walk(
         return await _created(session, plan, base)
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=PLAN,
     )
 
 

@@ -120,7 +120,7 @@ async def _created(
     session.add(plan)
     await session.flush()
     for i, body in enumerate(measures):
-        await new_measure(session, plan, body, f"#body/measures/{i}")
+        await new_measure(session, plan, body, f"/measures/{i}")
     await session.flush()
     return plan
 

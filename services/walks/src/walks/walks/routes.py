@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from shared import idempotency
+from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
+from shared.location import Locator
 from shared.pagination import PageDep, page_of
 from walks.access import (
     CREATED,
@@ -33,6 +34,7 @@ from walks.walks.schemas import (
 )
 
 router = APIRouter(tags=["walks"])
+WALK = Locator("get_walk", {"walk_id": "id"})
 
 
 def walk_filter(
@@ -47,7 +49,11 @@ def walk_filter(
 
 
 @router.post(
-    "/walks", status_code=201, response_model=WalkRead, summary="Schedule a walk", responses=CREATED
+    "/walks",
+    status_code=201,
+    response_model=WalkRead,
+    summary="Schedule a walk",
+    responses={**CREATED, **location.CREATED},
 )
 async def schedule_walk(
     body: WalkCreate,
@@ -64,7 +70,13 @@ async def schedule_walk(
         return idempotency.Created(walk_read(walk, base), walk.municipality_code, [walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=WALK,
     )
 
 
@@ -120,7 +132,7 @@ async def conduct_walk(
     status_code=201,
     response_model=WalkRead,
     summary="Schedule a follow-up walk",
-    responses=WALK_CHANGE,
+    responses={**WALK_CHANGE, **location.CREATED},
 )
 async def schedule_follow_up(
     walk_id: uuid.UUID,
@@ -138,5 +150,11 @@ async def schedule_follow_up(
         return idempotency.Created(walk_read(walk, base), walk.municipality_code, [walk.id])
 
     return await idempotency.respond(
-        session, request, key=idempotency_key, principal=principal, body=body, create=create
+        session,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        body=body,
+        create=create,
+        locate=WALK,
     )

@@ -14,7 +14,7 @@ from shared.auth import Principal
 from shared.contracts.walks import ObservedPlace, WalkConducted, WalkRescheduled, WalkScheduled
 from shared.outbox import emit
 from shared.pagination import PageParams, fetch
-from shared.problems import InvalidInput, json_pointer
+from shared.problems import InvalidInput, validation_error
 from walks.domain import LOCAL_TIME, ParticipantRole, WalkStatus, utcnow
 from walks.errors import InvalidField, WalkNotFound, WalkStatusConflict
 from walks.fields import geometry
@@ -196,10 +196,7 @@ def _merged(walk: Walk, change: WalkChange) -> WalkDetails:
     except ValidationError as exc:
         raise InvalidInput(
             "The walk would not be consistent after this change.",
-            errors=[
-                {"detail": e["msg"], "pointer": "#body" + json_pointer(("body", *e["loc"]))}
-                for e in exc.errors()
-            ],
+            errors=[validation_error({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()],
         ) from None
 
 
@@ -212,7 +209,7 @@ async def conduct_walk(
         raise WalkStatusConflict(f"The walk is {walk.status}; only a planned walk is conducted.")
     now = utcnow()
     if body.conducted_at and body.conducted_at > now + CLOCK_SKEW:
-        raise InvalidField("#body/conducted_at", "A walk cannot be conducted in the future.")
+        raise InvalidField("/conducted_at", "A walk cannot be conducted in the future.")
     walk.status = WalkStatus.CONDUCTED
     walk.conducted_at = body.conducted_at or now
     walk.updated_at = now
