@@ -127,5 +127,5 @@ def subscription(form: SignupForm, municipality: str) -> SubscriptionCreate:
 
 
 def refused(form: SignupForm, pointer: str) -> FormRefused:
-    """A refusal from the use case, whose pointer (`#body/...`) names the field."""
+    """A refusal from the use case, whose RFC 6901 pointer (`/place/locality`) names the field."""
     return FormRefused(form, (field_of(pointer.split("/")[1:]),))
