@@ -14,6 +14,7 @@ from shared.http import BodySizeLimit, RequestContext, SecurityHeaders, page_pol
 from shared.logs import configure_logging
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_app
 
 
 def create_service_app(
@@ -72,6 +73,7 @@ def create_service_app(
         docs_paths=[path for path in docs if path],
     )
     _trust_proxies(app, settings.trusted_proxies)
+    instrument_app(app, service, settings.tracing)
     return app
 
 
