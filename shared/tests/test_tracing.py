@@ -14,6 +14,7 @@ from shared.tracing import (
     current_traceparent,
     exporting,
     otlp_exporter,
+    start_publish,
 )
 from tracekit import captured_spans, parent_id, traceparent_of
 
@@ -51,6 +52,16 @@ def test_with_no_endpoint_nothing_is_recorded_but_the_trace_context_still_travel
     assert handed_on is not None
     assert handed_on.split("-")[1] == SENDER.split("-")[1]
     assert handed_on != SENDER
+
+
+def test_with_nothing_exported_the_relay_and_the_consumer_pass_the_context_on_as_it_is() -> None:
+    configure_tracing("probe", "worker", TracingSettings())
+    assert not exporting()
+    assert start_publish(TOPIC, CREATOR, "e-0") == (None, CREATOR)
+    with consuming(TOPIC, [("traceparent", SENDER.encode())], CREATOR, "e-0"):
+        assert current_traceparent() == SENDER
+    with consuming(TOPIC, [], None, "e-0"):
+        assert current_traceparent() is None
 
 
 def test_outside_any_span_there_is_no_traceparent() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from fastapi import FastAPI
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -102,7 +103,7 @@ def configure_tracing(service: str, role: str, settings: TracingSettings) -> Tra
         trace.set_tracer_provider(_provider)
         if (exporter := otlp_exporter(settings)) is not None:
             _exports.processors.append(BatchSpanProcessor(exporter))
-        _instrument_clients()
+            _instrument_clients()
     return _provider
 
 
@@ -124,6 +125,7 @@ def exporting() -> bool:
 @contextmanager
 def exporting_to(processor: SpanProcessor) -> Iterator[None]:
     """Send spans to `processor` as well, for as long as the block runs (tests read spans so)."""
+    _instrument_clients()
     _exports.processors.append(processor)
     try:
         yield
@@ -141,7 +143,8 @@ def instrument_app(app: FastAPI, service: str, settings: TracingSettings) -> Non
 
 def _instrument_clients() -> None:
     """Spans for every database query and outgoing HTTP request (the SMS gateway, webhooks,
-    other services, which get the `traceparent` header)."""
+    other services, which get the `traceparent` header). Only where spans are exported: each
+    wrapped call costs a little, even unrecorded."""
     for instrumentor in (AsyncPGInstrumentor(), HTTPXClientInstrumentor()):  # type: ignore[no-untyped-call]
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument()
@@ -159,9 +162,15 @@ def context_of(traceparent: str | None) -> Context:
     return _propagator.extract({TRACEPARENT: traceparent} if traceparent else {})
 
 
-def start_publish(topic: str, traceparent: str | None, event_id: str) -> tuple[Span, str | None]:
+def start_publish(
+    topic: str, traceparent: str | None, event_id: str
+) -> tuple[Span | None, str | None]:
     """A producer span, child of the context the event was created in, and its own
-    traceparent for the record's header. Ended by `end_on_ack`."""
+    traceparent for the record's header. Ended by `end_on_ack`. While nothing is exported,
+    no span: the relay sends thousands of records a second, and the event's own context
+    serves the consumer as well."""
+    if not exporting():
+        return None, traceparent
     span = _tracer.start_span(
         f"send {topic}",
         context=context_of(traceparent),
@@ -173,8 +182,10 @@ def start_publish(topic: str, traceparent: str | None, event_id: str) -> tuple[S
     return span, carrier.get(TRACEPARENT)
 
 
-def end_on_ack(span: Span, ack: "asyncio.Future[object]") -> None:
+def end_on_ack(span: Span | None, ack: "asyncio.Future[object]") -> None:
     """End the publish span when the broker acknowledges the record, or gives up on it."""
+    if span is None:
+        return
 
     def done(future: "asyncio.Future[object]") -> None:
         if future.cancelled() or future.exception() is not None:
@@ -187,18 +198,27 @@ def end_on_ack(span: Span, ack: "asyncio.Future[object]") -> None:
 @contextmanager
 def consuming(
     topic: str, headers: Sequence[tuple[str, bytes]], traceparent: str | None, event_id: str
-) -> Iterator[Span]:
+) -> Iterator[None]:
     """The span a handler runs in: a child of the record's `traceparent` header (the publish
-    span), else of the event's own; a new trace when it has neither."""
+    span), else of the event's own; a new trace when it has neither. While nothing is
+    exported, no span: the record's context is made current, so what the handler emits
+    carries the trace on."""
     sent = dict(headers).get(TRACEPARENT)
     parent = context_of(sent.decode("ascii", "replace") if sent else traceparent)
+    if not exporting():
+        token = otel_context.attach(parent)
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+        return
     with _tracer.start_as_current_span(
         f"process {topic}",
         context=parent,
         kind=SpanKind.CONSUMER,
         attributes=_messaging(topic, "process", event_id),
-    ) as span:
-        yield span
+    ):
+        yield
 
 
 @contextmanager
