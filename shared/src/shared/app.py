@@ -16,6 +16,7 @@ from shared.http import BodySizeLimit, RequestContext, SecurityHeaders, page_pol
 from shared.logs import configure_logging
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_app
 
 
 def create_service_app(
@@ -77,6 +78,7 @@ def create_service_app(
         SecurityHeaders, page_policy=page_policy(page_styles), docs_paths=install_docs(app)
     )
     _trust_proxies(app, settings.trusted_proxies)
+    instrument_app(app, service, settings.tracing)
     return app
 
 

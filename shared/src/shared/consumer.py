@@ -37,6 +37,7 @@ from shared.kafka import BrokerTimeout, bounded
 from shared.logs import event_context
 from shared.metrics import CONSUMED, CONSUMER_OUTAGE_RETRIES
 from shared.settings import ConsumerSettings, KafkaSettings
+from shared.tracing import consuming
 from shared.worker_metrics import report_lag
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,11 @@ class ConsumerRunner:
     async def _call(self, item: Item, session: AsyncSession) -> None:
         assert item.handler is not None
         assert item.meta is not None
-        with event_context(item.meta.id, item.meta.type):
+        meta = item.meta
+        with (
+            event_context(meta.id, meta.type),
+            consuming(meta.topic, item.record.headers, meta.envelope.traceparent, meta.id),
+        ):
             try:
                 await item.handler(item.event, session, meta=item.meta)
                 await session.flush()

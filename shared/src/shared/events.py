@@ -36,6 +36,7 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     time: AwareDatetime
     datacontenttype: Literal["application/json"] = "application/json"
+    # CloudEvents' distributed tracing extension: the W3C trace context the event was made in.
     traceparent: str | None = None
     data: dict[str, Any]
 

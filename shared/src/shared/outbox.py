@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.events import Contract, envelope
+from shared.tracing import current_traceparent
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -42,8 +43,9 @@ class OutboxMessage(SQLModel, table=True):
 
 
 def emit(session: AsyncSession, contract: Contract, traceparent: str | None = None) -> uuid.UUID:
-    """Add the event to the caller's transaction. Does no I/O; the relay publishes it later."""
-    row = _row(contract, traceparent)
+    """Add the event to the caller's transaction. Does no I/O; the relay publishes it later.
+    It carries `traceparent`, else the current span's, so the trace goes on where it is used."""
+    row = _row(contract, traceparent or current_traceparent())
     session.add(OutboxMessage(**row))
     id_: uuid.UUID = row["id"]
     return id_
@@ -54,6 +56,7 @@ async def emit_many(
 ) -> list[uuid.UUID]:
     """Add many events to the caller's transaction in one statement: what `emit` writes for
     each, without an ORM object per row (a batch of thousands of outcomes stays cheap)."""
+    traceparent = traceparent or current_traceparent()
     rows = [_row(contract, traceparent) for contract in contracts]
     if rows:
         conn = await session.connection()

@@ -25,6 +25,7 @@ from shared.metrics import (
     RELAY_SEND_FAILURES,
 )
 from shared.settings import KafkaSettings, RelaySettings
+from shared.tracing import end_on_ack, start_publish
 
 log = logging.getLogger(__name__)
 
@@ -184,16 +185,16 @@ class Relay:
         futures = []
         for row in rows:
             headers = [("id", row["id"].encode()), CONTENT_TYPE_HEADER]
-            if row["traceparent"]:
-                headers.append(("traceparent", row["traceparent"].encode()))
-            futures.append(
-                await producer.send(
-                    self.topic,
-                    row["payload"].encode(),
-                    key=row["aggregateid"].encode(),
-                    headers=headers,
-                )
+            # The event keeps the context it was created in; the header carries the publish.
+            span, traceparent = start_publish(self.topic, row["traceparent"], row["id"])
+            if traceparent:
+                headers.append(("traceparent", traceparent.encode()))
+            key = row["aggregateid"].encode()
+            future = await producer.send(
+                self.topic, row["payload"].encode(), key=key, headers=headers
             )
+            end_on_ack(span, future)
+            futures.append(future)
         return futures
 
     async def _settle(self, conn: asyncpg.Connection, batch: _Batch) -> int:

@@ -80,6 +80,12 @@ class AuthSettings(BaseModel):
     jwks_url: str | None = None
 
 
+class TracingSettings(BaseModel):
+    # The OTLP/HTTP collector's base address (`/v1/traces` is added). Unset, the standard
+    # OTEL_EXPORTER_OTLP_ENDPOINT decides; with neither, no span is exported.
+    otlp_endpoint: str | None = None
+
+
 class ServiceSettings(BaseSettings):
     """Base for each service's settings, read from `<SERVICE>_<SECTION>__<FIELD>` variables."""
 
@@ -96,6 +102,7 @@ class ServiceSettings(BaseSettings):
     consumer: ConsumerSettings = ConsumerSettings()
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
+    tracing: TracingSettings = TracingSettings()
     problem_type_base: str = "https://trygg.se/problems/"
     log_level: str = "INFO"
     # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For and

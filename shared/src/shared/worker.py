@@ -13,6 +13,7 @@ from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionma
 from shared.logs import configure_logging
 from shared.relay import Relay
 from shared.settings import ServiceSettings, events_topic
+from shared.tracing import configure_tracing
 from shared.worker_metrics import outbox_probe, sampling, serving_metrics
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | No
     """The relay and the service's `jobs` until SIGTERM or SIGINT."""
     settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
+    configure_tracing(service, "worker", settings.tracing)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.domain import Topic
 from shared.geo import Geometry
+from shared.tracing import current_traceparent
 
 # Every parameter is cast once, here, so PostgreSQL never has to guess a type twice.
 PARAMS = """
@@ -42,6 +43,7 @@ WITH p AS MATERIALIZED (
     CAST(:subject AS text) AS subject, CAST(:kind AS text) AS kind,
     CAST(:keys AS text[]) AS keys, CAST(:categories AS text[]) AS categories,
     CAST(:in_area AS boolean) AS in_area, CAST(:event_type AS text) AS event_type,
+    CAST(:traceparent AS text) AS traceparent,
     ST_SetSRID(ST_GeomFromGeoJSON(CAST(:area AS text)), 4326) AS g),
 area AS MATERIALIZED (
   SELECT g, g::geography AS gg,
@@ -56,7 +58,7 @@ TOLD_BEFORE = """
 COLUMNS = """
 INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
   recipient_id, stakeholder_id, channel, address, language, status, attempt_budget,
-  next_attempt_at, created_at, updated_at)
+  next_attempt_at, created_at, updated_at, traceparent)
 """
 RESIDENTS = """
 {columns}
@@ -66,7 +68,7 @@ SELECT DISTINCT ON (channel, address) gen_random_uuid(), p.message_id, p.event_i
   s.language, 'created', p.budget,
   CASE WHEN s.quiet_start IS NULL THEN now()
        ELSE notify_quiet_until(s.quiet_start, s.quiet_end, now()) END,
-  now(), now()
+  now(), now(), p.traceparent
 FROM subscription s, area, p
 WHERE s.status = 'confirmed' AND s.municipality_code = p.municipality
   AND s.channels ->> p.topic IS NOT NULL
@@ -84,7 +86,7 @@ CONTACTS = """
 SELECT DISTINCT ON (c.channel, address) gen_random_uuid(), p.message_id, p.event_id,
   p.municipality, 'contact', c.id, st.id, c.channel,
   CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END AS address, st.language,
-  'created', p.budget, now(), now(), now()
+  'created', p.budget, now(), now(), now(), p.traceparent
 FROM stakeholder st JOIN stakeholder_contact c ON c.stakeholder_id = st.id, area, p
 WHERE st.municipality_code = p.municipality AND c.opted_out_at IS NULL
   AND CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END IS NOT NULL
@@ -100,7 +102,7 @@ ON CONFLICT DO NOTHING
 WEBHOOKS = """
 {columns}
 SELECT gen_random_uuid(), p.message_id, p.event_id, p.municipality, 'webhook', w.id, NULL,
-  'webhook', w.url, 'sv', 'created', p.budget, now(), now(), now()
+  'webhook', w.url, 'sv', 'created', p.budget, now(), now(), now(), p.traceparent
 FROM webhook w, p
 WHERE w.active AND w.municipality_code = p.municipality AND p.event_type = ANY(w.event_types)
 ON CONFLICT DO NOTHING
@@ -178,6 +180,8 @@ async def fan_out(
         "in_area": reach.area_stakeholders and reach.area is not None,
         "event_type": reach.event_type,
         "area": reach.area.model_dump_json() if reach.area else None,
+        # The consumer's span: each notification's delivery continues its trace.
+        "traceparent": current_traceparent(),
     }
     residents = webhooks = 0
     if reach.residents and (reach.area is not None or reach.whole_municipality):

@@ -38,6 +38,7 @@ from notify.messaging.metrics import count_outcomes, count_unsure_sms
 from notify.messaging.outgoing import Claimed, Composer, MessageFacts
 from shared.db import Sessionmaker
 from shared.failures import is_transient
+from shared.tracing import delivering
 
 log = logging.getLogger(__name__)
 # The share of a claim's lease in which its sends may begin; the rest is for the sends under
@@ -54,7 +55,7 @@ CLAIM = text(
       next_attempt_at = now() + make_interval(secs => :lease), updated_at = now()
     FROM due WHERE n.id = due.id
     RETURNING n.id, n.message_id, n.channel, n.address, n.language, n.recipient_kind,
-      n.recipient_id, n.attempts, n.attempt_budget,
+      n.recipient_id, n.attempts, n.attempt_budget, n.traceparent,
       (SELECT st.key FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_key,
       (SELECT st.name FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_name,
       (SELECT w.secret FROM webhook w
@@ -148,11 +149,13 @@ class Dispatcher:
         """One send, always with an outcome: whatever goes wrong is recorded, never raised, so
         one failure cannot cost the batch the record of what it did send."""
         started = utcnow()
-        try:
-            outcome = await self._send(claimed, messages.get(claimed.message_id), sends_by)
-        except Exception as exc:
-            log.exception("sending notification %s failed", claimed.id)
-            outcome = failed(Status.TECHNICAL_FAILURE, "internal", repr(exc))
+        with delivering(claimed.traceparent, claimed.channel, str(claimed.id)) as span:
+            try:
+                outcome = await self._send(claimed, messages.get(claimed.message_id), sends_by)
+            except Exception as exc:
+                log.exception("sending notification %s failed", claimed.id)
+                outcome = failed(Status.TECHNICAL_FAILURE, "internal", repr(exc))
+            span.set_attributes({"trygg.status": outcome.status, "trygg.reason": outcome.reason})
         finished = utcnow()
         return Result(claimed, outcome, started, finished, self._next_attempt(claimed, outcome))
 

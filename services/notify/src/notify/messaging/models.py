@@ -109,6 +109,8 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime | None = moment_field()
     last_error: str | None = None
     provider_ref: str | None = None
+    # The trace it was created in (W3C traceparent): its delivery's span continues it.
+    traceparent: str | None = None
     created_at: datetime = moment_field(nullable=False)
     updated_at: datetime = moment_field(nullable=False)
     delivered_at: datetime | None = moment_field()

@@ -48,6 +48,7 @@ class Claimed:
     stakeholder_key: str | None
     stakeholder_name: str | None
     secret: str | None
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)

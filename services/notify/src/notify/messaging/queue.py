@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.domain import Channel, MessageKind, RecipientKind, Status, Topic, utcnow
 from notify.messaging.models import Message, Notification
+from shared.tracing import current_traceparent
 
 # Queued notifications to recipients who have since opted out are never sent.
 CANCEL_QUEUED = text(
@@ -107,6 +108,7 @@ async def add_notification(
             status=Status.CREATED,
             attempt_budget=budget,
             next_attempt_at=now,
+            traceparent=current_traceparent(),
             created_at=now,
             updated_at=now,
         )
