@@ -75,9 +75,3 @@ async def purge_expired(sessionmaker: Sessionmaker) -> int:
     async with sessionmaker() as session, session.begin():
         await (await session.connection()).execute(ratelimit.PURGE)
         return await idempotency.purge(session)
-
-
-async def purge_idempotency_keys(sessionmaker: Sessionmaker) -> int:
-    """One bounded batch of expired idempotency keys, for a service that counts no requests."""
-    async with sessionmaker() as session, session.begin():
-        return await idempotency.purge(session)
