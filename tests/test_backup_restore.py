@@ -9,6 +9,7 @@ offsets start at their topics' end, in a municipality and a place no other test 
 
 import asyncio
 import contextlib
+import functools
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -78,7 +79,9 @@ async def four_services(stack: TestStack, urls: dict[str, str]) -> AsyncIterator
     patrols_config = patrols_settings(stack, urls["patrols"])
     # Nothing is sent: no dispatcher runs, so notifications stay in the table as created.
     notify_config = notify_settings(stack, urls["notify"], 1, "http://127.0.0.1:1")
-    walks_config = WalksSettings(db=DatabaseSettings(url=urls["walks"]), kafka=stack.kafka_settings())
+    walks_config = WalksSettings(
+        db=DatabaseSettings(url=urls["walks"]), kafka=stack.kafka_settings()
+    )
     apps = [
         walks.app.create_app(walks_config),
         tips.app.create_app(tips_settings(stack, urls["tips"])),
@@ -190,7 +193,8 @@ async def populate(stack: TestStack, urls: dict[str, str]) -> None:
             (urls["patrols"], PLAN_PUBLISHED),
             (urls["notify"], PLAN_PUBLISHED),
         ]:
-            await wait_until(lambda: _handled(url, event_type), 60, f"{event_type} handled")
+            handled = functools.partial(_handled, url, event_type)
+            await wait_until(handled, 60, f"{event_type} handled")
 
 
 # Rows each service's drill must have, so that the comparison compares something.

@@ -48,9 +48,15 @@ def group_of(service: str) -> str:
     return f"trygg.{service}"
 
 
-def moved_back(committed: Mapping[TopicPartition, int], targets: Mapping[TopicPartition, int]) -> Offsets:
+def moved_back(
+    committed: Mapping[TopicPartition, int], targets: Mapping[TopicPartition, int]
+) -> Offsets:
     """The partitions whose target lies before the committed offset, with that target."""
-    return {tp: targets[tp] for tp, offset in committed.items() if tp in targets and targets[tp] < offset}
+    return {
+        tp: targets[tp]
+        for tp, offset in committed.items()
+        if tp in targets and targets[tp] < offset
+    }
 
 
 def parse_time(value: str) -> datetime:
@@ -88,14 +94,17 @@ def saved_offsets(snapshot_json: Mapping[str, object], group: str) -> Offsets:
     groups = snapshot_json["groups"]
     assert isinstance(groups, dict)
     return {
-        TopicPartition(row["topic"], row["partition"]): row["offset"] for row in groups.get(group, [])
+        TopicPartition(row["topic"], row["partition"]): row["offset"]
+        for row in groups.get(group, [])
     }
 
 
-async def offsets_at(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], when: datetime) -> Offsets:
+async def offsets_at(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], when: datetime
+) -> Offsets:
     """Each partition's first offset written at or after `when`; its end when none was."""
     millis = int(when.timestamp() * 1000)
-    found = await consumer.offsets_for_times({tp: millis for tp in partitions})
+    found = await consumer.offsets_for_times(dict.fromkeys(partitions, millis))
     ends = await consumer.end_offsets(partitions)
     return {tp: found[tp].offset if found.get(tp) else ends[tp] for tp in partitions}
 
@@ -121,27 +130,37 @@ async def _ensure_idle(admin: AIOKafkaAdminClient, group: str) -> None:
 
 
 async def rewind(
-    service: str, bootstrap: str, *, to: datetime | None = None, saved: Mapping[str, object] | None = None
+    service: str,
+    bootstrap: str,
+    *,
+    to: datetime | None = None,
+    saved: Mapping[str, object] | None = None,
 ) -> dict[TopicPartition, tuple[int, int]]:
     """Move the service's group back to `to` or to the `saved` snapshot; returns, for each
     partition moved, its offset before and after."""
     group = group_of(service)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
     await admin.start()
     await consumer.start()
     try:
         await _ensure_idle(admin, group)
         committed = await committed_offsets(admin, group)
         if saved is not None:
-            targets = await _saved_or_beginning(consumer, list(committed), saved_offsets(saved, group))
+            targets = await _saved_or_beginning(
+                consumer, list(committed), saved_offsets(saved, group)
+            )
         else:
             assert to is not None
             targets = await offsets_at(consumer, list(committed), to)
         moves = moved_back(committed, targets)
         if moves:
             consumer.assign(list(moves))
-            await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in moves.items()})
+            await consumer.commit(
+                {tp: OffsetAndMetadata(offset, "") for tp, offset in moves.items()}
+            )
         return {tp: (committed[tp], offset) for tp, offset in moves.items()}
     finally:
         await consumer.stop()
