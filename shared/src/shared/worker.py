@@ -26,8 +26,8 @@ HOUSEKEEPING_INTERVAL_S = 300.0
 
 async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | None = None) -> None:
     """The relay and the service's `jobs` until SIGTERM or SIGINT."""
-    settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
+    settings.refuse_development_defaults()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
