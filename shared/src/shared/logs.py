@@ -89,6 +89,19 @@ def _log_uncaught(
 
 
 @contextlib.contextmanager
+def logged_exit() -> Iterator[None]:
+    """A SystemExit with a message (a refusal to start) ends the process as a JSON record,
+    where Python would print the message as plain text."""
+    try:
+        yield
+    except SystemExit as exc:
+        if not isinstance(exc.code, str):
+            raise
+        logging.getLogger("exit").critical(exc.code, exc_info=exc)
+        raise SystemExit(1) from None
+
+
+@contextlib.contextmanager
 def event_context(id_: str, type_: str) -> Iterator[None]:
     tokens = (event_id.set(id_), event_type.set(type_))
     try:

@@ -13,8 +13,20 @@ import argparse
 
 import uvicorn
 
-from shared.logs import configure_logging
+from shared.logs import configure_logging, logged_exit
 from shared.settings import SERVICE_NAMES
+
+
+def server_config(service: str, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        f"{service}.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,15 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # The service's own level is set once its settings are read, by its app factory.
     configure_logging(args.service)
-    uvicorn.run(
-        f"{args.service}.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-    )
+    with logged_exit():
+        uvicorn.Server(server_config(args.service, args.host, args.port)).run()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from shared import idempotency, ratelimit
 from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionmaker
-from shared.logs import configure_logging
+from shared.logs import configure_logging, logged_exit
 from shared.relay import Relay
 from shared.settings import ServiceSettings, events_topic
 
@@ -27,7 +27,8 @@ HOUSEKEEPING_INTERVAL_S = 300.0
 async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | None = None) -> None:
     """The relay and the service's `jobs` until SIGTERM or SIGINT."""
     configure_logging(service, settings.log_level)
-    settings.refuse_development_defaults()
+    with logged_exit():
+        settings.refuse_development_defaults()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
