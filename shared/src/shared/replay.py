@@ -21,6 +21,7 @@ from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from aiokafka.errors import KafkaError
 
 from shared import dead_letters
 from shared.kafka import BrokerTimeout, bounded, stop_admin, stop_quietly
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             count = asyncio.run(replay(args.service, kafka))
             sys.stdout.write(f"replayed {count} dead letters of {args.service}\n")
-    except (NoDeadLetterTopic, BrokerTimeout) as exc:
+    except (NoDeadLetterTopic, BrokerTimeout, KafkaError) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     return 0
 
