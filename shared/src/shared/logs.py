@@ -97,8 +97,10 @@ def logged_exit() -> Iterator[None]:
     except SystemExit as exc:
         if not isinstance(exc.code, str):
             raise
-        logging.getLogger("exit").critical(exc.code, exc_info=exc)
-        raise SystemExit(1) from None
+        logging.getLogger("exit").critical("%s", exc.code, exc_info=exc)
+        # Said once, in the log; the exit status alone tells the rest that it failed.
+        exc.code = 1
+        raise
 
 
 @contextlib.contextmanager
