@@ -1,14 +1,17 @@
 """What an API and a worker write to their log: JSON lines only, one access record per request,
 one record per unhandled error, each with the request's id."""
 
+import asyncio
 import json
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import StreamingResponse
+from starlette.types import Message
 
 from shared.app import create_service_app
 from shared.logs import configure_logging
@@ -31,6 +34,15 @@ async def thing(thing_id: int) -> dict[str, int]:
 @router.get("/boom", summary="Fail unexpectedly")
 async def boom() -> None:
     raise RuntimeError("secret internals")
+
+
+@router.get("/stream", summary="Fail halfway through a response")
+async def stream() -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first"
+        raise RuntimeError("broke mid-stream")
+
+    return StreamingResponse(chunks(), media_type="text/plain")
 
 
 @router.get("/links/{token}", summary="A resident's link")
@@ -123,6 +135,42 @@ async def test_an_unhandled_error_is_one_record_with_its_traceback_and_request_i
     [access] = _by(lines, "shared.access")
     assert (access["status"], access["request_id"]) == (500, "req-boom")
     assert len(lines) == 2
+
+
+async def test_an_error_after_the_response_began_is_one_record_too(records: Records) -> None:
+    # Called as the server calls it: a test client cannot show a response cut short.
+    sent: list[Message] = []
+    requested = asyncio.Event()
+
+    async def receive() -> Message:
+        if requested.is_set():
+            await asyncio.Event().wait()  # the client stays connected
+        requested.set()
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/stream",
+        "raw_path": b"/stream",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"x-request-id", b"req-stream")],
+        "client": ("127.0.0.1", 123),
+        "server": ("testserver", 80),
+    }
+    await make_app()(scope, receive, send)
+    assert [m.get("body") for m in sent if m["type"] == "http.response.body"] == [b"first"]
+    error, access = records()
+    assert (error["level"], error["request_id"]) == ("error", "req-stream")
+    assert "RuntimeError: broke mid-stream" in str(error["exception"])
+    assert (access["logger"], access["status"]) == ("shared.access", 200)
 
 
 async def test_tokens_in_the_path_never_reach_the_log(records: Records) -> None:

@@ -88,7 +88,10 @@ async def _answer_unhandled(
     if status is not None:
         # Part of the response is on its way: there is nothing left to answer, only to log.
         log.error(
-            "error after the response began: %s %s", scope["method"], scope["path"], exc_info=exc
+            "error after the response began: %s %s",
+            scope["method"],
+            loggable_path(scope),
+            exc_info=exc,
         )
         return True
     handlers = getattr(scope.get("app"), "exception_handlers", {})
