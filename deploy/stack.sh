@@ -305,10 +305,9 @@ services_start() {
   for svc in "${SERVICES[@]}"; do
     env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
       upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
-    # --no-proxy-headers: only the proxies in <SERVICE>_TRUSTED_PROXIES are believed, in-app.
-    start_process "$svc-api" uvicorn env $(service_env "$svc") "$ROOT/.venv/bin/uvicorn" \
-      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log \
-      --no-proxy-headers
+    # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers.
+    start_process "$svc-api" shared.serve env $(service_env "$svc") "$PY" -m shared.serve "$svc" \
+      --host 127.0.0.1 --port "${API_PORT[$svc]}"
     start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") \
       "${svc^^}_WORKER__METRICS_PORT=${WORKER_METRICS_PORT[$svc]}" "$PY" -m "$svc.worker"
   done
@@ -320,7 +319,8 @@ services_start() {
 services_stop() {
   local svc
   for svc in "${SERVICES[@]}"; do
-    stop_process "$svc-api" uvicorn
+    # uvicorn too: an API started before the stack ran them through shared.serve.
+    stop_process "$svc-api" 'shared.serve\|uvicorn'
     stop_process "$svc-worker" "$svc.worker"
   done
 }

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -49,7 +49,7 @@ async def start_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     return producer
 
 
-async def stop_quietly(client: AIOKafkaProducer, timeout_s: float) -> None:
+async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: float) -> None:
     """Stop a client without ever hanging (aiokafka's stop can, while the broker is down)."""
     try:
         await asyncio.wait_for(client.stop(), timeout_s)
