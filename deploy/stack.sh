@@ -300,29 +300,96 @@ service_env() {
     "${svc}_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
 }
 
-services_start() {
-  local svc
-  for svc in "${SERVICES[@]}"; do
-    env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
-      upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
-    # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers.
-    start_process "$svc-api" shared.serve env $(service_env "$svc") "$PY" -m shared.serve "$svc" \
-      --host 127.0.0.1 --port "${API_PORT[$svc]}"
-    start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") \
-      "${svc^^}_WORKER__METRICS_PORT=${WORKER_METRICS_PORT[$svc]}" "$PY" -m "$svc.worker"
-  done
-  for svc in "${SERVICES[@]}"; do
-    "$PY" -m shared.wait_http "http://127.0.0.1:${API_PORT[$svc]}/livez" --timeout 60
+# How many APIs and workers each service runs (`TRYGG_APIS=2 TRYGG_WORKERS=3 make up`). They are
+# named <svc>-api-<i> and <svc>-worker-<i>; number i listens 10 ports above number i-1 (API 8001,
+# 8011, ...; worker metrics 8101, 8111, ...), so at most 10 stay clear of each other.
+APIS=${TRYGG_APIS:-1}
+WORKERS=${TRYGG_WORKERS:-1}
+
+nth_port() { echo $(($1 + ($2 - 1) * 10)); }  # base i
+
+check_counts() {
+  local count
+  for count in "$APIS" "$WORKERS"; do
+    [[ "$count" =~ ^([1-9]|10)$ ]] && continue
+    log "TRYGG_APIS and TRYGG_WORKERS must be whole numbers from 1 to 10 (got '$count')"
+    exit 2
   done
 }
 
-services_stop() {
+services_migrate() {
   local svc
+  mkdir -p "$LOGS"
   for svc in "${SERVICES[@]}"; do
-    # uvicorn too: an API started before the stack ran them through shared.serve.
-    stop_process "$svc-api" 'shared.serve\|uvicorn'
-    stop_process "$svc-worker" "$svc.worker"
+    env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
+      upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
   done
+}
+
+api_start() {  # service i
+  local svc=$1 i=$2
+  # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers.
+  start_process "$svc-api-$i" shared.serve env $(service_env "$svc") "$PY" -m shared.serve "$svc" \
+    --host 127.0.0.1 --port "$(nth_port "${API_PORT[$svc]}" "$i")"
+}
+
+worker_start() {  # service i
+  local svc=$1 i=$2
+  start_process "$svc-worker-$i" "$svc.worker" env $(service_env "$svc") \
+    "${svc^^}_WORKER__METRICS_PORT=$(nth_port "${WORKER_METRICS_PORT[$svc]}" "$i")" \
+    "$PY" -m "$svc.worker"
+}
+
+# Starts whichever of the APIs and workers is not running (a killed one, say), then waits until
+# every API answers; the ones running are left alone. No migrations, no demo.
+services_up() {
+  check_counts
+  local svc i
+  for svc in "${SERVICES[@]}"; do
+    for i in $(seq 1 "$APIS"); do api_start "$svc" "$i"; done
+    for i in $(seq 1 "$WORKERS"); do worker_start "$svc" "$i"; done
+  done
+  for svc in "${SERVICES[@]}"; do
+    for i in $(seq 1 "$APIS"); do
+      "$PY" -m shared.wait_http \
+        "http://127.0.0.1:$(nth_port "${API_PORT[$svc]}" "$i")/livez" --timeout 60
+    done
+  done
+}
+
+services_start() { check_counts; services_migrate; services_up; }
+
+# Stops every API and worker with a PID file, whatever TRYGG_APIS and TRYGG_WORKERS say now (and
+# those of a stack from before they were numbered), all at once.
+services_stop() {
+  local svc file name
+  for svc in "${SERVICES[@]}"; do
+    for file in "$PIDS/$svc"-api*.pid; do
+      [ -e "$file" ] || continue
+      name=$(basename "$file" .pid)
+      stop_process "$name" 'shared.serve\|uvicorn' &  # uvicorn: one started before shared.serve
+    done
+    for file in "$PIDS/$svc"-worker*.pid; do
+      [ -e "$file" ] || continue
+      name=$(basename "$file" .pid)
+      stop_process "$name" "$svc.worker" &
+    done
+  done
+  wait
+}
+
+# One line per API and worker: its name, and its PID or "stopped".
+services_status() {
+  check_counts
+  local svc i
+  for svc in "${SERVICES[@]}"; do
+    for i in $(seq 1 "$APIS"); do process_status "$svc-api-$i" shared.serve; done
+    for i in $(seq 1 "$WORKERS"); do process_status "$svc-worker-$i" "$svc.worker"; done
+  done
+}
+
+process_status() {  # name marker
+  if is_running "$1" "$2"; then echo "$1 $(cat "$PIDS/$1.pid")"; else echo "$1 stopped"; fi
 }
 
 load_demo() {
@@ -333,15 +400,24 @@ load_demo() {
 }
 
 print_urls() {
-  local svc
+  local svc i
   echo "Trygg is up. API documentation:"
   for svc in "${SERVICES[@]}"; do
-    printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
+    for i in $(seq 1 "$APIS"); do
+      printf '  %-8s http://127.0.0.1:%s/docs   (%s-api-%s)\n' \
+        "$svc" "$(nth_port "${API_PORT[$svc]}" "$i")" "$svc" "$i"
+    done
   done
-  echo "Metrics (Prometheus text format; deploy/prometheus/prometheus.yml scrapes these):"
+  echo "Metrics (Prometheus text format; deploy/prometheus/prometheus.yml scrapes those of 1):"
   for svc in "${SERVICES[@]}"; do
-    printf '  %-8s api http://127.0.0.1:%s/metrics   worker http://127.0.0.1:%s/metrics\n' \
-      "$svc" "${API_PORT[$svc]}" "${WORKER_METRICS_PORT[$svc]}"
+    for i in $(seq 1 "$APIS"); do
+      printf '  %-8s %-9s http://127.0.0.1:%s/metrics\n' \
+        "$svc" "api-$i" "$(nth_port "${API_PORT[$svc]}" "$i")"
+    done
+    for i in $(seq 1 "$WORKERS"); do
+      printf '  %-8s %-9s http://127.0.0.1:%s/metrics\n' \
+        "$svc" "worker-$i" "$(nth_port "${WORKER_METRICS_PORT[$svc]}" "$i")"
+    done
   done
   echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
   echo "Subscribe (residents):   http://127.0.0.1:${API_PORT[notify]}/subscribe/0683"
@@ -357,13 +433,15 @@ case "${1:-}" in
   install) install ;;
   install-node) install_node ;;
   infra-up) install; pg_start; kafka_start ;;
-  up) install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
+  up) check_counts; install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
+  services-up) services_up ;;
+  status) services_status ;;
   down) services_stop; sinks_stop; kafka_stop; pg_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
   kafka-start) kafka_start ;;
   kafka-stop) kafka_stop TERM ;;
   kafka-kill) kafka_stop KILL ;;
-  *) echo "usage: $0 install|install-node|infra-up|up|down|pg-start|pg-stop|kafka-start|kafka-stop|kafka-kill" >&2
+  *) echo "usage: $0 install|install-node|infra-up|up|services-up|status|down|pg-start|pg-stop|kafka-start|kafka-stop|kafka-kill" >&2
      exit 2 ;;
 esac
