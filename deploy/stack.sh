@@ -372,9 +372,23 @@ kafka_create_topics() {
     --min-insync-replicas "$(kafka_min_isr)"
 }
 
-# Every node must answer on its own, not just one of them.
 kafka_wait() {
-  "$PY" -m shared.kafka_admin wait --each --bootstrap "$(kafka_admin_bootstrap)" --timeout 120
+  if kafka_is_cluster; then kafka_cluster_wait; return; fi
+  "$PY" -m shared.kafka_admin wait --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout 120
+}
+
+# A broker opens its listeners only once the controller has let it in (unfenced it), so an
+# open port is a real signal; every node must be up, not just one of them. Topic creation,
+# which follows, talks the protocol to all of them.
+kafka_cluster_wait() {
+  local i deadline=$((SECONDS + 120))
+  for i in $(kafka_nodes); do
+    until (exec 3<>"/dev/tcp/127.0.0.1/$(kafka_internal_port "$i")") 2>/dev/null; do
+      is_running "kafka-$i" kafka.Kafka || { log "kafka-$i exited; see $LOGS/kafka-$i.log"; exit 1; }
+      [ "$SECONDS" -lt "$deadline" ] || { log "kafka-$i not ready after 120 s"; exit 1; }
+      sleep 0.2
+    done
+  done
 }
 
 # Stops every node this state folder has a PID file for, whatever TRYGG_KAFKA_BROKERS says now,

@@ -123,9 +123,3 @@ async def wait_for_broker(bootstrap: str, timeout_s: float) -> None:
         if loop.time() > deadline:
             raise BrokerTimeout(f"no Kafka broker answered at {bootstrap} within {timeout_s} s")
         await asyncio.sleep(0.25)
-
-
-async def wait_for_each_broker(bootstrap: str, timeout_s: float) -> None:
-    """Wait until every address of a bootstrap list answers by itself, not just one of them."""
-    addresses = [a.strip() for a in bootstrap.split(",") if a.strip()]
-    await asyncio.gather(*(wait_for_broker(a, timeout_s) for a in addresses))

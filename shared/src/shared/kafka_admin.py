@@ -1,11 +1,11 @@
-"""Command line for the local stack: wait for the brokers, create the topics explicitly."""
+"""Command line for the local stack: wait for the broker, create the topics explicitly."""
 
 import argparse
 import asyncio
 import logging
 import sys
 
-from shared.kafka import all_topics, create_topics, wait_for_broker, wait_for_each_broker
+from shared.kafka import all_topics, create_topics, wait_for_broker
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -14,9 +14,6 @@ def _parser() -> argparse.ArgumentParser:
     wait = sub.add_parser("wait", help="wait until the broker answers a metadata request")
     wait.add_argument("--bootstrap", default="127.0.0.1:9092")
     wait.add_argument("--timeout", type=float, default=120.0)
-    wait.add_argument(
-        "--each", action="store_true", help="wait for every address of the list, not just one"
-    )
     topics = sub.add_parser("create-topics", help="create Trygg's event and dead-letter topics")
     topics.add_argument("--bootstrap", default="127.0.0.1:9092")
     topics.add_argument("--partitions", type=int, default=3)
@@ -35,8 +32,7 @@ def main() -> int:
     # Connection refusals while the broker starts are expected; say only what matters.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     if args.command == "wait":
-        waiting = wait_for_each_broker if args.each else wait_for_broker
-        asyncio.run(waiting(args.bootstrap, args.timeout))
+        asyncio.run(wait_for_broker(args.bootstrap, args.timeout))
         return 0
     created = asyncio.run(
         create_topics(
