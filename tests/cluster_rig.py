@@ -7,12 +7,14 @@ import itertools
 import os
 import signal
 import subprocess
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
 
 from shared.kafka import start_producer, stop_admin, stop_quietly
 from shared.settings import KafkaSettings
@@ -99,8 +101,10 @@ class NumberStream:
     tick_s: float = 0.02
     sent: int = 0
     acked: int = 0
+    partitions: int = 3
     failures: list[BaseException] = field(default_factory=list)
-    _pending: set[asyncio.Future[object]] = field(default_factory=set)
+    acked_by_partition: Counter[int] = field(default_factory=Counter)
+    _pending: set[asyncio.Future[RecordMetadata]] = field(default_factory=set)
 
     async def run(self, stop: asyncio.Event) -> None:
         producer = await start_producer(self.settings)
@@ -121,14 +125,20 @@ class NumberStream:
         self._pending.add(future)
         future.add_done_callback(self._count)
 
-    def _count(self, future: asyncio.Future[object]) -> None:
+    def _count(self, future: asyncio.Future[RecordMetadata]) -> None:
         self._pending.discard(future)
         if future.cancelled():
             self.failures.append(asyncio.CancelledError())
-        elif future.exception() is not None:
-            self.failures.append(future.exception())  # type: ignore[arg-type]
+        elif (error := future.exception()) is not None:
+            self.failures.append(error)
         else:
             self.acked += 1
+            self.acked_by_partition[future.result().partition] += 1
+
+    def acked_everywhere_beyond(self, counts: Counter[int], more: int) -> bool:
+        """Every partition got `more` acks since `counts` (a copy of acked_by_partition)."""
+        assert not self.failures, self.failures
+        return all(self.acked_by_partition[p] >= counts[p] + more for p in range(self.partitions))
 
 
 @contextlib.asynccontextmanager
