@@ -237,7 +237,13 @@ pg_stop() {
 # TRYGG_KAFKA_ADVERTISED_PORTS (comma-separated, one per node) makes the client listeners
 # advertise other ports, where a proxy may stand between clients and brokers.
 KAFKA_BROKERS=${TRYGG_KAFKA_BROKERS:-1}
+[[ "$KAFKA_BROKERS" =~ ^[1-9][0-9]?$ ]] || { log "TRYGG_KAFKA_BROKERS must be 1 to 99"; exit 2; }
 KAFKA_ADVERTISED_PORTS=${TRYGG_KAFKA_ADVERTISED_PORTS:-}
+if [ -n "$KAFKA_ADVERTISED_PORTS" ] && { [ "$KAFKA_BROKERS" = 1 ] \
+  || ! [[ "$KAFKA_ADVERTISED_PORTS" =~ ^[0-9]+(,[0-9]+){$((KAFKA_BROKERS - 1))}$ ]]; }; then
+  log "TRYGG_KAFKA_ADVERTISED_PORTS needs one port per broker of a cluster (TRYGG_KAFKA_BROKERS > 1)"
+  exit 2
+fi
 # A fixed development cluster id: the data folders belong to this stack alone.
 KAFKA_CLUSTER_ID=5L6g3nShT-eMCtK--X86sw
 
@@ -249,11 +255,8 @@ kafka_internal_port() { echo $((KAFKA_PORT + ($1 - 1) * 10 + 5)); }
 kafka_controller_port() { echo $((KAFKA_CONTROLLER_PORT + ($1 - 1) * 10)); }
 
 kafka_advertised_port() {
-  local port
-  [ -n "$KAFKA_ADVERTISED_PORTS" ] || { kafka_client_port "$1"; return; }
-  port=$(echo "$KAFKA_ADVERTISED_PORTS" | cut -d, -f"$1")
-  [ -n "$port" ] || { log "TRYGG_KAFKA_ADVERTISED_PORTS names no port for node $1"; exit 2; }
-  echo "$port"
+  if [ -n "$KAFKA_ADVERTISED_PORTS" ]; then cut -d, -f"$1" <<<"$KAFKA_ADVERTISED_PORTS"
+  else kafka_client_port "$1"; fi
 }
 
 # Three copies where there are three brokers, and a write acknowledged once two have it.
@@ -519,6 +522,6 @@ case "${1:-}" in
   kafka-kill) kafka_stop KILL ;;
   brokers) kafka_brokers ;;
   kafka-controller) kafka_active_controller ;;
-  *) echo "usage: $0 install|install-node|infra-up|up|down|pg-start|pg-stop|kafka-up|kafka-down|kafka-kill|brokers|kafka-controller" >&2
+  *) echo "usage: $0 install|install-node|infra-up|up|down|pg-start|pg-stop|kafka-up|kafka-start|kafka-down|kafka-stop|kafka-kill|brokers|kafka-controller" >&2
      exit 2 ;;
 esac
