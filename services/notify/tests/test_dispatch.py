@@ -38,7 +38,7 @@ from notify_testkit import (
     walk_facts,
 )
 from shared.auth import Principal
-from shared.contracts.walks import WalkScheduled
+from shared.contracts.walks import WalkRescheduled, WalkScheduled
 from shared.db import Sessionmaker, create_sessionmaker
 from shared.outbox import OutboxMessage
 from shared.testing import wait_until
@@ -213,24 +213,33 @@ class TestEmail:
         assert message["Subject"].startswith("Action plan for Forsheda")
         assert message["Content-Language"] == "en"
 
+    # A walk scheduled for a time already past invites no one, so year 1 is a rescheduling.
     @pytest.mark.parametrize(
-        ("starts_at", "pre_meeting_date"),
-        [("9999-12-31T23:59:59+00:00", "0001-01-01"), ("0001-01-01T00:30:00+01:00", "9999-12-31")],
+        ("starts_at", "pre_meeting_date", "rescheduled"),
+        [
+            ("9999-12-31T23:59:59+00:00", "0001-01-01", False),
+            ("0001-01-01T00:30:00+01:00", "9999-12-31", True),
+        ],
     )
     async def test_an_invitation_with_dates_out_of_the_calendar_is_delivered(
-        self, rig: Rig, starts_at: str, pre_meeting_date: str
+        self, rig: Rig, starts_at: str, pre_meeting_date: str, rescheduled: bool
     ) -> None:
         await resident(rig, topics={"walk_invitations": "email"})
-        event = WalkScheduled.model_validate(
-            walk_facts(
-                starts_at=starts_at,
-                pre_meeting_date=pre_meeting_date,
-                public_url="https://trygg.example.se/walks/w",
-            )
+        facts = walk_facts(
+            starts_at=starts_at,
+            pre_meeting_date=pre_meeting_date,
+            public_url="https://trygg.example.se/walks/w",
         )
         config = handlers.HandlerConfig(5, 0, rig.settings.cap)
         async with rig.sessionmaker() as session, session.begin():
-            await handlers.on_walk_scheduled(event, session, meta=consumed(event), config=config)
+            if rescheduled:
+                changed = WalkRescheduled.model_validate(facts)
+                meta = consumed(changed)
+                await handlers.on_walk_rescheduled(changed, session, meta=meta, config=config)
+            else:
+                event = WalkScheduled.model_validate(facts)
+                meta = consumed(event)
+                await handlers.on_walk_scheduled(event, session, meta=meta, config=config)
         assert await rig.dispatcher.dispatch_batch() == 1
         [row] = await notifications(rig)
         assert (row.status, row.last_error) == ("delivered", None)

@@ -132,3 +132,13 @@ def numbers(total: int | None, places: Any) -> list[int]:
         found.append(place.total)
         found.extend(c.count for c in place.categories)
     return found
+
+
+def test_a_place_whose_categories_could_only_be_ones_keeps_its_total_back() -> None:
+    # Two categories of one incident each: a total of 2 beside them would say 1 and 1.
+    figures = as_figures(
+        [("Forsheda", [("vandalism", 1, 0), ("littering", 1, 0)]), ("Bredaryd", [("theft", 9, 0)])]
+    )
+    total, shown = public_places(figures, 2)
+    assert [place.locality for place in shown] == []
+    assert total == 11, "with both places hidden, the week's total gives neither back"

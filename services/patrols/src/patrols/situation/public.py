@@ -34,13 +34,19 @@ def public_places(
     locality are never listed, so they are withheld from the difference too."""
     parts = {place.locality or "": place.count for place in localities}
     previous = {place.locality or "": place.previous for place in localities}
+    by_place = {
+        place.locality or "": _categories(place.categories, threshold) for place in localities
+    }
+    # A place whose categories cannot be shown beside its total (two hidden 1s of a total of 2
+    # could only be 1 and 1) is hidden, and guarded so that no difference gives its total back.
+    forced = frozenset(key for key, (total, _) in by_place.items() if total is None)
     withheld = _previous_hidden(parts, previous, threshold) | {""}
-    week = disclose(parts, threshold, withheld)
+    week = disclose(parts, threshold, withheld, sensitive=forced)
     places = []
     for place in localities:
         if place.locality is None or place.locality not in week.shown:
             continue
-        _, categories = _categories(place.categories, threshold)
+        _, categories = by_place[place.locality]
         places.append(
             PublicPlace(locality=place.locality, total=place.count, categories=categories)
         )

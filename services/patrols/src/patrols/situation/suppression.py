@@ -35,14 +35,23 @@ def is_small(count: int, threshold: int) -> bool:
     return 0 < count < threshold
 
 
-def disclose(parts: Mapping[K, int], threshold: int, withheld: Collection[K] = ()) -> Disclosure[K]:
-    """The parts of a group (summing to its total) that may be shown, and whether its total may."""
+def disclose(
+    parts: Mapping[K, int],
+    threshold: int,
+    withheld: Collection[K] = (),
+    sensitive: Collection[K] = (),
+) -> Disclosure[K]:
+    """The parts of a group (summing to its total) that may be shown, and whether its total may.
+
+    `sensitive` parts are hidden and guarded as small ones are, whatever their count: a part
+    whose own breakdown would be given away by its total."""
     total = sum(parts.values())
     if is_small(total, threshold):
         return Disclosure(None, frozenset())
-    hidden = {key for key, count in parts.items() if is_small(count, threshold)}
+    guarded = set(sensitive) & set(parts)
+    hidden = {key for key, count in parts.items() if is_small(count, threshold)} | guarded
     hidden |= set(withheld) & set(parts)
-    while not _safe(parts, hidden, threshold):
+    while not _safe(parts, hidden, threshold, guarded):
         shown = [key for key, count in parts.items() if key not in hidden and count > 0]
         if not shown:
             return Disclosure(None, frozenset())
@@ -50,10 +59,12 @@ def disclose(parts: Mapping[K, int], threshold: int, withheld: Collection[K] = (
     return Disclosure(total, frozenset(parts) - hidden)
 
 
-def _safe(parts: Mapping[K, int], hidden: Collection[K], threshold: int) -> bool:
-    """Whether total minus the shown parts gives back no small hidden count."""
+def _safe(
+    parts: Mapping[K, int], hidden: Collection[K], threshold: int, guarded: Collection[K] = ()
+) -> bool:
+    """Whether total minus the shown parts gives back no small (or guarded) hidden count."""
     counted = [key for key in hidden if parts[key] > 0]  # a hidden 0 hides nothing
-    if not any(is_small(parts[key], threshold) for key in counted):
+    if not any(is_small(parts[key], threshold) or key in guarded for key in counted):
         return True
     difference = sum(parts[key] for key in counted)
     return len(counted) >= 2 and difference >= threshold and difference > len(counted)
