@@ -31,6 +31,8 @@ STRANGER = "0662"  # Gislaved
 # The Authorization header of each fuzzing run's home token, and the same token's holder had
 # they been given the other municipality instead: the check below swaps one for the other.
 _STRANGERS: dict[str, str] = {}
+# The statuses the other municipality's replays were answered with, over every run.
+_REPLAYED: Counter[int] = Counter()
 
 
 def fuzz_config(
@@ -95,6 +97,7 @@ def other_municipality_is_refused(ctx: CheckContext, response: Response, case: C
     probe = case.derive(headers=case.headers.copy())
     probe.headers["Authorization"] = stranger
     replayed = probe.call()
+    _REPLAYED[replayed.status_code] += 1
     if replayed.status_code not in (403, 404):
         raise AssertionError(
             f"{case.method} {case.formatted_path} answered another municipality "
@@ -109,6 +112,8 @@ class FuzzReport:
     requests: Counter[str] = field(default_factory=Counter)
     # Stateful steps that took a value from an earlier response, along a link.
     linked_steps: int = 0
+    # How the other municipality's replays of successful calls were answered, by status.
+    replays: Counter[int] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     stop_reason: str = ""
@@ -117,15 +122,19 @@ class FuzzReport:
         found = [*self.failures, *self.errors]
         assert not found, f"{len(found)} findings:\n\n" + "\n\n".join(found)
 
+    def assert_every_phase_ran(self) -> None:
+        for phase in ("examples", "coverage", "fuzzing", "stateful"):
+            assert self.requests[phase] > 0, (phase, self)
+        assert self.linked_steps > 0, self
+        assert self.replays.total() > 0, self
+
 
 def fuzz(schema: BaseSchema) -> FuzzReport:
     """Runs Schemathesis' engine, every phase configured, over `schema`; what it found is in
     the report, for the test to assert."""
     report = FuzzReport()
+    replayed_before = _REPLAYED.copy()
     for event in schemathesis.engine.from_schema(schema).execute():
-        import time as _t
-        if isinstance(event, (events.PhaseStarted, events.PhaseFinished)):
-            print("DEBUG", _t.monotonic(), type(event).__name__, event.phase.name, event.phase.skip_reason, getattr(event, "payload", None))
         if isinstance(event, events.ScenarioFinished):
             _record(report, event.phase.value, event.recorder)
         elif isinstance(event, events.NonFatalError):
@@ -135,6 +144,7 @@ def fuzz(schema: BaseSchema) -> FuzzReport:
         elif isinstance(event, events.EngineFinished):
             report.stop_reason = event.stop_reason.value
             report.failures.extend(f"after the run: {failure.title}" for failure in event.failures)
+    report.replays = _REPLAYED - replayed_before
     return report
 
 
