@@ -54,8 +54,10 @@ CONFIG = fuzz_config(
     stranger=token(municipalities=[STRANGER]),
     acceptances=None,
     refusals=[*REFUSALS, "406", "428", "429"],
-    examples=6,
-    scenarios=30,
+    # Inferred links take both a stakeholder's and a contact's id from the same field.
+    misinferred=r"^/stakeholders/\{stakeholder_id\}/contacts/\{contact_id\}$",
+    examples=4,
+    scenarios=20,
 )
 
 

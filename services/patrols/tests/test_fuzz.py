@@ -45,8 +45,8 @@ CONFIG = fuzz_config(
     home=token(POLICE_SCOPES),
     stranger=token(POLICE_SCOPES, municipalities=[STRANGER]),
     acceptances=["2xx", "401", "403", "404", "409", "422"],
-    examples=6,
-    scenarios=30,
+    examples=4,
+    scenarios=20,
 )
 
 

@@ -57,8 +57,8 @@ CONFIG = fuzz_config(
     stranger=token(SCOPES, municipalities=[STRANGER]),
     acceptances=["2xx", "303", "401", "403", "404", "409", "422"],
     lenient=r"^/(open311/|public/\{municipality\}/tips/new)",
-    examples=6,
-    scenarios=30,
+    examples=4,
+    scenarios=20,
 )
 
 
