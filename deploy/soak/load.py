@@ -229,7 +229,8 @@ class Load:
         event = self._next("r")
         path = f"/action-plans/{plan_id}"
         before = await self._plan(plan_id)
-        change = {"public_summary": f"Arbetet börjar {random.randint(2, 28)} dagar tidigare."}
+        # A summary never seen before: a revision must change something.
+        change = {"public_summary": f"Arbetet börjar tidigare (ändring {uuid.uuid4().hex[:8]})."}
         await call(self.clients.walks, "PATCH", path, ok=(200,), json=change,
                    headers=headers(WALKS))  # fmt: skip
         note = {"revision_note": f"Tidigare start ({event})."}

@@ -13,13 +13,14 @@ system is quiet, count. See README, "The soak".
 import argparse
 import asyncio
 import contextlib
+import json
 import random
 import signal
 import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state", type=Path, default=None, help="default .state/soak")
     parser.add_argument("--recovery-timeout", type=float, default=300.0)
     parser.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    parser.add_argument("--report", type=Path, default=None, help="write the runs as JSON here")
     args = parser.parse_args(argv)
     args.faults = [f for f in args.faults.split(",") if f]
     if unknown := set(args.faults) - set(FAULTS):
@@ -233,6 +235,8 @@ def main() -> int:
     print(f"soak: {args.runs} runs, {args.brokers} broker(s), seed {args.seed}", flush=True)  # noqa: T201
     runs = asyncio.run(stoppable(soak(args)))
     print(table(runs))  # noqa: T201
+    if args.report:
+        args.report.write_text(json.dumps([asdict(r) for r in runs], indent=2), encoding="utf-8")
     for r in runs:
         for example in r.tally.lost_examples[:5] + r.tally.duplicate_examples[:5]:
             print(f"  run {r.number}: {example}")  # noqa: T201
