@@ -11,7 +11,7 @@ help:
 	@echo "make test    bring up a separate test stack and run lint and every test tier"
 	@echo "make test-unit  run the unit tier only: no PostgreSQL, no Kafka, nothing brought up"
 	@echo "make soak    the whole system under load and faults; counts lost and duplicate messages"
-	@echo "             (RUNS=30 DURATION=30 BROKERS=1 PORT_BASE=56400)"
+	@echo "             (RUNS=30 DURATION=30 BROKERS=1 PORT_BASE=26400)"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
 
@@ -52,7 +52,7 @@ test-unit:
 RUNS ?= 30
 DURATION ?= 30
 BROKERS ?= 1
-PORT_BASE ?= 56400
+PORT_BASE ?= 26400
 soak:
 	@deploy/stack.sh install
 	.venv/bin/python deploy/soak/soak.py --runs $(RUNS) --duration $(DURATION) \

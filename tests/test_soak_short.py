@@ -17,7 +17,7 @@ pytestmark = pytest.mark.kafka
 
 ROOT = Path(__file__).resolve().parents[1]
 # Ports of its own (another base than `make soak`'s), so both can run beside `make up`.
-PORT_BASE = os.environ.get("TRYGG_TEST_SOAK_PORT_BASE", "57400")
+PORT_BASE = os.environ.get("TRYGG_TEST_SOAK_PORT_BASE", "27400")
 TIMEOUT_S = 900
 
 

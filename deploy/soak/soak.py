@@ -213,7 +213,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--short", action="store_true", help="two runs, five planned faults")
     parser.add_argument("--pause", type=float, default=1.0, help="mean seconds between calls")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--port-base", type=int, default=56400)
+    parser.add_argument("--port-base", type=int, default=26400)
     parser.add_argument("--state", type=Path, default=None, help="default .state/soak")
     parser.add_argument("--recovery-timeout", type=float, default=300.0)
     parser.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
