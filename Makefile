@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help up down install lint fmt test test-unit soak schemas token
+.PHONY: help up down install lint fmt test test-unit soak schemas token backup restore
 
 help:
 	@echo "make up      start PostgreSQL, Kafka and the four services (prints the /docs URLs)"
@@ -14,6 +14,8 @@ help:
 	@echo "             (RUNS=30 DURATION=30 BROKERS=1 PORT_BASE=26400)"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
+	@echo "make backup  a base backup of the stack's databases under .state/dev/backups"
+	@echo "make restore FROM=<backup> [TO=<time>]  replace the stack's databases by a backup"
 
 up:
 	@deploy/stack.sh up
@@ -67,3 +69,12 @@ MUNICIPALITIES ?= 0683
 token:
 	@.venv/bin/python -m shared.tokens $(foreach s,$(SCOPES),--scope $(s)) \
 		$(foreach m,$(MUNICIPALITIES),--municipality $(m))
+
+# Base backup of the local stack's cluster (deploy/backup.sh; README: Backup and restore).
+backup:
+	@deploy/backup.sh backup
+
+# Run `make down` first; TO is an ISO 8601 time with its offset, for point-in-time recovery.
+restore:
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=<backup folder> [TO=<time>]" >&2; exit 2; }
+	@deploy/backup.sh restore "$(FROM)" $(if $(TO),--to "$(TO)")

@@ -238,6 +238,55 @@ pg_stop() {
 }
 
 # --- Kafka ------------------------------------------------------------------------------------
+# One node by default: `kafka`, data in $STATE/kafka, the two ports above. TRYGG_KAFKA_BROKERS=N
+# (N > 1) runs a cluster of N nodes kafka-1..kafka-N, each a broker and a voter of the controller
+# quorum, data in $STATE/kafka-<i>. Node i's ports are the ones above plus (i-1)*10: clients on
+# the first, the quorum on the controller port, replication on the client port + 5.
+# TRYGG_KAFKA_ADVERTISED_PORTS (comma-separated, one per node) makes the client listeners
+# advertise other ports, where a proxy may stand between clients and brokers.
+KAFKA_BROKERS=${TRYGG_KAFKA_BROKERS:-1}
+[[ "$KAFKA_BROKERS" =~ ^[1-9][0-9]?$ ]] || { log "TRYGG_KAFKA_BROKERS must be 1 to 99"; exit 2; }
+KAFKA_ADVERTISED_PORTS=${TRYGG_KAFKA_ADVERTISED_PORTS:-}
+if [ -n "$KAFKA_ADVERTISED_PORTS" ] && { [ "$KAFKA_BROKERS" = 1 ] \
+  || ! [[ "$KAFKA_ADVERTISED_PORTS" =~ ^[0-9]+(,[0-9]+){$((KAFKA_BROKERS - 1))}$ ]]; }; then
+  log "TRYGG_KAFKA_ADVERTISED_PORTS needs one port per broker of a cluster (TRYGG_KAFKA_BROKERS > 1)"
+  exit 2
+fi
+# A fixed development cluster id: the data folders belong to this stack alone.
+KAFKA_CLUSTER_ID=5L6g3nShT-eMCtK--X86sw
+
+kafka_is_cluster() { [ "$KAFKA_BROKERS" -gt 1 ]; }
+kafka_node_name() { kafka_is_cluster && echo "kafka-$1" || echo kafka; }
+kafka_nodes() { seq 1 "$KAFKA_BROKERS"; }
+kafka_client_port() { echo $((KAFKA_PORT + ($1 - 1) * 10)); }
+kafka_internal_port() { echo $((KAFKA_PORT + ($1 - 1) * 10 + 5)); }
+kafka_controller_port() { echo $((KAFKA_CONTROLLER_PORT + ($1 - 1) * 10)); }
+
+kafka_advertised_port() {
+  if [ -n "$KAFKA_ADVERTISED_PORTS" ]; then cut -d, -f"$1" <<<"$KAFKA_ADVERTISED_PORTS"
+  else kafka_client_port "$1"; fi
+}
+
+# Three copies where there are three brokers, and a write acknowledged once two have it.
+kafka_replication() { echo $((KAFKA_BROKERS < 3 ? KAFKA_BROKERS : 3)); }
+kafka_min_isr() { [ "$(kafka_replication)" -ge 3 ] && echo 2 || echo 1; }
+
+kafka_join() {  # function nodes... -> "127.0.0.1:<port>,..."
+  local fn=$1 i out=""
+  for i in $(kafka_nodes); do out+="${out:+,}127.0.0.1:$($fn "$i")"; done
+  echo "$out"
+}
+
+# What clients are given: every broker's client listener, as advertised.
+kafka_bootstrap() {
+  kafka_is_cluster && kafka_join kafka_advertised_port || echo "127.0.0.1:$KAFKA_PORT"
+}
+
+# The stack's own checks and topic creation use the replication listener in a cluster, so they
+# never depend on a proxy in front of the client listener.
+kafka_admin_bootstrap() {
+  kafka_is_cluster && kafka_join kafka_internal_port || echo "127.0.0.1:$KAFKA_PORT"
+}
 
 kafka_render_config() {
   local dir=$STATE/kafka
@@ -247,24 +296,36 @@ kafka_render_config() {
     "$ROOT/deploy/kafka/server.properties.in" >"$dir/server.properties"
 }
 
+kafka_render_node_config() {
+  local i=$1 dir=$STATE/kafka-$1
+  mkdir -p "$dir/data" "$dir/logs"
+  sed -e "s#@NODE_ID@#$i#" -e "s#@DATA_DIR@#$dir/data#" -e "s#@QUORUM@#$(kafka_join kafka_controller_port)#" \
+    -e "s#@PORT@#$(kafka_client_port "$i")#" -e "s#@ADVERTISED_PORT@#$(kafka_advertised_port "$i")#" \
+    -e "s#@INTERNAL_PORT@#$(kafka_internal_port "$i")#" \
+    -e "s#@CONTROLLER_PORT@#$(kafka_controller_port "$i")#g" \
+    -e "s#@PARTITIONS@#$KAFKA_PARTITIONS#g" -e "s#@REPLICATION@#$(kafka_replication)#g" \
+    -e "s#@MIN_ISR@#$(kafka_min_isr)#g" \
+    "$ROOT/deploy/kafka/cluster-node.properties.in" >"$dir/server.properties"
+}
+
 # Sets KJ to the java command line with Kafka's own JVM flags and our jars.
-kafka_jvm() {
-  local heap=$1
+kafka_jvm() {  # heap [node folder]
+  local heap=$1 dir=${2:-$STATE/kafka}
   KJ=(java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent
-    -Djava.awt.headless=true "-Dkafka.logs.dir=$STATE/kafka/logs"
+    -Djava.awt.headless=true "-Dkafka.logs.dir=$dir/logs"
     "-Dlog4j2.configurationFile=$ROOT/deploy/kafka/log4j2.properties"
     -cp "$KAFKA_LIBS/*")
 }
 
 kafka_start() {
   install_kafka
+  if kafka_is_cluster; then kafka_cluster_start; return; fi
   if is_running kafka kafka.Kafka; then log "kafka already running"; return; fi
   kafka_render_config
   if [ ! -f "$STATE/kafka/data/meta.properties" ]; then
-    # A fixed development cluster id: the data folder belongs to this stack alone.
     kafka_jvm 256m
-    "${KJ[@]}" kafka.tools.StorageTool format --standalone -t 5L6g3nShT-eMCtK--X86sw \
+    "${KJ[@]}" kafka.tools.StorageTool format --standalone -t "$KAFKA_CLUSTER_ID" \
       -c "$STATE/kafka/server.properties" >/dev/null
   fi
   local started=$SECONDS
@@ -272,15 +333,110 @@ kafka_start() {
   start_process kafka kafka.Kafka "${KJ[@]}" kafka.Kafka "$STATE/kafka/server.properties"
   kafka_wait
   log "kafka ready on 127.0.0.1:$KAFKA_PORT after $((SECONDS - started)) s"
-  "$PY" -m shared.kafka_admin create-topics --bootstrap "127.0.0.1:$KAFKA_PORT" \
-    --partitions "$KAFKA_PARTITIONS"
+  kafka_create_topics
+}
+
+# The quorum's voters, each with a directory id derived from its node id: the same list must
+# format every node, also one whose data folder was wiped later.
+kafka_initial_controllers() {
+  local i hex out=""
+  for i in $(kafka_nodes); do
+    hex=$(printf 'trygg-kafka-node-%s' "$i" | md5sum | cut -c1-32)
+    out+="${out:+,}$i@127.0.0.1:$(kafka_controller_port "$i"):$(printf "$(sed 's/../\\x&/g' <<<"$hex")" \
+      | base64 | tr '+/' '-_' | tr -d '=')"
+  done
+  echo "$out"
+}
+
+kafka_format_node() {
+  local dir=$STATE/kafka-$1
+  [ -f "$dir/data/meta.properties" ] && return
+  kafka_jvm 256m "$dir"
+  "${KJ[@]}" -XX:TieredStopAtLevel=1 kafka.tools.StorageTool format -t "$KAFKA_CLUSTER_ID" \
+    --initial-controllers "$(kafka_initial_controllers)" -c "$dir/server.properties" >/dev/null
+}
+
+# Starts every node that is not running (the others are left alone), then waits for all of them:
+# after a node was killed, this restarts just that one.
+kafka_cluster_start() {
+  local i started=$SECONDS pids=()
+  for i in $(kafka_nodes); do
+    kafka_render_node_config "$i"
+    kafka_format_node "$i" & pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  for i in $(kafka_nodes); do
+    # Several brokers share the cores: a smaller heap each, and the quick compiler only, which
+    # starts them sooner and is plenty for a local stack's load.
+    kafka_jvm 384m "$STATE/kafka-$i"
+    start_process "kafka-$i" kafka.Kafka "${KJ[@]}" -XX:TieredStopAtLevel=1 \
+      kafka.Kafka "$STATE/kafka-$i/server.properties"
+  done
+  kafka_wait
+  log "kafka cluster of $KAFKA_BROKERS ready on $(kafka_bootstrap) after $((SECONDS - started)) s"
+  kafka_create_topics
+}
+
+kafka_create_topics() {
+  "$PY" -m shared.kafka_admin create-topics --bootstrap "$(kafka_admin_bootstrap)" \
+    --partitions "$KAFKA_PARTITIONS" --replication-factor "$(kafka_replication)" \
+    --min-insync-replicas "$(kafka_min_isr)"
 }
 
 kafka_wait() {
+  if kafka_is_cluster; then kafka_cluster_wait; return; fi
   "$PY" -m shared.kafka_admin wait --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout 120
 }
 
-kafka_stop() { stop_process kafka kafka.Kafka "${1:-TERM}"; }
+# A broker opens its listeners only once the controller has let it in (unfenced it), so an
+# open port is a real signal; every node must be up, not just one of them. Topic creation,
+# which follows, talks the protocol to all of them.
+kafka_cluster_wait() {
+  local i deadline=$((SECONDS + 120))
+  for i in $(kafka_nodes); do
+    until (exec 3<>"/dev/tcp/127.0.0.1/$(kafka_internal_port "$i")") 2>/dev/null; do
+      is_running "kafka-$i" kafka.Kafka || { log "kafka-$i exited; see $LOGS/kafka-$i.log"; exit 1; }
+      [ "$SECONDS" -lt "$deadline" ] || { log "kafka-$i not ready after 120 s"; exit 1; }
+      sleep 0.2
+    done
+  done
+}
+
+# Stops every node this state folder has a PID file for, whatever TRYGG_KAFKA_BROKERS says now,
+# all at once: a cluster stopped one node after another loses its quorum half way.
+kafka_stop() {
+  local file name pids=()
+  for file in "$PIDS"/kafka.pid "$PIDS"/kafka-*.pid; do
+    [ -f "$file" ] || continue
+    name=$(basename "$file" .pid)
+    stop_process "$name" kafka.Kafka "${1:-TERM}" & pids+=($!)
+  done
+  for file in "${pids[@]}"; do wait "$file"; done
+}
+
+# One line per node: name, client port, PID (or - when it is not running).
+kafka_brokers() {
+  local i name pid
+  for i in $(kafka_nodes); do
+    name=$(kafka_node_name "$i")
+    pid=-
+    is_running "$name" kafka.Kafka && pid=$(cat "$PIDS/$name.pid")
+    echo "$name $(kafka_client_port "$i") $pid"
+  done
+}
+
+# The node that leads the controller quorum now: the newest leader any node recorded in its
+# quorum state.
+kafka_active_controller() {
+  local i file
+  for i in $(kafka_nodes); do
+    kafka_is_cluster && file=$STATE/kafka-$i/data/__cluster_metadata-0/quorum-state \
+      || file=$STATE/kafka/data/__cluster_metadata-0/quorum-state
+    [ -f "$file" ] || continue
+    # The file has no final newline.
+    sed -n 's/.*"leaderId":\([0-9]*\),"leaderEpoch":\([0-9]*\).*/\2 \1\n/p' "$file"
+  done | grep . | sort -n | tail -1 | { read -r _ id && kafka_node_name "$id"; }
+}
 
 # --- the local mail sink and SMS gateway stub ----------------------------------------------------
 # notify's development defaults point at these ports; nothing sent here leaves the machine.
@@ -305,32 +461,99 @@ sinks_stop() {
 service_env() {
   local svc=${1^^}
   echo "${svc}_DB__URL=postgresql+asyncpg://$PG_USER:$PG_PASSWORD@127.0.0.1:$SERVICES_PG_PORT/$1" \
-    "${svc}_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    "${svc}_KAFKA__BOOTSTRAP_SERVERS=$(kafka_bootstrap)"
 }
 
-services_start() {
+# How many APIs and workers each service runs (`TRYGG_APIS=2 TRYGG_WORKERS=3 make up`). They are
+# named <svc>-api-<i> and <svc>-worker-<i>; number i listens 10 ports above number i-1 (API 8001,
+# 8011, ...; worker metrics 8101, 8111, ...), so at most 10 stay clear of each other.
+APIS=${TRYGG_APIS:-1}
+WORKERS=${TRYGG_WORKERS:-1}
+
+nth_port() { echo $(($1 + ($2 - 1) * 10)); }  # base i
+
+check_counts() {
+  local count
+  for count in "$APIS" "$WORKERS"; do
+    [[ "$count" =~ ^([1-9]|10)$ ]] && continue
+    log "TRYGG_APIS and TRYGG_WORKERS must be whole numbers from 1 to 10 (got '$count')"
+    exit 2
+  done
+}
+
+services_migrate() {
   local svc
+  mkdir -p "$LOGS"
   for svc in "${SERVICES[@]}"; do
     env $(service_env "$svc") "$ROOT/.venv/bin/alembic" -c "$ROOT/services/$svc/alembic.ini" \
       upgrade head >>"$LOGS/$svc-migrate.log" 2>&1
-    # --no-proxy-headers: only the proxies in <SERVICE>_TRUSTED_PROXIES are believed, in-app.
-    start_process "$svc-api" uvicorn env $(service_env "$svc") "$ROOT/.venv/bin/uvicorn" \
-      --factory "$svc.app:create_app" --host 127.0.0.1 --port "${API_PORT[$svc]}" --no-access-log \
-      --no-proxy-headers
-    start_process "$svc-worker" "$svc.worker" env $(service_env "$svc") \
-      "${svc^^}_WORKER__METRICS_PORT=${WORKER_METRICS_PORT[$svc]}" "$PY" -m "$svc.worker"
-  done
-  for svc in "${SERVICES[@]}"; do
-    "$PY" -m shared.wait_http "http://127.0.0.1:${API_PORT[$svc]}/livez" --timeout 60
   done
 }
 
-services_stop() {
-  local svc
+api_start() {  # service i
+  local svc=$1 i=$2
+  # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers.
+  start_process "$svc-api-$i" shared.serve env $(service_env "$svc") "$PY" -m shared.serve "$svc" \
+    --host 127.0.0.1 --port "$(nth_port "${API_PORT[$svc]}" "$i")"
+}
+
+worker_start() {  # service i
+  local svc=$1 i=$2
+  start_process "$svc-worker-$i" "$svc.worker" env $(service_env "$svc") \
+    "${svc^^}_WORKER__METRICS_PORT=$(nth_port "${WORKER_METRICS_PORT[$svc]}" "$i")" \
+    "$PY" -m "$svc.worker"
+}
+
+# Starts whichever of the APIs and workers is not running (a killed one, say), then waits until
+# every API answers; the ones running are left alone. No migrations, no demo.
+services_up() {
+  check_counts
+  local svc i
   for svc in "${SERVICES[@]}"; do
-    stop_process "$svc-api" uvicorn
-    stop_process "$svc-worker" "$svc.worker"
+    for i in $(seq 1 "$APIS"); do api_start "$svc" "$i"; done
+    for i in $(seq 1 "$WORKERS"); do worker_start "$svc" "$i"; done
   done
+  for svc in "${SERVICES[@]}"; do
+    for i in $(seq 1 "$APIS"); do
+      "$PY" -m shared.wait_http \
+        "http://127.0.0.1:$(nth_port "${API_PORT[$svc]}" "$i")/livez" --timeout 60
+    done
+  done
+}
+
+services_start() { check_counts; services_migrate; services_up; }
+
+# Stops every API and worker with a PID file, whatever TRYGG_APIS and TRYGG_WORKERS say now (and
+# those of a stack from before they were numbered), all at once.
+services_stop() {
+  local svc file name
+  for svc in "${SERVICES[@]}"; do
+    for file in "$PIDS/$svc"-api*.pid; do
+      [ -e "$file" ] || continue
+      name=$(basename "$file" .pid)
+      stop_process "$name" 'shared.serve\|uvicorn' &  # uvicorn: one started before shared.serve
+    done
+    for file in "$PIDS/$svc"-worker*.pid; do
+      [ -e "$file" ] || continue
+      name=$(basename "$file" .pid)
+      stop_process "$name" "$svc.worker" &
+    done
+  done
+  wait
+}
+
+# One line per API and worker: its name, and its PID or "stopped".
+services_status() {
+  check_counts
+  local svc i
+  for svc in "${SERVICES[@]}"; do
+    for i in $(seq 1 "$APIS"); do process_status "$svc-api-$i" shared.serve; done
+    for i in $(seq 1 "$WORKERS"); do process_status "$svc-worker-$i" "$svc.worker"; done
+  done
+}
+
+process_status() {  # name marker
+  if is_running "$1" "$2"; then echo "$1 $(cat "$PIDS/$1.pid")"; else echo "$1 stopped"; fi
 }
 
 load_demo() {
@@ -343,15 +566,24 @@ load_demo() {
 }
 
 print_urls() {
-  local svc
+  local svc i
   echo "Trygg is up. API documentation:"
   for svc in "${SERVICES[@]}"; do
-    printf '  %-8s http://127.0.0.1:%s/docs\n' "$svc" "${API_PORT[$svc]}"
+    for i in $(seq 1 "$APIS"); do
+      printf '  %-8s http://127.0.0.1:%s/docs   (%s-api-%s)\n' \
+        "$svc" "$(nth_port "${API_PORT[$svc]}" "$i")" "$svc" "$i"
+    done
   done
-  echo "Metrics (Prometheus text format; deploy/prometheus/prometheus.yml scrapes these):"
+  echo "Metrics (Prometheus text format; deploy/prometheus/prometheus.yml scrapes those of 1):"
   for svc in "${SERVICES[@]}"; do
-    printf '  %-8s api http://127.0.0.1:%s/metrics   worker http://127.0.0.1:%s/metrics\n' \
-      "$svc" "${API_PORT[$svc]}" "${WORKER_METRICS_PORT[$svc]}"
+    for i in $(seq 1 "$APIS"); do
+      printf '  %-8s %-9s http://127.0.0.1:%s/metrics\n' \
+        "$svc" "api-$i" "$(nth_port "${API_PORT[$svc]}" "$i")"
+    done
+    for i in $(seq 1 "$WORKERS"); do
+      printf '  %-8s %-9s http://127.0.0.1:%s/metrics\n' \
+        "$svc" "worker-$i" "$(nth_port "${WORKER_METRICS_PORT[$svc]}" "$i")"
+    done
   done
   echo "Tip form (residents):    http://127.0.0.1:${API_PORT[tips]}/public/0683/tips/new"
   echo "Subscribe (residents):   http://127.0.0.1:${API_PORT[notify]}/subscribe/0683"
@@ -367,13 +599,17 @@ case "${1:-}" in
   install) install ;;
   install-node) install_node ;;
   infra-up) install; pg_start; kafka_start ;;
-  up) install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
+  up) check_counts; install; pg_start; kafka_start; sinks_start; services_start; load_demo; print_urls ;;
+  services-up) services_up ;;
+  status) services_status ;;
   down) services_stop; sinks_stop; kafka_stop; pg_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
-  kafka-start) kafka_start ;;
-  kafka-stop) kafka_stop TERM ;;
+  kafka-start | kafka-up) kafka_start ;;
+  kafka-stop | kafka-down) kafka_stop TERM ;;
   kafka-kill) kafka_stop KILL ;;
-  *) echo "usage: $0 install|install-node|infra-up|up|down|pg-start|pg-stop|kafka-start|kafka-stop|kafka-kill" >&2
+  brokers) kafka_brokers ;;
+  kafka-controller) kafka_active_controller ;;
+  *) echo "usage: $0 install|install-node|infra-up|up|services-up|status|down|pg-start|pg-stop|kafka-up|kafka-start|kafka-down|kafka-stop|kafka-kill|brokers|kafka-controller" >&2
      exit 2 ;;
 esac

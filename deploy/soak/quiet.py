@@ -32,7 +32,7 @@ CHECKS = {
 }
 
 
-async def pending_work(pg_port: int, kafka_port: int) -> dict[str, int]:
+async def pending_work(pg_port: int, bootstrap: str) -> dict[str, int]:
     """What is still under way, by where it waits; empty when the system is quiet. A store
     that does not answer counts as pending: quiet cannot be proven without it."""
     pending: dict[str, int] = {}
@@ -44,7 +44,7 @@ async def pending_work(pg_port: int, kafka_port: int) -> dict[str, int]:
         if any(counts):
             pending[database] = sum(abs(c) for c in counts)
     try:
-        lag = await consumer_lag(f"127.0.0.1:{kafka_port}")
+        lag = await consumer_lag(bootstrap)
     except Exception:  # any trouble with the broker means "not yet"
         lag = -1
     if lag:

@@ -115,7 +115,7 @@ async def settle(
     deadline = time.monotonic() + timeout_s
     quiet_since: float | None = None
     while time.monotonic() < deadline:
-        pending = await pending_work(system.ports.pg, system.ports.kafka)
+        pending = await pending_work(system.ports.pg, system.bootstrap)
         if pending:
             quiet_since = None
         else:
@@ -172,9 +172,9 @@ async def soak(args: argparse.Namespace) -> list[Run]:
     async with serving(receiver) as webhook_port:
         system = System(Ports(args.port_base), args.state, args.brokers, webhook_port)
         print(f"bringing up the soak's stack in {args.state}", flush=True)  # noqa: T201
-        await system.up(fresh=True)
         runs: list[Run] = []
         try:
+            await system.up(fresh=True)
             async with (
                 httpx.AsyncClient(base_url=system.url("walks")) as walks,
                 httpx.AsyncClient(base_url=system.url("tips")) as tips,
@@ -191,6 +191,10 @@ async def soak(args: argparse.Namespace) -> list[Run]:
                 for number in range(1, args.runs + 1):
                     runs.append(await one_run(system, clients, audience, receiver, number, args))
                     print(table(runs[-1:]).splitlines()[-3], flush=True)  # noqa: T201
+        except Exception as exc:
+            # The runs so far still count; the soak as a whole has failed.
+            print(f"the soak stopped: {exc!r}", flush=True)  # noqa: T201
+            args.stopped = True
         finally:
             if not args.keep:
                 await system.down()
@@ -220,6 +224,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, default=None, help="write the runs as JSON here")
     args = parser.parse_args(argv)
     args.faults = [f for f in args.faults.split(",") if f]
+    args.stopped = False
     if unknown := set(args.faults) - set(FAULTS):
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     if args.short:
@@ -240,7 +245,8 @@ def main() -> int:
     for r in runs:
         for example in r.tally.lost_examples[:5] + r.tally.duplicate_examples[:5]:
             print(f"  run {r.number}: {example}")  # noqa: T201
-    return 0 if runs and all(r.tally.sound for r in runs) else 1
+    sound = runs and not args.stopped and all(r.tally.sound for r in runs)
+    return 0 if sound else 1
 
 
 if __name__ == "__main__":

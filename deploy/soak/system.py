@@ -33,16 +33,16 @@ class Ports:
     def pg_proxy(self) -> int:
         return self.base + 1
 
-    @property
-    def kafka(self) -> int:
-        return self.base + 10
+    def kafka(self, broker: int = 0) -> int:
+        """Broker i's client port; the stack puts broker i+1's 10 above (replication at +5)."""
+        return self.base + 10 + 10 * broker
 
     @property
     def kafka_controller(self) -> int:
-        return self.base + 20
+        return self.base + 50
 
     def kafka_proxy(self, broker: int) -> int:
-        return self.base + 30 + broker
+        return self.base + 80 + broker
 
     def api(self, service: str) -> int:
         return self.base + 101 + SERVICES.index(service)
@@ -72,11 +72,16 @@ class System:
 
     def __post_init__(self) -> None:
         self.pg_proxy = FaultyProxy("postgres", self.ports.pg_proxy, self.ports.pg)
-        if stack_supports("TRYGG_KAFKA_ADVERTISED_PORTS"):
+        # The stack lets the brokers of a cluster advertise other ports: the proxies'.
+        if self.brokers > 1 and stack_supports("TRYGG_KAFKA_ADVERTISED_PORTS"):
             self.kafka_proxies = [
-                FaultyProxy(f"kafka-{i}", self.ports.kafka_proxy(i), self.ports.kafka + i)
+                FaultyProxy(f"kafka-{i + 1}", self.ports.kafka_proxy(i), self.ports.kafka(i))
                 for i in range(self.brokers)
             ]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{self.ports.kafka(i)}" for i in range(self.brokers))
 
     @property
     def pids(self) -> Path:
@@ -97,7 +102,7 @@ class System:
             "TRYGG_PG_PORT": str(p.pg),
             "TRYGG_PG_DURABLE": "1",
             "TRYGG_SERVICES_PG_PORT": str(p.pg_proxy),
-            "TRYGG_KAFKA_PORT": str(p.kafka),
+            "TRYGG_KAFKA_PORT": str(p.kafka()),
             "TRYGG_KAFKA_CONTROLLER_PORT": str(p.kafka_controller),
             "TRYGG_KAFKA_BROKERS": str(self.brokers),
             "TRYGG_API_PORT_BASE": str(p.base + 100),

@@ -2,6 +2,8 @@
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocol
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -103,3 +105,35 @@ async def wait_drained(stack: TestStack, group: str, topic: str) -> None:
         return await committed_offsets(stack, group) == ends
 
     await wait_until(caught_up, 60, "the consumer's offsets to reach the end")
+
+
+async def group_members(stack: TestStack, group: str) -> tuple[str, list[set[TopicPartition]]]:
+    """The group's state ("Stable" once a rebalance is over) and each member's partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    [(_error, _group, state, _protocol_type, _protocol, members)] = response.groups
+    return state, [
+        set(ConsumerProtocol.ASSIGNMENT.decode(assignment).partitions()) if assignment else set()
+        for _member, _client, _host, _metadata, assignment in members
+    ]
+
+
+async def wait_owned(
+    stack: TestStack, group: str, owners: int, partitions: int, what: str, timeout_s: float = 60
+) -> None:
+    """Wait until the group is stable with `owners` members, each holding some of the
+    `partitions`, and all of them held."""
+
+    async def owned() -> bool:
+        try:
+            state, members = await group_members(stack, group)
+        except GroupCoordinatorNotAvailableError:
+            return False  # a fresh broker makes its offsets topic on the first group's call
+        held = [len(m) for m in members]
+        return state == "Stable" and len(held) == owners and all(held) and sum(held) == partitions
+
+    await wait_until(owned, timeout_s, what)

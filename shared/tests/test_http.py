@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from shared.app import create_service_app
 from shared.http import BodySizeLimit, style_source
+from shared.serve import server_config
 from shared.settings import DatabaseSettings, ServiceSettings
 from shared.testing import REPOSITORY, ChunkedBody, api_client
 
@@ -134,10 +135,14 @@ class TestForwardedHeaders:
         assert response.json() == {"client": "192.0.2.1"}
 
     @pytest.mark.parametrize("path", ["deploy/stack.sh", "deploy/Dockerfile"])
-    def test_uvicorn_is_never_left_to_trust_forwarded_headers_itself(self, path: str) -> None:
+    def test_the_apis_are_started_only_through_shared_serve(self, path: str) -> None:
+        text = (REPOSITORY / path).read_text()
+        assert "-m shared.serve" in text
+        assert "uvicorn --factory" not in text
+        assert '/uvicorn"' not in text
+
+    def test_uvicorn_is_never_left_to_trust_forwarded_headers_itself(self) -> None:
         # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to; the app decides.
-        lines = (REPOSITORY / path).read_text().replace("\\\n", " ").splitlines()
-        starts = [line for line in lines if "uvicorn" in line and "--factory" in line]
-        assert starts
-        for command in starts:
-            assert "--no-proxy-headers" in command, command
+        config = server_config("walks", "127.0.0.1", 8001)
+        assert config.proxy_headers is False
+        assert (config.access_log, config.log_config) == (False, None)

@@ -156,6 +156,26 @@ class TestResidents:
         messages = await session.exec(select(Message).where(Message.event_id == meta.id))
         assert len(messages.all()) == 1
 
+    async def test_an_event_handled_again_after_a_restore_makes_the_same_notifications(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await resident(client, session, email="a@example.se")
+        await resident(
+            client, session, email=None, phone="0701234567", topics={"action_plans": "sms"}
+        )
+        event = published()
+        meta = consumed(event)
+        await handlers.on_action_plan_published(event, session, meta=meta, config=CONFIG)
+        before = {(n.channel, n.address): n.id for n in await told(session, meta.id)}
+        # A restored database that never saw the event: its notifications and message are gone.
+        conn = await session.connection()
+        await conn.execute(text("DELETE FROM notification WHERE event_id = :e"), {"e": meta.id})
+        await conn.execute(text("DELETE FROM message WHERE event_id = :e"), {"e": meta.id})
+        await handlers.on_action_plan_published(event, session, meta=meta, config=CONFIG)
+        after = {(n.channel, n.address): n.id for n in await told(session, meta.id)}
+        assert len(before) == 2
+        assert after == before, "the same ids: the same Message-ID, SMS reference and webhook-id"
+
 
 class TestOnePersonOnce:
     async def test_overlapping_subscriptions_and_a_contact_get_one_message_per_channel(

@@ -10,7 +10,7 @@ from patrols_testkit import Api
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from patrols.app import create_app
-from patrols.config import Settings
+from patrols.config import PublicSettings, Settings
 from shared.fixtures import client, engine, session
 from shared.settings import DatabaseSettings
 from shared.testing import NO_BROKER, TestStack, migrate, recreate_database
@@ -28,6 +28,8 @@ def settings(db_url: str) -> Settings:
     return Settings(
         db=DatabaseSettings(url=db_url, pool_size=2, max_overflow=2),
         kafka=NO_BROKER,  # the service tier never needs Kafka
+        # The suite reads public pages far more often than a resident would.
+        public=PublicSettings(rate_per_minute=10_000),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
@@ -92,8 +93,12 @@ class ConsumerRunner:
     settings: ConsumerSettings
     # Called after the database commit and before the offset commit.
     after_db_commit: Observer | None = None
+    # Called when a rebalance is about to take this member's partitions away.
+    when_revoked: Observer | None = None
     last_progress: float = field(default_factory=time.monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Counts revocations: records fetched before one belong to the partitions' next owner.
+    _rebalances: int = 0
     _lag_reported: set[TopicPartition] = field(default_factory=set)
 
     @property
@@ -110,10 +115,20 @@ class ConsumerRunner:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self.settings.batch_size,
+                # aiokafka rebalances eagerly (it has no cooperative protocol; its sticky
+                # assignor is eager too): every member gives up all its partitions at each
+                # rebalance, and keeps no state per partition that stickiness would save.
+                # Round-robin spreads the partitions of all topics evenly; range would give one
+                # member the same extra partition of every topic.
+                partition_assignment_strategy=(RoundRobinPartitionAssignor,),
+                session_timeout_ms=self.settings.session_timeout_ms,
+                heartbeat_interval_ms=self.settings.heartbeat_interval_ms,
+                rebalance_timeout_ms=self.settings.rebalance_timeout_ms,
+                max_poll_interval_ms=self.settings.max_poll_interval_ms,
             )
             sender = DeadLetterSender(self.service, self.kafka)
             try:
-                consumer.subscribe(self.topics, listener=_FinishBatchFirst(self._lock))
+                consumer.subscribe(self.topics, listener=_FinishBatchFirst(self))
                 await bounded(consumer.start(), self.kafka.send_timeout_s, "consumer start")
                 backoff = self.settings.backoff_initial_s
                 await self._consume(consumer, sender, stop)
@@ -135,9 +150,14 @@ class ConsumerRunner:
     ) -> None:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.batch_size)
+            fetched_in = self._rebalances
             self.last_progress = time.monotonic()
             for tp, records in batches.items():
                 async with self._lock:
+                    if self._rebalances != fetched_in:
+                        # Revoked meanwhile: whoever owns them now (this member too, perhaps)
+                        # reads these records again from the committed offset.
+                        break
                     await self._handle_batch(consumer, sender, tp, records, stop)
             await report_lag(self.service, consumer, self._lag_reported)
 
@@ -315,15 +335,23 @@ async def _claim(session: AsyncSession, items: list[Item]) -> set[tuple[str, str
 
 
 class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Let the batch in hand finish (and commit) before partitions are taken away."""
+    """Let the batch in hand finish and commit its offset before partitions are taken away,
+    and drop the batches fetched but not begun. The broker takes the commit while the group
+    prepares the rebalance; past `finish_batch_s` the member rejoins anyway, so the rebalance
+    never waits for an outage, and the batch's late commit is refused (its records come again
+    to their next owner, whose inbox makes them no-ops)."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock = lock
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        runner = self._runner
+        runner._rebalances += 1
+        if runner.when_revoked is not None and revoked:
+            await runner.when_revoked()
         try:
-            await asyncio.wait_for(self._lock.acquire(), 30)
-            self._lock.release()
+            await asyncio.wait_for(runner._lock.acquire(), runner.settings.finish_batch_s)
+            runner._lock.release()
         except TimeoutError:
             log.warning("a batch was still running when partitions %s were revoked", revoked)
 

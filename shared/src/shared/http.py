@@ -1,23 +1,33 @@
-"""ASGI middleware: request ids, request metrics, a cap on request body size, security headers."""
+"""ASGI middleware: request ids, the access log, request metrics, a cap on request body size,
+security headers."""
 
 import base64
 import hashlib
+import inspect
+import logging
 import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import request_id
 from shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("shared.access")
+
 MAX_BODY_BYTES = 1024 * 1024
+# Path parameters that are credentials (residents' links carry them): never written to a log.
+SECRET_PATH_PARAMS = frozenset({"token"})
 
 
 class RequestContext:
-    """Tags each request with an id (echoed as X-Request-ID) and records its metrics."""
+    """Tags each request with an id (echoed as X-Request-ID), answers what the app left
+    unhandled within that id, and logs and measures each request once."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -30,7 +40,7 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming[:64] if incoming else uuid.uuid4().hex
         token = request_id.set(rid)
-        status = 500
+        status: int | None = None
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -41,14 +51,67 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if not await _answer_unhandled(scope, receive, send_with_id, exc, status):
+                    raise
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_SECONDS.labels(self.service, scope["method"], route).observe(
-                time.perf_counter() - started
-            )
+            self._record(scope, status or 500, time.perf_counter() - started)
             request_id.reset(token)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+        HTTP_SECONDS.labels(self.service, scope["method"], route).observe(seconds)
+        access_log.info(
+            "%s %s %d",
+            scope["method"],
+            route,
+            status,
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "path": loggable_path(scope),
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
+
+
+async def _answer_unhandled(
+    scope: Scope, receive: Receive, send: Send, exc: Exception, status: int | None
+) -> bool:
+    """Renders an error no route or handler caught with the app's own handler for it, here,
+    while the request id is set. Left to Starlette's outermost middleware, the handler would log
+    it after the id is gone, and the server would log the same traceback a second time."""
+    if status is not None:
+        # Part of the response is on its way: there is nothing left to answer, only to log.
+        log.error(
+            "error after the response began: %s %s",
+            scope["method"],
+            loggable_path(scope),
+            exc_info=exc,
+        )
+        return True
+    handlers = getattr(scope.get("app"), "exception_handlers", {})
+    handler = handlers.get(500) or handlers.get(Exception)
+    if handler is None:
+        return False
+    response = handler(Request(scope, receive), exc)
+    if inspect.isawaitable(response):
+        response = await response
+    await response(scope, receive, send)
+    return True
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request's path, with the path parameters that are credentials blanked out."""
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        if name in SECRET_PATH_PARAMS and value:
+            path = path.replace(str(value), "[redacted]")
+    return path
 
 
 class BodySizeLimit:

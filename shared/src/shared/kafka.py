@@ -1,14 +1,13 @@
 """Kafka clients with the project's settings, and the bounded waits around them."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from shared.settings import SERVICE_NAMES, KafkaSettings, dead_letter_topic, events_topic
 
@@ -49,7 +48,7 @@ async def start_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     return producer
 
 
-async def stop_quietly(client: AIOKafkaProducer, timeout_s: float) -> None:
+async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: float) -> None:
     """Stop a client without ever hanging (aiokafka's stop can, while the broker is down)."""
     try:
         await asyncio.wait_for(client.stop(), timeout_s)
@@ -61,20 +60,40 @@ def all_topics() -> list[str]:
     return [events_topic(s) for s in SERVICE_NAMES] + [dead_letter_topic(s) for s in SERVICE_NAMES]
 
 
-async def create_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
-    """Create the topics that are missing; returns the ones created."""
+async def create_topics(
+    bootstrap: str,
+    names: list[str],
+    partitions: int,
+    replication_factor: int = 1,
+    min_insync_replicas: int = 1,
+) -> list[str]:
+    """Create the topics that are missing; returns the ones created.
+
+    With acks=all a write is acknowledged once `min_insync_replicas` copies have it, so one
+    broker of three may die without losing it and without stopping producers."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
         if missing:
-            new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(new)
+            configs = {"min.insync.replicas": str(min_insync_replicas)}
+            new = [
+                NewTopic(n, partitions, replication_factor, topic_configs=configs) for n in missing
+            ]
+            response = await admin.create_topics(new)
+            _raise_topic_errors(response.topic_errors)
         return missing
     finally:
         await admin.close()
+
+
+def _raise_topic_errors(topic_errors: list[tuple[Any, ...]]) -> None:
+    """The broker answers per topic; a topic another process created meanwhile is fine."""
+    for topic, code, *message in topic_errors:
+        error = for_code(code)
+        if code and error is not TopicAlreadyExistsError:
+            raise error(f"creating topic {topic}: {message[0] if message else ''}")
 
 
 async def broker_answers(bootstrap: str) -> bool:

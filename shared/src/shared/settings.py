@@ -58,6 +58,25 @@ class ConsumerSettings(BaseModel):
     handler_attempts: int = 3
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 10.0
+    # Group membership when several workers share a service's group (docs/architecture.md,
+    # "Several workers"). A worker killed without leaving the group holds its partitions until
+    # the broker misses its heartbeats this long; heartbeats share the event loop, so a third of
+    # it apart leaves room for a busy loop. The broker accepts 6 s to 30 min by default.
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    # How long the broker waits for every member to rejoin a rebalance. A member first finishes
+    # and commits the batch in hand (it waits for that at most this long, less two heartbeats),
+    # so one batch must fit; a member killed mid-rebalance is dropped after its session timeout.
+    rebalance_timeout_ms: int = 30_000
+    # A consumer that has not asked for records this long (an outage keeps retrying one batch)
+    # leaves the group, and its partitions go to a worker that can make progress.
+    max_poll_interval_ms: int = 300_000
+
+    @property
+    def finish_batch_s(self) -> float:
+        """How long a revocation waits for the batch in hand: the member must still rejoin
+        within the rebalance timeout, and it may learn of the rebalance a heartbeat late."""
+        return max(1.0, (self.rebalance_timeout_ms - 2 * self.heartbeat_interval_ms) / 1000)
 
 
 class WorkerSettings(BaseModel):

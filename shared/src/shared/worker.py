@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from shared import idempotency, ratelimit
 from shared.db import Sessionmaker, asyncpg_dsn, create_engine, create_sessionmaker
-from shared.logs import configure_logging
+from shared.logs import configure_logging, logged_exit
 from shared.relay import Relay
 from shared.settings import ServiceSettings, events_topic
 from shared.tracing import configure_tracing
@@ -29,8 +29,9 @@ HOUSEKEEPING_INTERVAL_S = 300.0
 
 async def run_worker(*, service: str, settings: ServiceSettings, jobs: Jobs | None = None) -> None:
     """The relay and the service's `jobs` until SIGTERM or SIGINT."""
-    settings.refuse_development_defaults()
     configure_logging(service, settings.log_level)
+    with logged_exit():
+        settings.refuse_development_defaults()
     configure_tracing(service, "worker", settings.tracing)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,10 +75,4 @@ async def purge_expired(sessionmaker: Sessionmaker) -> int:
     service that has those tables."""
     async with sessionmaker() as session, session.begin():
         await (await session.connection()).execute(ratelimit.PURGE)
-        return await idempotency.purge(session)
-
-
-async def purge_idempotency_keys(sessionmaker: Sessionmaker) -> int:
-    """One bounded batch of expired idempotency keys, for a service that counts no requests."""
-    async with sessionmaker() as session, session.begin():
         return await idempotency.purge(session)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import (
@@ -11,7 +11,11 @@ from shared.settings import (
     ServiceSettings,
     WorkerSettings,
     dev_database_url,
+    holds,
 )
+
+# Development default only: salts the hashes that stand for clients' IP addresses.
+DEV_RATE_LIMIT_SECRET = "trygg-patrols-development-rate-limit-key-not-for-production"
 
 
 class HotSpotSettings(BaseModel):
@@ -43,6 +47,14 @@ class SituationSettings(BaseModel):
     threshold: int = Field(5, ge=2, le=50)
 
 
+class PublicSettings(BaseModel):
+    """The /public/... routes residents read without a token: the promise and the week."""
+
+    # Per client (a salted hash of its IP address) and route, per minute.
+    rate_per_minute: int = 120
+    rate_limit_secret: SecretStr = SecretStr(DEV_RATE_LIMIT_SECRET)
+
+
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="PATROLS_", env_nested_delimiter="__", extra="ignore"
@@ -55,6 +67,13 @@ class Settings(ServiceSettings):
     rounds: RoundSettings = RoundSettings()
     public_base_url: str = "http://127.0.0.1:8003"
     situation: SituationSettings = SituationSettings()
+    public: PublicSettings = PublicSettings()
+
+    def development_defaults(self) -> list[str]:
+        found = super().development_defaults()
+        if holds(self.public.rate_limit_secret, DEV_RATE_LIMIT_SECRET):
+            found.append(self.variable("PUBLIC__RATE_LIMIT_SECRET"))
+        return found
 
 
 def app_settings(request: Request) -> Settings:

@@ -11,7 +11,8 @@ from patrols.rounds import models as _rounds  # noqa: F401
 from patrols.situation import models as _situation  # noqa: F401
 from shared.db import service_metadata
 from shared.idempotency import IDEMPOTENCY_KEY
+from shared.ratelimit import RATE_LIMIT
 
 
 def metadata() -> MetaData:
-    return service_metadata("patrols", IDEMPOTENCY_KEY)
+    return service_metadata("patrols", IDEMPOTENCY_KEY, RATE_LIMIT)

@@ -1,5 +1,6 @@
 """The patrols worker: its outbox relay, the consumer that takes tips' and walks' events into
-the situational picture, and the purge of expired idempotency keys."""
+the situational picture, and the purge of expired idempotency keys and yesterday's rate-limit
+counts."""
 
 import asyncio
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from shared.worker import (
     Job,
     Jobs,
     every,
-    purge_idempotency_keys,
+    purge_expired,
     run_worker,
 )
 
@@ -73,7 +74,7 @@ def jobs(settings: Settings) -> Jobs:
     def made(sessionmaker: Sessionmaker) -> Sequence[Job]:
         return [
             consumer(settings, sessionmaker).run,
-            every(HOUSEKEEPING_INTERVAL_S, purge_idempotency_keys, sessionmaker),
+            every(HOUSEKEEPING_INTERVAL_S, purge_expired, sessionmaker),
         ]
 
     return made

@@ -55,6 +55,9 @@ TOLD_BEFORE = """
   WHERE m.subject = p.subject AND m.id <> p.message_id AND n.recipient_kind = p.kind
     AND m.municipality_code = p.municipality AND n.recipient_id IS NOT NULL
 """
+# A notification's id is derived from what makes it unique (the event, the channel, the address
+# or webhook): an event handled again after a database restore makes the same notification, so
+# the email's Message-ID and the webhook-id repeat and receivers drop the second.
 COLUMNS = """
 INSERT INTO notification (id, message_id, event_id, municipality_code, recipient_kind,
   recipient_id, stakeholder_id, channel, address, language, status, attempt_budget,
@@ -62,7 +65,10 @@ INSERT INTO notification (id, message_id, event_id, municipality_code, recipient
 """
 RESIDENTS = """
 {columns}
-SELECT DISTINCT ON (channel, address) gen_random_uuid(), p.message_id, p.event_id,
+SELECT DISTINCT ON (channel, address)
+  md5(concat_ws('|', p.event_id, s.channels ->> p.topic,
+    CASE s.channels ->> p.topic WHEN 'sms' THEN s.phone ELSE s.email END))::uuid,
+  p.message_id, p.event_id,
   p.municipality, 'resident', s.id, NULL, s.channels ->> p.topic AS channel,
   CASE s.channels ->> p.topic WHEN 'sms' THEN s.phone ELSE s.email END AS address,
   s.language, 'created', p.budget,
@@ -83,7 +89,10 @@ WITHIN = """s.reach && area.box AND CASE WHEN ST_Intersects(s.place, area.g) THE
   ELSE ST_DWithin(s.place::geography, area.gg, p.buffer + s.radius_m) END"""
 CONTACTS = """
 {columns}
-SELECT DISTINCT ON (c.channel, address) gen_random_uuid(), p.message_id, p.event_id,
+SELECT DISTINCT ON (c.channel, address)
+  md5(concat_ws('|', p.event_id, c.channel,
+    CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END))::uuid,
+  p.message_id, p.event_id,
   p.municipality, 'contact', c.id, st.id, c.channel,
   CASE c.channel WHEN 'sms' THEN c.phone ELSE c.email END AS address, st.language,
   'created', p.budget, now(), now(), now(), p.traceparent
@@ -101,7 +110,8 @@ ON CONFLICT DO NOTHING
 """
 WEBHOOKS = """
 {columns}
-SELECT gen_random_uuid(), p.message_id, p.event_id, p.municipality, 'webhook', w.id, NULL,
+SELECT md5(concat_ws('|', p.event_id, 'webhook', w.id::text))::uuid, p.message_id,
+  p.event_id, p.municipality, 'webhook', w.id, NULL,
   'webhook', w.url, 'sv', 'created', p.budget, now(), now(), now(), p.traceparent
 FROM webhook w, p
 WHERE w.active AND w.municipality_code = p.municipality AND p.event_type = ANY(w.event_types)

@@ -23,20 +23,21 @@ from patrols.promises.schemas import (
     PublicPromise,
 )
 from patrols.promises.service import CommitmentNotFound, PromiseConflict, PromiseNotFound
+from patrols.ratelimit import LIMITED
 from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.location import Locator
 from shared.pagination import Page, PageDep, page_of
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import InvalidInput, TooManyRequests, problem_responses
 
 router = APIRouter(tags=["promises"])
-public = APIRouter(prefix="/public", tags=["promises"])
+public = APIRouter(prefix="/public", tags=["promises"], dependencies=LIMITED)
 
 ON_PROMISE = {**LISTED, **problem_responses(PromiseNotFound)}
 CHANGE = {**ON_PROMISE, **problem_responses(PromiseConflict), **BODY_PROBLEMS}
 MANUAL = {**LISTED, **problem_responses(CommitmentNotFound, PromiseConflict), **BODY_PROBLEMS}
-PUBLIC = problem_responses(PromiseNotFound, InvalidInput)
+PUBLIC = problem_responses(PromiseNotFound, InvalidInput, TooManyRequests)
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page in Swedish"}
 }

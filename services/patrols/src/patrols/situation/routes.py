@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from patrols.access import BODY_PROBLEMS, LISTED, Reader, Writer
 from patrols.config import SettingsDep
 from patrols.fields import MunicipalityPath
+from patrols.ratelimit import LIMITED
 from patrols.situation import exports, picture
 from patrols.situation import service as situation
 from patrols.situation.picture import Week
@@ -23,7 +24,7 @@ from patrols.situation.schemas import (
 from shared import location
 from shared.auth import Principal
 from shared.db import SessionDep
-from shared.problems import InvalidInput, problem_responses
+from shared.problems import InvalidInput, TooManyRequests, problem_responses
 
 router = APIRouter(tags=["situation"])
 
@@ -214,8 +215,9 @@ async def analyse_situation(
     "/public/{municipality}/situation/{year}/{week}",
     summary="The public summary of an approved week",
     response_model=PublicSummary,
+    dependencies=LIMITED,
     responses={
-        **problem_responses(InvalidInput, situation.SituationReportNotFound),
+        **problem_responses(InvalidInput, situation.SituationReportNotFound, TooManyRequests),
     },
 )
 async def public_summary(
