@@ -124,7 +124,7 @@ async def subscribe_residents(
     for n in range(emails):
         audience.emails.append(f"boende{n}-{salt}@soak.example")
     for _ in range(phones):
-        audience.phones.append(f"+467{random.randint(10_000_000, 99_999_999)}")
+        audience.phones.append(f"+4670{random.randint(1_000_000, 9_999_999)}")
     for n, address in enumerate(audience.residents):
         channel = "email" if "@" in address else "sms"
         where = {"type": "Point", "coordinates": [LON + 0.0005 * n, LAT]}
