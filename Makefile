@@ -3,13 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help up down install lint fmt test test-unit schemas token backup restore
+.PHONY: help up down install lint fmt test test-unit soak schemas token backup restore
 
 help:
 	@echo "make up      start PostgreSQL, Kafka and the four services (prints the /docs URLs)"
 	@echo "make down    stop exactly what make up started"
 	@echo "make test    bring up a separate test stack and run lint and every test tier"
 	@echo "make test-unit  run the unit tier only: no PostgreSQL, no Kafka, nothing brought up"
+	@echo "make soak    the whole system under load and faults; counts lost and duplicate messages"
+	@echo "             (RUNS=30 DURATION=30 BROKERS=1 PORT_BASE=26400)"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
 	@echo "make backup  a base backup of the stack's databases under .state/dev/backups"
@@ -28,7 +30,8 @@ install:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py deploy/demo_promise.py
+	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py deploy/demo_promise.py \
+		deploy/soak/*.py
 	.venv/bin/lint-imports
 
 fmt:
@@ -45,6 +48,17 @@ test-unit:
 	@deploy/stack.sh install-node
 	TRYGG_ENVIRONMENT=development TRYGG_TEST_STACK= \
 		.venv/bin/python -m pytest -m "not service and not kafka" $(ARGS)
+
+# Not part of `make test` (its short version is): a stack of its own in .state/soak, on ports
+# from PORT_BASE on, so it runs beside `make up` and `make test`.
+RUNS ?= 30
+DURATION ?= 30
+BROKERS ?= 1
+PORT_BASE ?= 26400
+soak:
+	@deploy/stack.sh install
+	.venv/bin/python deploy/soak/soak.py --runs $(RUNS) --duration $(DURATION) \
+		--brokers $(BROKERS) --port-base $(PORT_BASE) $(ARGS)
 
 schemas:
 	.venv/bin/python -m shared.schemas write

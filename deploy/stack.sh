@@ -22,9 +22,17 @@ KAFKA_LIBS=$ROOT/.state/kafka-libs
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT/deploy/kafka/pom.xml")
 PY=$ROOT/.venv/bin/python
 SERVICES=(walks tips patrols notify)
-declare -A API_PORT=([walks]=8001 [tips]=8002 [patrols]=8003 [notify]=8004)
+# The bases are overridable so that a second whole stack (the soak's) can run beside `make up`.
+API_PORT_BASE=${TRYGG_API_PORT_BASE:-8000}
+declare -A API_PORT=([walks]=$((API_PORT_BASE + 1)) [tips]=$((API_PORT_BASE + 2))
+  [patrols]=$((API_PORT_BASE + 3)) [notify]=$((API_PORT_BASE + 4)))
 # Each worker's Prometheus endpoint (<SERVICE>_WORKER__METRICS_PORT), beside its API's port.
-declare -A WORKER_METRICS_PORT=([walks]=8101 [tips]=8102 [patrols]=8103 [notify]=8104)
+METRICS_PORT_BASE=${TRYGG_WORKER_METRICS_PORT_BASE:-8100}
+declare -A WORKER_METRICS_PORT=([walks]=$((METRICS_PORT_BASE + 1))
+  [tips]=$((METRICS_PORT_BASE + 2)) [patrols]=$((METRICS_PORT_BASE + 3))
+  [notify]=$((METRICS_PORT_BASE + 4)))
+# The port the services reach PostgreSQL on: another than PG_PORT when a proxy sits between.
+SERVICES_PG_PORT=${TRYGG_SERVICES_PG_PORT:-$PG_PORT}
 
 PIDS=$STATE/pids
 LOGS=$STATE/logs
@@ -432,8 +440,8 @@ kafka_active_controller() {
 
 # --- the local mail sink and SMS gateway stub ----------------------------------------------------
 # notify's development defaults point at these ports; nothing sent here leaves the machine.
-MAIL_SINK_PORT=2525
-SMS_GATEWAY_PORT=8025
+MAIL_SINK_PORT=${TRYGG_MAIL_SINK_PORT:-2525}
+SMS_GATEWAY_PORT=${TRYGG_SMS_GATEWAY_PORT:-8025}
 
 sinks_start() {
   start_process mail-sink mail_sink.py "$PY" "$ROOT/deploy/sinks/mail_sink.py" \
@@ -452,7 +460,7 @@ sinks_stop() {
 
 service_env() {
   local svc=${1^^}
-  echo "${svc}_DB__URL=postgresql+asyncpg://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$1" \
+  echo "${svc}_DB__URL=postgresql+asyncpg://$PG_USER:$PG_PASSWORD@127.0.0.1:$SERVICES_PG_PORT/$1" \
     "${svc}_KAFKA__BOOTSTRAP_SERVERS=$(kafka_bootstrap)"
 }
 
@@ -549,6 +557,8 @@ process_status() {  # name marker
 }
 
 load_demo() {
+  # TRYGG_DEMO=0: a stack with no demo data, for a driver that brings its own (the soak).
+  [ "${TRYGG_DEMO:-1}" = 1 ] || return 0
   log "loading the demo: a walk in Forsheda (Värnamo), its action plan, subscribed residents, tips, incidents, hot spots, rounds and the citizens' promise"
   "$PY" "$ROOT/deploy/demo.py" --mail-dir "$STATE/mail" \
     --sms-url "http://127.0.0.1:$SMS_GATEWAY_PORT" >>"$LOGS/demo.log" 2>&1 \
