@@ -20,6 +20,7 @@ from notify import links, maintenance, worker
 from notify.config import DEV_LINK_SECRET, Settings, SmsSettings, SmtpSettings, WebhookSettings
 from notify.deliveries import sending
 from notify.deliveries.schemas import MessageCreate
+from notify.messaging import dispatcher as dispatcher_module
 from notify.messaging import handlers, ledger
 from notify.messaging.channels.email import EmailJob
 from notify.messaging.dispatcher import Dispatcher
@@ -264,6 +265,27 @@ class TestEmail:
         _, text, html = received(rig)
         assert long in text
         assert long in html
+
+    async def test_a_database_lost_while_claiming_leaves_the_sms_due_not_given_up(
+        self, rig: Rig, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await resident(rig, email=None, phone="0701234567", topics={"action_plans": "sms"})
+        await publish_plan(rig)
+
+        async def lost(*_: object) -> None:
+            raise ConnectionResetError("the database went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(dispatcher_module, "_messages", lost)
+            with pytest.raises(ConnectionResetError):
+                await rig.dispatcher.dispatch_batch()
+        [row] = await notifications(rig)
+        assert row.status == "created", "nothing was sent, so the claim did not happen"
+        assert rig.sms.messages == []  # type: ignore[attr-defined]
+        assert await rig.dispatcher.dispatch_batch() == 1
+        [row] = await notifications(rig)
+        assert row.status == "delivered"
+        assert len(rig.sms.messages) == 1  # type: ignore[attr-defined]
 
     @pytest.mark.parametrize("kind", ["plan", "message"])
     async def test_placeholders_written_in_staff_or_event_text_arrive_as_written(

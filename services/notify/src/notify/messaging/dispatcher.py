@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.config import DispatcherSettings
 from notify.domain import Status, utcnow
@@ -117,31 +118,29 @@ class Dispatcher:
     async def dispatch_batch(self) -> int:
         """Claim, send and record one batch; returns how many notifications it held."""
         claimed_at = asyncio.get_running_loop().time()
-        claimed = await self._claim()
+        claimed, messages = await self._claim()
         if not claimed:
             return 0
-        messages = await self._load_messages({c.message_id for c in claimed})
         # Sends must end well inside the lease, or another lane takes the rows and sends too.
         sends_by = claimed_at + self._settings.lease_s * SEND_SHARE_OF_LEASE
         results = await asyncio.gather(*(self._deliver(c, messages, sends_by) for c in claimed))
         await self._record(list(results), messages, claimed_at + self._settings.lease_s)
         return len(claimed)
 
-    async def _claim(self) -> list[Claimed]:
+    async def _claim(self) -> tuple[list[Claimed], dict[uuid.UUID, MessageFacts]]:
+        """A batch and its own copy of its messages, in one transaction: a database lost before
+        it commits claims nothing, so no SMS is left `sending` that was never sent (it would
+        be given up as one whose send may have happened)."""
         params = {"limit": self._settings.batch_size, "lease": self._settings.lease_s}
         async with self._sessionmaker() as session, session.begin():
             unsure = await ledger.give_up_unsure_sms(
                 session, emit_events=self._settings.emit_events
             )
-            rows = (await (await session.connection()).execute(CLAIM, params)).mappings().all()
+            conn = await session.connection()
+            claimed = [Claimed(**row) for row in (await conn.execute(CLAIM, params)).mappings()]
+            messages = await _messages(conn, {c.message_id for c in claimed})
         count_unsure_sms(unsure)
-        return [Claimed(**row) for row in rows]
-
-    async def _load_messages(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:
-        """The batch's own copy of its messages: one query per batch, nothing shared."""
-        async with self._sessionmaker() as session:
-            rows = await (await session.connection()).execute(MESSAGES, {"ids": list(ids)})
-            return {row["id"]: MessageFacts(**row) for row in rows.mappings()}
+        return claimed, messages
 
     async def _deliver(
         self, claimed: Claimed, messages: dict[uuid.UUID, MessageFacts], sends_by: float
@@ -229,6 +228,14 @@ class Dispatcher:
                 finals = [r for r in recorded if r.final]
                 await ledger.emit_outcomes(session, finals, messages)
         count_outcomes(recorded)
+
+
+async def _messages(conn: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:
+    """The batch's own copy of its messages: one query per batch (none for an empty one)."""
+    if not ids:
+        return {}
+    rows = await conn.execute(MESSAGES, {"ids": list(ids)})
+    return {row["id"]: MessageFacts(**row) for row in rows.mappings()}
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
