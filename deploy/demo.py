@@ -159,8 +159,8 @@ class Sinks:
     async def confirm_link(self, address: str) -> str | None:
         if "@" in address:
             return self._link_in_mail(address)
-        response = await self.sms.get("/a1/sms")
-        texts = [m["message"] for m in response.json()["data"] if m["to"] == address]
+        response = await self.sms.get("/a1/sms", params={"to": address})
+        texts = [m["message"] for m in response.json()["data"]]
         return next((m[0] for t in texts if (m := CONFIRM_LINK.search(t))), None)
 
     def _link_in_mail(self, address: str) -> str | None:

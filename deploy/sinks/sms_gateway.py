@@ -2,9 +2,10 @@
 
 `POST /a1/sms` takes the form fields `from`, `to` and `message` (and `whendelivered`) with
 HTTP basic auth, answers as 46elks does (the SMS as JSON, with an `id`) and keeps the message
-as a JSON line in messages.jsonl under --dir. `GET /a1/sms` lists them as 46elks does, and
-`GET /` shows them on a small page. With `whendelivered`, it reports delivery to that URL the
-way 46elks does (a form POST with `id`, `status` and `delivered`).
+as a JSON line in messages.jsonl under --dir. `GET /a1/sms` lists them as 46elks does (newest
+first, at most `limit` of 100 a page, filtered by `to`, `start` and `end`, with `next` for the
+page after), and `GET /` shows them on a small page. With `whendelivered`, it reports delivery
+to that URL the way 46elks does (a form POST with `id`, `status` and `delivered`).
 
     python deploy/sinks/sms_gateway.py --port 8025 --dir .state/dev/sms
 """
@@ -36,6 +37,7 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # A text sender id: 3-11 letters or digits, starting with a letter (46elks' rule).
 TEXT_SENDER = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,10}$")
 COST_PER_PART = 3500  # 0.35 SEK, in 46elks' units of 1/10000
+PAGE_LIMIT = 100  # 46elks gives at most 100 SMS a page
 
 
 class SmsStore:
@@ -93,7 +95,7 @@ def create_app(store: SmsStore, username: str, password: str) -> Starlette:
             "status": "created",
             "direction": "outgoing",
             "from": form["from"],
-            "created": datetime.now(UTC).isoformat(),
+            "created": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
             "parts": _parts(form["message"]),
             "to": form["to"],
             "cost": COST_PER_PART * _parts(form["message"]),
@@ -110,7 +112,10 @@ def create_app(store: SmsStore, username: str, password: str) -> Starlette:
     async def listing(request: Request) -> Response:
         if not _authorised(request, username, password):
             return PlainTextResponse("API access requires Basic HTTP authentication", 401)
-        return JSONResponse({"data": list(reversed(store.messages))})
+        try:
+            return JSONResponse(_history(store.messages, request.query_params))
+        except ValueError as exc:
+            return PlainTextResponse(str(exc), 400)
 
     async def page(_: Request) -> Response:
         rows = "\n".join(
@@ -132,6 +137,36 @@ def create_app(store: SmsStore, username: str, password: str) -> Starlette:
             Route("/", page, methods=["GET"]),
         ]
     )
+
+
+def _history(messages: list[dict[str, Any]], query: Any) -> dict[str, Any]:
+    """A page of the history as 46elks gives it: newest first; `start` keeps those created
+    before it and `end` those after it (46elks' own naming), `next` is the `start` of the
+    page after."""
+    limit = min(int(query.get("limit", PAGE_LIMIT)), PAGE_LIMIT)
+    before = _moment(query["start"]) if "start" in query else None
+    after = _moment(query["end"]) if "end" in query else None
+    chosen = [
+        m
+        for m in reversed(messages)
+        if (not query.get("to") or m["to"] == query["to"])
+        and (before is None or _moment(m["created"]) < before)
+        and (after is None or _moment(m["created"]) > after)
+    ]
+    page: dict[str, Any] = {"data": [_public(m) for m in chosen[:limit]]}
+    if len(chosen) > limit:
+        page["next"] = chosen[limit - 1]["created"]
+    return page
+
+
+def _moment(value: str) -> datetime:
+    """46elks writes UTC without an offset; either form is read as UTC."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _public(sms: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in sms.items() if k != "whendelivered"}
 
 
 async def _report(url: str, sms_id: str) -> None:

@@ -115,10 +115,17 @@ class MailSink:
 
 
 async def sms_messages(client: httpx.AsyncClient) -> list[dict[str, str]]:
-    response = await client.get("/a1/sms")
-    response.raise_for_status()
-    messages: list[dict[str, str]] = response.json()["data"]
-    return messages
+    """Every SMS the stub took, page by page as 46elks gives its history."""
+    messages: list[dict[str, str]] = []
+    params: dict[str, str] = {}
+    while True:
+        response = await client.get("/a1/sms", params=params)
+        response.raise_for_status()
+        page = response.json()
+        messages += page["data"]
+        if "next" not in page:
+            return messages
+        params = {"start": page["next"]}
 
 
 async def sms_deliveries(client: httpx.AsyncClient) -> list[Delivery]:

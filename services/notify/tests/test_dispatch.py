@@ -576,22 +576,6 @@ class TestAfterACrash:
         [after] = await notifications(rig)
         assert (after.status, after.attempts) == ("delivered", 2)
 
-    async def test_an_sms_is_not_sent_again_but_given_up_for_staff_to_resend(
-        self, rig: Rig
-    ) -> None:
-        row = await self.lost_lease(rig, "sms")
-        assert await rig.dispatcher.dispatch_batch() == 0
-        assert rig.sms.messages == []  # type: ignore[attr-defined]
-        [after] = await notifications(rig)
-        assert (after.id, after.status, after.next_attempt_at) == (
-            row.id,
-            "technical-failure",
-            None,
-        )
-        [event] = await events(rig)
-        assert event["type"] == "se.trygg.notify.notification.failed.v1"
-        assert event["data"]["reason"] == "unsure"  # type: ignore[index]
-
 
 class TestRecording:
     async def test_outcomes_are_recorded_when_their_events_cannot_be_written(

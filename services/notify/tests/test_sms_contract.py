@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from pydantic import SecretStr
 
 from notify.config import SmsSettings
 from notify.domain import Status
-from notify.messaging.channels.sms import Elks46Gateway, SmsJob
+from notify.messaging.channels.sms import Elks46Gateway, GatewayUnavailable, SmsJob
 from notify_testkit import Receiver, load_sink, serving
 from shared.testing import wait_until
 
@@ -83,6 +84,23 @@ class TestContract:
         status, _ = await _send(backend.settings, SmsJob(uuid.uuid4(), "+46", "x"))
         assert status == Status.PERMANENT_FAILURE
 
+    async def test_the_history_finds_an_sms_sent_by_its_number_and_text(
+        self, backend: Backend
+    ) -> None:
+        before = datetime.now(UTC) - timedelta(seconds=5)
+        job = SmsJob(uuid.uuid4(), backend.to, f"Trygg: historiktest {uuid.uuid4().hex[:8]}.")
+        _, ref = await _send(backend.settings, job)
+        other = SmsJob(uuid.uuid4(), backend.to, "Trygg: aldrig skickat.")
+        gateway = Elks46Gateway(backend.settings)
+        try:
+            sent = await gateway.sent_since(job, before)
+            assert sent is not None
+            assert sent.id == ref
+            assert await gateway.sent_since(other, before) is None
+            assert await gateway.sent_since(job, datetime.now(UTC) + timedelta(minutes=1)) is None
+        finally:
+            await gateway.aclose()
+
 
 async def test_the_stub_reports_delivery_where_asked_as_46elks_does(tmp_path: Path) -> None:
     receiver = Receiver()
@@ -120,3 +138,62 @@ async def test_documented_answers_map_to_statuses(code: int, body: str, status: 
     outcome = await gateway.send(SmsJob(uuid.uuid4(), "+46701234567", "x"))
     await gateway.aclose()
     assert outcome.status == status
+
+
+async def test_the_history_is_read_page_by_page(tmp_path: Path) -> None:
+    """The SMS looked for is older than the newest 100 to its number: on the second page."""
+    async with load_sink("sms_gateway").running(tmp_path) as (url, store):
+        settings = SmsSettings(base_url=url)
+        wanted = SmsJob(uuid.uuid4(), "+46701234567", "Trygg: det första.")
+        before = datetime.now(UTC) - timedelta(seconds=5)
+        await _send(settings, wanted)
+        for n in range(130):
+            await _send(settings, SmsJob(uuid.uuid4(), "+46701234567", f"Trygg: nummer {n}."))
+        await _send(settings, SmsJob(uuid.uuid4(), "+46709876543", "Trygg: till en annan."))
+        gateway = Elks46Gateway(settings)
+        try:
+            sent = await gateway.sent_since(wanted, before)
+        finally:
+            await gateway.aclose()
+        assert sent is not None
+        assert sent.id == store.messages[0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (httpx.ConnectError("refused"), Status.TECHNICAL_FAILURE),
+        (httpx.ConnectTimeout("no answer to connect"), Status.TECHNICAL_FAILURE),
+        (httpx.ReadTimeout("no answer"), Status.SENDING),
+        (httpx.ReadError("connection reset"), Status.SENDING),
+        (httpx.RemoteProtocolError("closed mid-answer"), Status.SENDING),
+    ],
+)
+async def test_a_send_cut_off_after_the_request_went_is_unsure(
+    error: httpx.HTTPError, status: Status
+) -> None:
+    """Before the request went, the SMS surely was not sent and may go again; after, it may
+    have been, and is unsure (sending, no provider id) until the history says."""
+
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise error
+
+    gateway = Elks46Gateway(
+        SmsSettings(base_url="https://api.46elks.com"), httpx.MockTransport(fail)
+    )
+    outcome = await gateway.send(SmsJob(uuid.uuid4(), "+46701234567", "x"))
+    await gateway.aclose()
+    assert outcome.status == status
+    assert outcome.unsure == (status == Status.SENDING)
+
+
+@pytest.mark.parametrize(
+    ("code", "body"), [(401, "API access requires Basic HTTP authentication"), (200, "not json")]
+)
+async def test_a_history_that_cannot_be_read_says_so(code: int, body: str) -> None:
+    transport = httpx.MockTransport(lambda _: httpx.Response(code, text=body))
+    gateway = Elks46Gateway(SmsSettings(base_url="https://api.46elks.com"), transport)
+    job = SmsJob(uuid.uuid4(), "+46701234567", "x")
+    with pytest.raises(GatewayUnavailable):
+        await gateway.sent_since(job, datetime.now(UTC))
+    await gateway.aclose()

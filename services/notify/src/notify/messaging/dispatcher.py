@@ -6,7 +6,10 @@ outside any transaction; then records every outcome, attempt and event in one tr
 A crash between the send and the record leaves the rows `sending` until the lease runs out.
 Then an email or a webhook goes again with the same id (the Message-ID, the `webhook-id`):
 the receiver's key for dropping the duplicate. An SMS has no such key, so an SMS whose lease
-ran out is not sent again but given up as a technical failure that staff can resend.
+ran out, or whose send was cut off after its request went, is unsure: before it is sent again
+the gateway's history is asked whether it took it. Found, it counts as the gateway's answer;
+not found, it is sent; while the history cannot be read it waits, and once its attempts are
+spent it is given up as a technical failure that staff can resend.
 
 Nothing a lane needs is shared with another lane: each batch reads its own messages, so no
 lane can evict what another is still using. Outcomes are recorded however long the database
@@ -30,12 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from notify.config import DispatcherSettings
 from notify.domain import Status, utcnow
 from notify.messaging import ledger
-from notify.messaging.channels.base import Outcome, failed
+from notify.messaging.channels.base import Outcome, failed, unsure
 from notify.messaging.channels.email import LEASE_RAN_SHORT, EmailJob, SmtpChannel
-from notify.messaging.channels.sms import SmsGateway, SmsJob
+from notify.messaging.channels.sms import GatewayUnavailable, SmsGateway, SmsJob, found
 from notify.messaging.channels.webhook import WebhookChannel, WebhookJob
 from notify.messaging.ledger import Result
-from notify.messaging.metrics import count_outcomes, count_unsure_sms
+from notify.messaging.metrics import count_outcomes
 from notify.messaging.outgoing import Claimed, Composer, MessageFacts
 from shared.db import Sessionmaker
 from shared.failures import is_transient
@@ -45,18 +48,21 @@ log = logging.getLogger(__name__)
 # The share of a claim's lease in which its sends may begin; the rest is for the sends under
 # way (each channel's timeout bounds them) and for recording their outcomes.
 SEND_SHARE_OF_LEASE = 0.8
+# The gateway stamps its history with its own clock: look back a little before the row began.
+GATEWAY_CLOCK_SKEW = timedelta(minutes=1)
+UNSURE_GIVEN_UP = "the send may have happened; not sent again, to avoid a duplicate SMS"
 
 CLAIM = text(
     """
     WITH due AS (
-      SELECT id FROM notification WHERE next_attempt_at <= now()
-        AND NOT (status = 'sending' AND channel = 'sms')
+      SELECT id, status = 'sending' AND channel = 'sms' AS unsure FROM notification
+      WHERE next_attempt_at <= now()
       ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
     UPDATE notification n SET status = 'sending', attempts = n.attempts + 1,
       next_attempt_at = now() + make_interval(secs => :lease), updated_at = now()
     FROM due WHERE n.id = due.id
     RETURNING n.id, n.message_id, n.channel, n.address, n.language, n.recipient_kind,
-      n.recipient_id, n.attempts, n.attempt_budget, n.traceparent,
+      n.recipient_id, n.attempts, n.attempt_budget, n.traceparent, due.unsure, n.created_at,
       (SELECT st.key FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_key,
       (SELECT st.name FROM stakeholder st WHERE st.id = n.stakeholder_id) AS stakeholder_name,
       (SELECT w.secret FROM webhook w
@@ -130,16 +136,12 @@ class Dispatcher:
     async def _claim(self) -> tuple[list[Claimed], dict[uuid.UUID, MessageFacts]]:
         """A batch and its own copy of its messages, in one transaction: a database lost before
         it commits claims nothing, so no SMS is left `sending` that was never sent (it would
-        be given up as one whose send may have happened)."""
+        be looked up as one whose send may have happened)."""
         params = {"limit": self._settings.batch_size, "lease": self._settings.lease_s}
         async with self._sessionmaker() as session, session.begin():
-            unsure = await ledger.give_up_unsure_sms(
-                session, emit_events=self._settings.emit_events
-            )
             conn = await session.connection()
             claimed = [Claimed(**row) for row in (await conn.execute(CLAIM, params)).mappings()]
             messages = await _messages(conn, {c.message_id for c in claimed})
-        count_unsure_sms(unsure)
         return claimed, messages
 
     async def _deliver(
@@ -154,6 +156,9 @@ class Dispatcher:
             except Exception as exc:
                 log.exception("sending notification %s failed", claimed.id)
                 outcome = failed(Status.TECHNICAL_FAILURE, "internal", repr(exc))
+                if claimed.channel == "sms":  # it may have gone before the error
+                    outcome = unsure("internal", repr(exc))
+            outcome = _give_up_if_spent(claimed, outcome)
             span.set_attributes({"trygg.status": outcome.status, "trygg.reason": outcome.reason})
         finished = utcnow()
         return Result(claimed, outcome, started, finished, self._next_attempt(claimed, outcome))
@@ -164,31 +169,45 @@ class Dispatcher:
         """The send, if it can begin by `sends_by`. Sends already under way are not cut off:
         each channel's own timeouts bound them, well inside the rest of the lease."""
         if asyncio.get_running_loop().time() > sends_by:
-            return failed(Status.TECHNICAL_FAILURE, "lease", LEASE_RAN_SHORT)
+            return _not_begun(claimed, failed(Status.TECHNICAL_FAILURE, "lease", LEASE_RAN_SHORT))
         if claimed.address is None:
             return failed(Status.PERMANENT_FAILURE, "erased", "the recipient was erased")
         if claimed.channel == "webhook" and claimed.secret is None:
             return failed(Status.PERMANENT_FAILURE, "webhook-deleted", "the webhook was deleted")
         if message is None:
-            return failed(Status.TECHNICAL_FAILURE, "compose", "the message is missing")
+            missing = failed(Status.TECHNICAL_FAILURE, "compose", "the message is missing")
+            return _not_begun(claimed, missing)
         try:
             job = self._composer.job(claimed, message)
         except Exception as exc:  # a template that cannot render this message: ours to fix
             log.exception("could not compose notification %s", claimed.id)
-            return failed(Status.TECHNICAL_FAILURE, "compose", repr(exc))
+            return _not_begun(claimed, failed(Status.TECHNICAL_FAILURE, "compose", repr(exc)))
         if isinstance(job, EmailJob):
             # Emails queue for a few connections: their turn may come after the deadline.
             return await self._channels.email.send(job, start_by=sends_by)
         if isinstance(job, SmsJob):
-            return await self._channels.sms.send(job)
+            return await self._send_sms(claimed, job)
         assert isinstance(job, WebhookJob)
         return await self._channels.webhook.send(job)
+
+    async def _send_sms(self, claimed: Claimed, job: SmsJob) -> Outcome:
+        """An SMS, once the gateway's history shows an earlier unsure attempt never reached it."""
+        if claimed.unsure:
+            assert claimed.created_at is not None
+            since = claimed.created_at - GATEWAY_CLOCK_SKEW
+            try:
+                sent = await self._channels.sms.sent_since(job, since)
+            except GatewayUnavailable as exc:
+                return unsure("sms-unsure", f"the gateway's history could not be read: {exc}")
+            if sent is not None:
+                return found(sent, job.report_url is not None)
+        return await self._channels.sms.send(job)
 
     def _next_attempt(self, claimed: Claimed, outcome: Outcome) -> datetime | None:
         """When to try again: never for a final outcome or a spent budget, else after a
         back-off that doubles per attempt, capped, with jitter so retries do not stampede."""
-        retryable = (Status.TEMPORARY_FAILURE, Status.TECHNICAL_FAILURE)
-        if outcome.status not in retryable or claimed.attempts >= claimed.attempt_budget:
+        retryable = outcome.status in (Status.TEMPORARY_FAILURE, Status.TECHNICAL_FAILURE)
+        if not (retryable or outcome.unsure) or claimed.attempts >= claimed.attempt_budget:
             return None
         s = self._settings
         ceiling = min(s.backoff_max_s, s.backoff_initial_s * 2 ** (claimed.attempts - 1))
@@ -228,6 +247,19 @@ class Dispatcher:
                 finals = [r for r in recorded if r.final]
                 await ledger.emit_outcomes(session, finals, messages)
         count_outcomes(recorded)
+
+
+def _not_begun(claimed: Claimed, outcome: Outcome) -> Outcome:
+    """An attempt that never reached its send leaves an earlier unsure SMS as unsure as it was:
+    failing it would have the next attempt send without looking."""
+    return unsure(outcome.reason, outcome.detail) if claimed.unsure else outcome
+
+
+def _give_up_if_spent(claimed: Claimed, outcome: Outcome) -> Outcome:
+    """An SMS still unsure when its attempts are spent is not sent again: staff may resend."""
+    if outcome.unsure and claimed.attempts >= claimed.attempt_budget:
+        return failed(Status.TECHNICAL_FAILURE, "unsure", UNSURE_GIVEN_UP)
+    return outcome
 
 
 async def _messages(conn: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, MessageFacts]:

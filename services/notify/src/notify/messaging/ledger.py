@@ -63,21 +63,6 @@ SETTLE_SMS = text(
     """
 )
 
-# An SMS whose lease ran out may have reached the gateway before the crash; SMS have no id a
-# phone could drop a duplicate by, so it is not sent again. Staff see it and may resend.
-GIVE_UP_UNSURE_SMS = text(
-    """
-    UPDATE notification n SET status = 'technical-failure', next_attempt_at = NULL,
-      last_error = 'the send may have happened; not sent again, to avoid a duplicate SMS',
-      updated_at = now()
-    FROM message m
-    WHERE n.channel = 'sms' AND n.status = 'sending' AND n.next_attempt_at <= now()
-      AND m.id = n.message_id
-    RETURNING n.id, n.message_id, n.channel, n.recipient_kind, n.attempts, m.event_id,
-      m.event_type, m.municipality_code
-    """
-)
-
 
 @dataclass(frozen=True)
 class Result:
@@ -180,22 +165,6 @@ async def settle_sms(session: AsyncSession, notification_id: uuid.UUID, delivere
     )
     await emit_many(session, [event])
     return True
-
-
-async def give_up_unsure_sms(session: AsyncSession, *, emit_events: bool) -> int:
-    """Settle SMS whose send may have happened before a crash; returns how many."""
-    conn = await session.connection()
-    rows = (await conn.execute(GIVE_UP_UNSURE_SMS)).mappings().all()
-    now = utcnow()
-    events = [
-        NotificationFailed(
-            **_facts(row), status=Status.TECHNICAL_FAILURE.value, reason="unsure", failed_at=now
-        )
-        for row in rows
-    ]
-    if emit_events:
-        await emit_many(session, events)
-    return len(rows)
 
 
 def _facts(row: Any) -> dict[str, Any]:

@@ -38,7 +38,6 @@ DUE_SAMPLE = text(
     """
     SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)
     FROM notification WHERE next_attempt_at <= now()
-      AND NOT (status = 'sending' AND channel = 'sms')
     """
 )
 
@@ -47,11 +46,6 @@ def count_outcomes(results: Iterable[Result]) -> None:
     """Count recorded outcomes; call once their transaction has committed."""
     for result in results:
         NOTIFICATIONS.labels(SERVICE, result.claimed.channel, result.outcome.status.value).inc()
-
-
-def count_unsure_sms(given_up: int) -> None:
-    """SMS given up after a crash, as the dispatcher's claim records them."""
-    NOTIFICATIONS.labels(SERVICE, "sms", Status.TECHNICAL_FAILURE.value).inc(given_up)
 
 
 def count_sms_report(delivered: bool) -> None:

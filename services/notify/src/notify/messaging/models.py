@@ -86,11 +86,6 @@ class Notification(SQLModel, table=True):
             postgresql_where=text("stakeholder_id IS NOT NULL"),
         ),
         Index("ix_notification_address", "address"),
-        Index(
-            "ix_notification_sms_sending",
-            "next_attempt_at",
-            postgresql_where=text("status = 'sending' AND channel = 'sms'"),
-        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

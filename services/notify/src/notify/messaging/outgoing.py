@@ -18,6 +18,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -49,6 +50,9 @@ class Claimed:
     stakeholder_name: str | None
     secret: str | None
     traceparent: str | None = None
+    # An SMS whose earlier attempt may have reached the gateway: looked up before any send.
+    unsure: bool = False
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

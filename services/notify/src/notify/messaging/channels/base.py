@@ -21,6 +21,12 @@ class Outcome:
     detail: str | None = None
     provider_ref: str | None = None
 
+    @property
+    def unsure(self) -> bool:
+        """Sending with no provider id: the provider may or may not have taken it. An accepted
+        send always carries the provider's id."""
+        return self.status == Status.SENDING and self.provider_ref is None
+
 
 def delivered(reason: str, detail: str | None = None, ref: str | None = None) -> Outcome:
     return Outcome(Status.DELIVERED, reason, detail, ref)
@@ -28,3 +34,8 @@ def delivered(reason: str, detail: str | None = None, ref: str | None = None) ->
 
 def failed(status: Status, reason: str, detail: str | None = None) -> Outcome:
     return Outcome(status, reason, (detail or "")[:500] or None)
+
+
+def unsure(reason: str, detail: str | None = None) -> Outcome:
+    """An attempt whose send may have reached the provider: to be looked up, not repeated."""
+    return Outcome(Status.SENDING, reason, (detail or "")[:500] or None)
