@@ -65,6 +65,9 @@ class DispatcherSettings(BaseModel):
     # A claimed notification whose send never finished (a crash) is taken again after this.
     lease_s: float = 300.0
     poll_interval_s: float = 1.0
+    # The worker runs the dispatcher in a child process of its own, so composing and sending
+    # never stall its consumer (notify/messaging/dispatch_process.py); off, in its event loop.
+    own_process: bool = True
     emit_events: bool = True
     # Subscriptions never confirmed, and unsubscribed ones, are erased after these many days.
     pending_retention_days: float = 7.0

@@ -2,6 +2,7 @@
 dispatcher that delivers notifications. The composition root of the messaging side."""
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
@@ -11,9 +12,11 @@ from notify.messaging import handlers
 from notify.messaging.channels.email import SmtpChannel
 from notify.messaging.channels.sms import Elks46Gateway
 from notify.messaging.channels.webhook import WebhookChannel
+from notify.messaging.dispatch_process import in_child_process
 from notify.messaging.dispatcher import Channels, Dispatcher
 from notify.messaging.handlers import HandlerConfig
-from notify.messaging.metrics import sample_queue
+from notify.messaging.ledger import Result
+from notify.messaging.metrics import Tally, sample_queue, tally
 from notify.messaging.outgoing import Composer
 from notify.messaging.render import Renderer
 from shared.consumer import ConsumerRunner, Handler
@@ -26,11 +29,15 @@ from shared.contracts.walks import (
     WalkRescheduled,
     WalkScheduled,
 )
-from shared.db import Sessionmaker
+from shared.db import Sessionmaker, create_engine, create_sessionmaker
 from shared.events import Contract
+from shared.logs import configure_logging
 from shared.settings import events_topic
+from shared.tracing import configure_tracing
 from shared.worker import Job, Jobs, every, run_worker
 from shared.worker_metrics import sampling
+
+log = logging.getLogger(__name__)
 
 SERVICE = "notify"
 TOPICS = [events_topic("walks"), events_topic("patrols")]
@@ -85,12 +92,15 @@ def jobs(settings: Settings) -> Jobs:
     sampling of the dispatcher's queue for its metrics."""
 
     def made(sessionmaker: Sessionmaker) -> Sequence[Job]:
-        async def deliver(stop: asyncio.Event) -> None:
+        async def deliver_here(stop: asyncio.Event) -> None:
             outbound = channels(settings)
             try:
                 await dispatcher(settings, sessionmaker, outbound).run(stop)
             finally:
                 await outbound.aclose()
+
+        own = settings.dispatcher.own_process
+        deliver = in_child_process(settings, deliver_in_child) if own else deliver_here
 
         tidy = partial(maintenance.tidy, settings=settings.dispatcher)
         interval = settings.dispatcher.maintenance_interval_s
@@ -103,6 +113,30 @@ def jobs(settings: Settings) -> Jobs:
         ]
 
     return made
+
+
+async def deliver_in_child(
+    settings: Settings, stop: asyncio.Event, report: Callable[[Tally], None]
+) -> None:
+    """The dispatcher process: its own logs, traces, database pool and channels; what it
+    records is reported to the worker, which counts it into the metrics it serves."""
+    configure_logging(SERVICE, settings.log_level)
+    configure_tracing(SERVICE, "dispatcher", settings.tracing)
+    engine = create_engine(settings.db)
+    outbound = channels(settings)
+    composer = Composer(settings, Renderer())
+    sessionmaker = create_sessionmaker(engine)
+
+    def counting(results: list[Result]) -> None:
+        report(tally(results))
+
+    try:
+        log.info("dispatcher started")
+        await Dispatcher(sessionmaker, settings.dispatcher, composer, outbound, counting).run(stop)
+    finally:
+        await outbound.aclose()
+        await engine.dispose()
+    log.info("dispatcher stopped")
 
 
 async def run(settings: Settings) -> None:

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,11 +95,14 @@ class Dispatcher:
         settings: DispatcherSettings,
         composer: Composer,
         channels: Channels,
+        count: Callable[[list[Result]], None] = count_outcomes,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._composer = composer
         self._channels = channels
+        # Where recorded outcomes are counted: here, or reported to the worker (a child process).
+        self._count = count
         self.delivered_batches = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -246,7 +250,7 @@ class Dispatcher:
             if with_events:
                 finals = [r for r in recorded if r.final]
                 await ledger.emit_outcomes(session, finals, messages)
-        count_outcomes(recorded)
+        self._count(recorded)
 
 
 def _not_begun(claimed: Claimed, outcome: Outcome) -> Outcome:

@@ -42,10 +42,27 @@ DUE_SAMPLE = text(
 )
 
 
+# Outcomes recorded, by (channel, status): what a dispatcher in its own process reports to the
+# worker that serves the metrics.
+Tally = dict[tuple[str, str], int]
+
+
 def count_outcomes(results: Iterable[Result]) -> None:
     """Count recorded outcomes; call once their transaction has committed."""
+    count_tally(tally(results))
+
+
+def tally(results: Iterable[Result]) -> Tally:
+    counted: Tally = {}
     for result in results:
-        NOTIFICATIONS.labels(SERVICE, result.claimed.channel, result.outcome.status.value).inc()
+        key = (result.claimed.channel, result.outcome.status.value)
+        counted[key] = counted.get(key, 0) + 1
+    return counted
+
+
+def count_tally(counted: Tally) -> None:
+    for (channel, status), n in counted.items():
+        NOTIFICATIONS.labels(SERVICE, channel, status).inc(n)
 
 
 def count_sms_report(delivered: bool) -> None:
