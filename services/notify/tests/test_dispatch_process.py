@@ -166,7 +166,7 @@ async def test_the_child_stops_when_its_worker_is_killed(settings: Settings) -> 
         child = int(line)
         assert not ended(child)
         parent.kill()
-        await wait_until(now(lambda: ended(child)), 30, "the dispatcher process to stop")
+        await wait_until(now(lambda: ended(child)), STARTS_WITHIN_S, "the dispatcher process to stop")
     finally:
         parent.kill()
         parent.wait()
