@@ -117,7 +117,7 @@ async def test_a_child_that_dies_is_started_again(
         )
         await plan_told_to(settings, engine, "bo@example.se")
         await wait_until(
-            now(lambda: len(inbox.messages) == 1), 60, "the email, sent by the new one"
+            now(lambda: len(inbox.messages) == 1), STARTS_WITHIN_S, "the email, sent by the new one"
         )
 
 
@@ -166,7 +166,9 @@ async def test_the_child_stops_when_its_worker_is_killed(settings: Settings) -> 
         child = int(line)
         assert not ended(child)
         parent.kill()
-        await wait_until(now(lambda: ended(child)), STARTS_WITHIN_S, "the dispatcher process to stop")
+        await wait_until(
+            now(lambda: ended(child)), STARTS_WITHIN_S, "the dispatcher process to stop"
+        )
     finally:
         parent.kill()
         parent.wait()
