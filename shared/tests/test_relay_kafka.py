@@ -1,10 +1,14 @@
-"""The relay against the real broker: order per aggregate, a killed broker, a stopped database."""
+"""The relay against the real broker: order per aggregate, a killed broker, a stopped database,
+a batch the broker refuses while the batches after it are already read and sent."""
 
 from collections import defaultdict
 
 import pytest
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backbone import (
@@ -16,8 +20,18 @@ from backbone import (
     wait_drained,
     write_probes,
 )
+from shared.db import asyncpg_dsn
 from shared.events import CloudEvent
-from shared.testing import TestStack, probe_record, read_topic, running, wait_until
+from shared.relay import Relay
+from shared.settings import RelaySettings
+from shared.testing import (
+    TestStack,
+    probe_record,
+    read_topic,
+    running,
+    unique_name,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.usefixtures("clean_tables")]
 
@@ -134,3 +148,118 @@ async def test_only_one_relay_per_service_leads(
         records = await read_topic(stack.bootstrap, topic, 100)
         assert [first.is_leader, second.is_leader].count(True) == 1
     assert len(records) == 100
+
+
+# A topic that refuses records over 64 KiB; the relay's producer batches at most 16 KiB, so
+# only the padded probe is refused, and only its partition fails.
+REFUSED_OVER = 64 * 1024
+PADDING = 100 * 1024
+
+
+async def _topic_refusing_large_records(stack: TestStack) -> str:
+    topic = unique_name("test.refuse.")
+    await _admin(stack, "create", topic)
+    return topic
+
+
+async def _admin(stack: TestStack, action: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        if action == "create":
+            limit = {"max.message.bytes": str(REFUSED_OVER)}
+            await admin.create_topics([NewTopic(topic, 3, 1, topic_configs=limit)])
+        else:  # let every record through from now on
+            allow = {"max.message.bytes": str(4 * PADDING)}
+            await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, allow)])
+    finally:
+        await admin.close()
+
+
+async def _pad(engine: AsyncEngine, aggregate: str, n: int) -> int:
+    """Make one probe too large for the topic; returns its row's seq."""
+    async with engine.begin() as conn:
+        seq = await conn.scalar(
+            text(
+                "UPDATE outbox SET payload = jsonb_set(payload, '{data,padding}', "
+                "to_jsonb(repeat('x', :size))) "
+                "WHERE payload->'data'->>'aggregate' = :a AND (payload->'data'->>'n')::int = :n "
+                "RETURNING seq"
+            ),
+            {"size": PADDING, "a": aggregate, "n": n},
+        )
+    assert seq is not None
+    return int(seq)
+
+
+async def _delivered(stack: TestStack, topic: str) -> set[str]:
+    """The ids of every event on the topic now, reading each partition to its end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(3)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        ids: set[str] = set()
+
+        async def read_to_the_end() -> bool:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                ids.update(CloudEvent.model_validate_json(r.value).id for r in batch if r.value)
+            return all([await consumer.position(tp) >= ends[tp] for tp in partitions])
+
+        await wait_until(read_to_the_end, 60, f"the end of {topic}")
+        return ids
+    finally:
+        await consumer.stop()
+
+
+async def _rows(engine: AsyncEngine) -> list[tuple[str, int, bool]]:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            text("SELECT id::text, seq, published_at IS NOT NULL FROM outbox ORDER BY seq")
+        )
+        return [(id_, seq, published) for id_, seq, published in result]
+
+
+async def test_a_refused_batch_while_later_ones_are_read_and_sent_marks_nothing_after_it(
+    stack: TestStack, db_url: str, engine: AsyncEngine
+) -> None:
+    """Batches of 20, three in flight: when the broker refuses the padded probe, the batches
+    after it are already read and handed to the producer. Only what the broker acknowledged
+    is marked, nothing from the refused row on, and earlier batches all are; once the topic
+    takes the probe every event arrives, each aggregate's in order."""
+    topic = await _topic_refusing_large_records(stack)
+    relay = Relay(
+        unique_name("relay"),
+        asyncpg_dsn(db_url),
+        topic,
+        stack.kafka_settings(send_timeout_s=5.0, stop_timeout_s=5.0, max_batch_bytes=16 * 1024),
+        RelaySettings(poll_interval_s=0.2, batch_size=20, in_flight_batches=3),
+    )
+    await write_probes(engine, _probes(10, 30), per_txn=30)
+    refused = await _pad(engine, "agg-3", 15)  # the 154th row of 300: in the eighth batch
+    async with running(relay.run):
+
+        async def refused_twice() -> bool:
+            attempts = f"SELECT attempts FROM outbox WHERE seq = {refused}"
+            return await scalar(engine, attempts) >= 2
+
+        await wait_until(refused_twice, 60, "the relay to be refused the padded probe twice")
+        rows, delivered = await _rows(engine), await _delivered(stack, topic)
+        marked = {id_ for id_, _, published in rows if published}
+        after = {id_ for id_, seq, _ in rows if seq >= refused}
+        assert marked <= delivered
+        assert not marked & after
+        assert after & delivered, "rows after the refused one went out while it was in flight"
+        assert len([seq for _, seq, published in rows if seq < refused and not published]) < 20
+        await _admin(stack, "allow", topic)
+
+        async def all_published() -> bool:
+            unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+            return await scalar(engine, unpublished) == 0
+
+        await wait_until(all_published, 120, "the relay to publish everything once allowed")
+    records = await read_topic(stack.bootstrap, topic, 300, until=lambda got: len(got) >= 300)
+    assert _order_by_aggregate(records) == {f"agg-{a}": list(range(30)) for a in range(10)}
+    assert _metric("trygg_outbox_send_failures_total", relay.service) >= 2

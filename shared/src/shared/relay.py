@@ -10,33 +10,19 @@ import contextlib
 import logging
 import time
 import zlib
-from collections import deque
 from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
-from shared.kafka import BrokerTimeout, bounded, start_producer, stop_quietly
-from shared.metrics import (
-    RELAY_BATCH_SECONDS,
-    RELAY_DATABASE_OUTAGES,
-    RELAY_PUBLISHED,
-    RELAY_SEND_FAILURES,
-)
+from shared.kafka import start_producer, stop_quietly
+from shared.metrics import RELAY_DATABASE_OUTAGES, RELAY_SEND_FAILURES
+from shared.relay_round import CONTENT_TYPE_HEADER as CONTENT_TYPE_HEADER
+from shared.relay_round import SEND_FAILED, Batch, Pipeline
 from shared.settings import KafkaSettings, RelaySettings
-from shared.tracing import end_on_ack, start_publish
 
 log = logging.getLogger(__name__)
 
-SELECT_BATCH = """
-SELECT seq, id::text AS id, aggregateid, type, payload::text AS payload, traceparent
-FROM outbox WHERE published_at IS NULL AND seq > $2 ORDER BY seq LIMIT $1
-"""
-MARK_PUBLISHED = """
-UPDATE outbox SET published_at = now(), attempts = attempts + 1
-WHERE seq = ANY($1::bigint[])
-"""
 MARK_FAILED = """
 UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])
 """
@@ -46,29 +32,17 @@ DELETE FROM outbox WHERE seq IN (
   WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)
   LIMIT $2)
 """
-CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
-# Errors that mean "the database is not there right now": reconnect and carry on.
+# Errors that mean "the database is not there right now": reconnect and carry on. asyncpg
+# reports a session the server ended between two statements as an internal client error.
 DATABASE_DOWN = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     TimeoutError,
 )
-
-
-@dataclass
-class _Batch:
-    seqs: list[int]
-    acks: asyncio.Future[list[object]]
-    started: float
-
-
-def _retrieve(future: asyncio.Future[list[object]]) -> None:
-    """Consume the outcome of acks nobody waits for any more, so it is not logged as lost."""
-    if not future.cancelled():
-        future.exception()
 
 
 def advisory_key(service: str) -> int:
@@ -89,6 +63,7 @@ class Relay:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _last_purge: float = 0.0
     _failures: int = 0
+    _marker: asyncpg.Connection | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set, surviving database and broker outages."""
@@ -103,7 +78,7 @@ class Relay:
             self.is_leader = False
             await _wait(stop, backoff)
             backoff = min(backoff * 2, 5.0)
-        await self._drop_producer()
+        await self.close()
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self.dsn, timeout=10)
@@ -119,6 +94,7 @@ class Relay:
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 5)
+            await self._close_marker()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -142,71 +118,43 @@ class Relay:
             stopper.cancel()
 
     async def publish_round(self, conn: asyncpg.Connection) -> int:
-        """Publish the rows unpublished now, batches in flight; returns how many went out.
-
-        While the broker acknowledges one batch the next is read and sent, so the database and
-        the broker work at the same time. A batch is marked published only after all its
-        records are acknowledged. The cursor lives for one round only: every round starts again
-        from "not yet published", so a row that commits late is taken by the next round.
-        """
-        in_flight: deque[_Batch] = deque()
-        published, cursor = 0, 0
+        """Publish the rows unpublished now, as a pipeline (`shared.relay_round`); returns how
+        many were marked published. A batch is marked only once the broker acknowledged all of
+        it, and nothing after a failed one: that and the rest go again, in order, next round."""
+        marker = await self._marker_connection()
+        pipeline: Pipeline | None = None
         try:
             producer = await self._ensure_producer()
-            for _ in range(self.settings.round_batches):
-                rows = await conn.fetch(SELECT_BATCH, self.settings.batch_size, cursor)
-                self.last_progress = time.monotonic()
-                if rows:
-                    cursor = rows[-1]["seq"]
-                    in_flight.append(await self._dispatch(producer, rows))
-                if in_flight and (len(in_flight) >= self.settings.in_flight_batches or not rows):
-                    published += await self._settle(conn, in_flight.popleft())
-                if not rows and not in_flight:
-                    break
-            while in_flight:
-                published += await self._settle(conn, in_flight.popleft())
-        except (KafkaError, BrokerTimeout, OSError) as exc:
-            await self._failed(conn, list(in_flight), exc)
+            pipeline = Pipeline(
+                self.service, self.topic, conn, marker, producer, self.kafka, self.settings
+            )
+            await pipeline.run()
+        except SEND_FAILED as exc:
+            await self._failed(conn, list(pipeline.sent) if pipeline else [], exc)
+        self.last_progress = time.monotonic()
+        published = pipeline.marked if pipeline else 0
         self._failures = 0 if published else self._failures
         return published
 
-    async def _dispatch(self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> _Batch:
-        # One bound around the whole batch: a wait_for per record would cost a task each.
-        futures = await bounded(
-            self._append(producer, rows), self.kafka.send_timeout_s, "append to the buffer"
-        )
-        acks = asyncio.gather(*futures)
-        acks.add_done_callback(_retrieve)
-        return _Batch([r["seq"] for r in rows], acks, time.perf_counter())
+    async def _marker_connection(self) -> asyncpg.Connection:
+        """The second connection, which marks while the relay's own reads: opened with the
+        first round and kept while the relay leads."""
+        if self._marker is None or self._marker.is_closed():
+            self._marker = await asyncpg.connect(self.dsn, timeout=10)
+        return self._marker
 
-    async def _append(
-        self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]
-    ) -> list[asyncio.Future[object]]:
-        futures = []
-        for row in rows:
-            headers = [("id", row["id"].encode()), CONTENT_TYPE_HEADER]
-            # The event keeps the context it was created in; the header carries the publish.
-            span, traceparent = start_publish(self.topic, row["traceparent"], row["id"])
-            if traceparent:
-                headers.append(("traceparent", traceparent.encode()))
-            key = row["aggregateid"].encode()
-            future = await producer.send(
-                self.topic, row["payload"].encode(), key=key, headers=headers
-            )
-            end_on_ack(span, future)
-            futures.append(future)
-        return futures
+    async def close(self) -> None:
+        """Close the marker's connection and stop the producer."""
+        await self._close_marker()
+        await self._drop_producer()
 
-    async def _settle(self, conn: asyncpg.Connection, batch: _Batch) -> int:
-        await bounded(asyncio.shield(batch.acks), self.kafka.send_timeout_s, "broker acks")
-        await conn.execute(MARK_PUBLISHED, batch.seqs)
-        RELAY_PUBLISHED.labels(self.service).inc(len(batch.seqs))
-        RELAY_BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - batch.started)
-        return len(batch.seqs)
+    async def _close_marker(self) -> None:
+        marker, self._marker = self._marker, None
+        if marker is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(marker.close(), 5)
 
-    async def _failed(
-        self, conn: asyncpg.Connection, batches: list[_Batch], exc: Exception
-    ) -> None:
+    async def _failed(self, conn: asyncpg.Connection, batches: list[Batch], exc: Exception) -> None:
         """Nothing unacknowledged was marked published: it all goes again in the next round,
         and consumers drop the duplicates. Whatever failed (OutOfOrderSequenceNumber included),
         a fresh producer gets a new producer id, so stale sequence numbers cannot wedge it."""
