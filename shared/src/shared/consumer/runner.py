@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -48,7 +49,9 @@ class ConsumerRunner:
     # Called when a rebalance is about to take this member's partitions away.
     when_revoked: Observer | None = None
     last_progress: float = field(default_factory=time.monotonic)
+    # Held while a fetch's batches run; a revocation waits for it.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _sending: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Counts revocations: records fetched before one belong to the partitions' next owner.
     _rebalances: int = 0
     _lag_reported: set[TopicPartition] = field(default_factory=set)
@@ -100,17 +103,18 @@ class ConsumerRunner:
     async def _consume(
         self, consumer: AIOKafkaConsumer, sender: DeadLetterSender, stop: asyncio.Event
     ) -> None:
+        # Partitions are independent (order holds within each): their batches run side by
+        # side, so one's database round trips overlap another's parsing.
+        slots = asyncio.Semaphore(self.settings.concurrent_partitions)
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.batch_size)
             fetched_in = self._rebalances
             self.last_progress = time.monotonic()
-            for tp, records in batches.items():
-                async with self._lock:
-                    if self._rebalances != fetched_in:
-                        # Revoked meanwhile: whoever owns them now (this member too, perhaps)
-                        # reads these records again from the committed offset.
-                        break
-                    await self._handle_batch(consumer, sender, tp, records, stop)
+            async with self._lock:
+                await _all(
+                    self._handle_batch(consumer, sender, tp, records, stop, slots, fetched_in)
+                    for tp, records in batches.items()
+                )
             await report_lag(self.service, consumer, self._lag_reported)
 
     async def _handle_batch(
@@ -120,17 +124,30 @@ class ConsumerRunner:
         tp: TopicPartition,
         records: list[ConsumerRecord[bytes, bytes]],
         stop: asyncio.Event,
+        slots: asyncio.Semaphore,
+        fetched_in: int,
     ) -> None:
-        items = [parse(r, self.routes) for r in records]
-        dead = await self._until_done(lambda: self.apply(items), stop)
-        if dead is None:
-            return
-        if await self._until_done(lambda: sender.send(dead), stop) is None:
-            return
-        if self.after_db_commit is not None:
-            await self.after_db_commit()
-        await self._commit(consumer, tp, records[-1].offset + 1, stop)
-        self.last_progress = time.monotonic()
+        async with slots:
+            if self._rebalances != fetched_in:
+                # Revoked before this batch began: whoever owns the partition now (this member
+                # too, perhaps) reads these records again from the committed offset.
+                return
+            items = [parse(r, self.routes) for r in records]
+            dead = await self._until_done(lambda: self.apply(items), stop)
+            if dead is None:
+                return
+            if await self._until_done(lambda: self._dead_letter(sender, dead), stop) is None:
+                return
+            if self.after_db_commit is not None:
+                await self.after_db_commit()
+            await self._commit(consumer, tp, records[-1].offset + 1, stop)
+            self.last_progress = time.monotonic()
+
+    async def _dead_letter(self, sender: DeadLetterSender, dead: list[DeadLetter]) -> None:
+        # One partition's letters at a time: the sender has one producer, which a failed send
+        # closes and the next one opens again.
+        async with self._sending:
+            await sender.send(dead)
 
     async def apply(self, items: list[Item]) -> list[DeadLetter]:
         """Handle a batch in one transaction; returns the records that must be dead-lettered."""
@@ -198,6 +215,17 @@ class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned: %s", sorted(str(tp) for tp in assigned))
+
+
+async def _all(batches: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run the batches side by side; when one fails, the others are cancelled (their records
+    come again from the committed offsets) and its error is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for batch in batches:
+                group.create_task(batch)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def _stop_consumer(consumer: AIOKafkaConsumer, timeout_s: float) -> None:
