@@ -55,6 +55,9 @@ class RelaySettings(BaseModel):
 
 class ConsumerSettings(BaseModel):
     batch_size: int = 500
+    # How many partitions' batches of one fetch are handled at once, each in its own
+    # transaction (so as many database connections).
+    concurrent_partitions: int = 3
     handler_attempts: int = 3
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 10.0

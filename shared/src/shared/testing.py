@@ -8,7 +8,7 @@ import secrets
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import mint_token
-from shared.consumer import EventMeta
+from shared.consumer import EventMeta, Received
 from shared.db import asyncpg_dsn, get_session
 from shared.events import Contract, envelope, register
 from shared.settings import DEV_DATABASE_PASSWORD, AuthSettings, KafkaSettings
@@ -191,6 +191,30 @@ async def record_probe(event: ProbeHappened, session: AsyncSession, *, meta: Eve
     await conn.execute(
         text("INSERT INTO probe_effect (event_id, aggregate, n) VALUES (:e, :a, :n)"),
         {"e": meta.id, "a": event.aggregate, "n": event.n},
+    )
+
+
+# One statement of one shape for a whole batch: compiled and prepared once.
+_RECORD_PROBES = text(
+    "INSERT INTO probe_effect (event_id, aggregate, n) SELECT * FROM "
+    "unnest(CAST(:e AS text[]), CAST(:a AS text[]), CAST(:n AS integer[]))"
+)
+
+
+async def record_probes(batch: Sequence[Received], session: AsyncSession) -> None:
+    """`record_probe` for a whole batch (a consumer `Batch` route), in one set-based INSERT."""
+    events: list[ProbeHappened] = [r.event for r in batch]
+    negative = [e.n for e in events if e.n < 0]
+    if negative:
+        raise ValueError(f"probe {negative[0]} is negative")
+    conn = await session.connection()
+    await conn.execute(
+        _RECORD_PROBES,
+        {
+            "e": [r.meta.id for r in batch],
+            "a": [e.aggregate for e in events],
+            "n": [e.n for e in events],
+        },
     )
 
 

@@ -1,44 +1,33 @@
-"""The one consumer runner: inbox-deduplicated handling, offsets committed after the database.
+"""The consumer runner's loop: fetch, apply a partition's batch, dead-letter, commit offsets.
 
 Per batch of one partition: parse every record; in one database transaction claim the inbox
-rows, run the handlers (whose events land in this service's outbox) and commit; send records
-that cannot be handled to the dead-letter topic; only then commit the Kafka offset. An outage
-retries the same records for as long as it takes; a bad record is dead-lettered, never skipped.
+rows, run the handlers (whose events land in this service's outbox) and commit (see
+`handling`); send records that cannot be handled to the dead-letter topic; only then commit
+the Kafka offset. An outage retries the same records for as long as it takes; a bad record is
+dead-lettered, never skipped.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.consumer.handling import Applier, parse
+from shared.consumer.routes import Item, Routes
 from shared.db import Sessionmaker
 from shared.dead_letters import DeadLetter, DeadLetterSender
-from shared.events import (
-    CloudEvent,
-    Contract,
-    InvalidEvent,
-    contract_for,
-    parse_data,
-    parse_envelope,
-)
 from shared.failures import is_transient
-from shared.inbox import InboxMessage
 from shared.kafka import BrokerTimeout, bounded
-from shared.logs import event_context
-from shared.metrics import CONSUMED, CONSUMER_OUTAGE_RETRIES
+from shared.metrics import CONSUMER_OUTAGE_RETRIES
 from shared.settings import ConsumerSettings, KafkaSettings
-from shared.tracing import consuming
 from shared.worker_metrics import report_lag
 
 log = logging.getLogger(__name__)
@@ -46,48 +35,12 @@ log = logging.getLogger(__name__)
 Observer = Callable[[], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class EventMeta:
-    """Where a consumed event came from; handlers receive it as `meta`."""
-
-    id: str
-    source: str
-    type: str
-    subject: str | None
-    topic: str
-    partition: int
-    offset: int
-    envelope: CloudEvent
-
-
-class Handler(Protocol):
-    """What the consumer calls for one event, in the record's transaction:
-    `async def on_<event>(event, session, *, meta)`. Whatever else a handler needs is bound
-    in by the worker that builds the routing table (`functools.partial`)."""
-
-    def __call__(
-        self, event: Any, session: AsyncSession, /, *, meta: "EventMeta"
-    ) -> Awaitable[None]: ...
-
-
-@dataclass
-class Item:
-    record: ConsumerRecord[bytes, bytes]
-    meta: EventMeta | None = None
-    event: Contract | None = None
-    handler: Handler | None = None
-    error: str | None = None
-
-
-class HandlerFailed(Exception):
-    """A handler error that is not an outage: retried a bounded number of times."""
-
-
 @dataclass
 class ConsumerRunner:
     service: str
     topics: list[str]
-    routes: dict[str, Handler]
+    # Event type -> a `Handler` of one event or a `Batch` of them.
+    routes: Routes
     sessionmaker: Sessionmaker
     kafka: KafkaSettings
     settings: ConsumerSettings
@@ -96,7 +49,9 @@ class ConsumerRunner:
     # Called when a rebalance is about to take this member's partitions away.
     when_revoked: Observer | None = None
     last_progress: float = field(default_factory=time.monotonic)
+    # Held while a fetch's batches run; a revocation waits for it.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _sending: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Counts revocations: records fetched before one belong to the partitions' next owner.
     _rebalances: int = 0
     _lag_reported: set[TopicPartition] = field(default_factory=set)
@@ -148,17 +103,18 @@ class ConsumerRunner:
     async def _consume(
         self, consumer: AIOKafkaConsumer, sender: DeadLetterSender, stop: asyncio.Event
     ) -> None:
+        # Partitions are independent (order holds within each): their batches run side by
+        # side, so one's database round trips overlap another's parsing.
+        slots = asyncio.Semaphore(self.settings.concurrent_partitions)
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.batch_size)
             fetched_in = self._rebalances
             self.last_progress = time.monotonic()
-            for tp, records in batches.items():
-                async with self._lock:
-                    if self._rebalances != fetched_in:
-                        # Revoked meanwhile: whoever owns them now (this member too, perhaps)
-                        # reads these records again from the committed offset.
-                        break
-                    await self._handle_batch(consumer, sender, tp, records, stop)
+            async with self._lock:
+                await _all(
+                    self._handle_batch(consumer, sender, tp, records, stop, slots, fetched_in)
+                    for tp, records in batches.items()
+                )
             await report_lag(self.service, consumer, self._lag_reported)
 
     async def _handle_batch(
@@ -168,113 +124,35 @@ class ConsumerRunner:
         tp: TopicPartition,
         records: list[ConsumerRecord[bytes, bytes]],
         stop: asyncio.Event,
+        slots: asyncio.Semaphore,
+        fetched_in: int,
     ) -> None:
-        items = [self._parse(r) for r in records]
-        dead = await self._until_done(lambda: self.apply(items), stop)
-        if dead is None:
-            return
-        if await self._until_done(lambda: sender.send(dead), stop) is None:
-            return
-        if self.after_db_commit is not None:
-            await self.after_db_commit()
-        await self._commit(consumer, tp, records[-1].offset + 1, stop)
-        self.last_progress = time.monotonic()
+        async with slots:
+            if self._rebalances != fetched_in:
+                # Revoked before this batch began: whoever owns the partition now (this member
+                # too, perhaps) reads these records again from the committed offset.
+                return
+            items = [parse(r, self.routes) for r in records]
+            dead = await self._until_done(lambda: self.apply(items), stop)
+            if dead is None:
+                return
+            if await self._until_done(lambda: self._dead_letter(sender, dead), stop) is None:
+                return
+            if self.after_db_commit is not None:
+                await self.after_db_commit()
+            await self._commit(consumer, tp, records[-1].offset + 1, stop)
+            self.last_progress = time.monotonic()
 
-    def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Item:
-        item = Item(record)
-        try:
-            envelope = parse_envelope(record.value)
-            item.meta = EventMeta(
-                envelope.id,
-                envelope.source,
-                envelope.type,
-                envelope.subject,
-                record.topic,
-                record.partition,
-                record.offset,
-                envelope,
-            )
-            item.handler = self.routes.get(envelope.type)
-            contract = contract_for(envelope.type)
-            if item.handler is not None:
-                if contract is None:
-                    raise InvalidEvent(f"no contract is registered for {envelope.type}")
-                item.event = parse_data(envelope, contract)
-        except InvalidEvent as exc:
-            item.error = str(exc)
-            item.handler = None
-        return item
+    async def _dead_letter(self, sender: DeadLetterSender, dead: list[DeadLetter]) -> None:
+        # One partition's letters at a time: the sender has one producer, which a failed send
+        # closes and the next one opens again.
+        async with self._sending:
+            await sender.send(dead)
 
     async def apply(self, items: list[Item]) -> list[DeadLetter]:
         """Handle a batch in one transaction; returns the records that must be dead-lettered."""
-        dead = [DeadLetter(i.record, i.error, "InvalidEvent") for i in items if i.error]
-        handled = [i for i in items if i.handler is not None]
-        CONSUMED.labels(self.service, "ignored").inc(len(items) - len(handled) - len(dead))
-        if not handled:
-            return dead
-        try:
-            await self._apply_all(handled)
-        except HandlerFailed:
-            # One record is bad: redo the batch record by record, isolating it.
-            dead += await self._apply_one_by_one(handled)
-        return dead
-
-    async def _apply_all(self, items: list[Item]) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            fresh = await _claim(session, items)
-            for item in items:
-                if _key(item) in fresh:
-                    fresh.discard(_key(item))  # the same event twice in one batch runs once
-                    await self._call(item, session)
-        CONSUMED.labels(self.service, "handled").inc(len(items))
-
-    async def _apply_one_by_one(self, items: list[Item]) -> list[DeadLetter]:
-        dead: list[DeadLetter] = []
-        async with self.sessionmaker() as session, session.begin():
-            for item in items:
-                error = await self._apply_isolated(item, session)
-                if error is not None:
-                    dead.append(
-                        DeadLetter(
-                            item.record,
-                            str(error.__cause__ or error),
-                            type(error.__cause__ or error).__name__,
-                        )
-                    )
-        return dead
-
-    async def _apply_isolated(self, item: Item, session: AsyncSession) -> HandlerFailed | None:
-        error: HandlerFailed | None = None
-        for attempt in range(1, self.settings.handler_attempts + 1):
-            try:
-                async with session.begin_nested():
-                    if _key(item) in await _claim(session, [item]):
-                        await self._call(item, session)
-                CONSUMED.labels(self.service, "handled").inc()
-                return None
-            except HandlerFailed as exc:
-                error = exc
-                log.warning("handler failed (attempt %d): %s", attempt, exc.__cause__)
-                if attempt < self.settings.handler_attempts:
-                    CONSUMED.labels(self.service, "retried").inc()
-        CONSUMED.labels(self.service, "dead_lettered").inc()
-        return error
-
-    async def _call(self, item: Item, session: AsyncSession) -> None:
-        assert item.handler is not None
-        assert item.meta is not None
-        meta = item.meta
-        with (
-            event_context(meta.id, meta.type),
-            consuming(meta.topic, item.record.headers, meta.envelope.traceparent, meta.id),
-        ):
-            try:
-                await item.handler(item.event, session, meta=item.meta)
-                await session.flush()
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                raise HandlerFailed(str(exc)) from exc
+        applier = Applier(self.service, self.sessionmaker, self.settings.handler_attempts)
+        return await applier.apply(items)
 
     async def _until_done(
         self, step: Callable[[], Awaitable[list[DeadLetter] | None]], stop: asyncio.Event
@@ -314,26 +192,6 @@ class ConsumerRunner:
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
 
 
-def _key(item: Item) -> tuple[str, str]:
-    assert item.meta is not None
-    return (item.meta.source, item.meta.id)
-
-
-async def _claim(session: AsyncSession, items: list[Item]) -> set[tuple[str, str]]:
-    """Insert inbox rows; returns the keys that were new (the others were handled before)."""
-    rows = [
-        {"source": i.meta.source, "id": i.meta.id, "type": i.meta.type}
-        for i in items
-        if i.meta is not None
-    ]
-    table: Table = InboxMessage.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table).values(rows).on_conflict_do_nothing().returning(table.c.source, table.c.id)
-    )
-    result = await session.exec(statement)
-    return {(source, id_) for source, id_ in result.all()}
-
-
 class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
     """Let the batch in hand finish and commit its offset before partitions are taken away,
     and drop the batches fetched but not begun. The broker takes the commit while the group
@@ -357,6 +215,17 @@ class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         log.info("partitions assigned: %s", sorted(str(tp) for tp in assigned))
+
+
+async def _all(batches: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run the batches side by side; when one fails, the others are cancelled (their records
+    come again from the committed offsets) and its error is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for batch in batches:
+                group.create_task(batch)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def _stop_consumer(consumer: AIOKafkaConsumer, timeout_s: float) -> None:
