@@ -107,6 +107,30 @@ class TestDraftPlan:
         )
         assert pointers(response) == ["/measures/0/observation_ids/1"]
 
+    async def test_the_answer_is_the_plan_as_stored(self, api: Api) -> None:
+        walk = await api.walk()
+        observation = await api.post(f"/walks/{walk['id']}/observations", observation_body(), 201)
+        plan = await api.plan(
+            measures=[
+                measure_body(observation_ids=[observation["id"], observation["id"]]),
+                measure_body(title="Röj buskarna", category=None, due_date=None),
+            ]
+        )
+        stored = await api.client.get(f"/action-plans/{plan['id']}", headers=token())
+        assert stored.json() == plan
+        assert [m["observation_ids"] for m in plan["measures"]] == [[observation["id"]], []]
+
+    async def test_the_first_wrong_reference_in_the_measures_order_is_named(self, api: Api) -> None:
+        measures = [
+            measure_body(),
+            measure_body(observation_ids=[str(uuid.uuid4())]),
+            measure_body(category="no_such_category"),
+        ]
+        response = await api.client.post(
+            "/action-plans", json=plan_body(measures=measures), headers=token()
+        )
+        assert pointers(response) == ["/measures/1/observation_ids/0"]
+
 
 class TestPlanFromWalk:
     async def test_takes_the_walks_municipality_locality_and_area(self, api: Api) -> None:

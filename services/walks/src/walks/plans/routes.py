@@ -74,10 +74,10 @@ async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
     return plan_read(plan, await plans.measures_of(session, plan.id), base)
 
 
-async def _created(session: AsyncSession, plan: ActionPlan, base: str) -> idempotency.Created:
-    read = await _read(session, plan, base)
-    held = [plan.id, *(m.id for m in read.measures)]
-    return idempotency.Created(read, plan.municipality_code, held)
+def _created(drafted: plans.Drafted, base: str) -> idempotency.Created:
+    plan, measures = drafted
+    held = [plan.id, *(m.id for m in measures)]
+    return idempotency.Created(plan_read(plan, measures, base), plan.municipality_code, held)
 
 
 @router.post(
@@ -98,7 +98,7 @@ async def create_plan(
     """Draft a plan from the situational picture rather than a walk."""
 
     async def create() -> idempotency.Created:
-        return await _created(session, await plans.create_plan(session, principal, body), base)
+        return _created(await plans.create_plan(session, principal, body), base)
 
     return await idempotency.respond(
         session,
@@ -134,8 +134,8 @@ async def create_plan_from_walk(
     """Draft a plan answering a conducted walk; its area defaults to the walk's."""
 
     async def create() -> idempotency.Created:
-        plan = await plans.create_plan_from_walk(session, principal, walk_id, body)
-        return await _created(session, plan, base)
+        drafted = await plans.create_plan_from_walk(session, principal, walk_id, body)
+        return _created(drafted, base)
 
     return await idempotency.respond(
         session,
