@@ -1,8 +1,9 @@
 """Request and response models of action plans, and a plan read from its rows."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -13,7 +14,7 @@ from pydantic import (
 )
 
 from shared import geo
-from shared.pagination import Page
+from shared.pagination import Page, PageParams, next_offset
 from walks import examples
 from walks.domain import (
     MeasureStatus,
@@ -158,6 +159,8 @@ class PlanAreaCollection(geo.FeatureCollection[PlanAreaFeature]):
 
 
 PlanPage = Page[PlanSummary]
+# The summary's fields that are a plan's columns as they are.
+SUMMARY_FIELDS = set(PlanSummary.model_fields) - {"status", "public_url"}
 
 
 def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
@@ -168,6 +171,28 @@ def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
 
 def _public_plan_url(plan: ActionPlan, base: str) -> str | None:
     return plan_url(base, plan.id) if plan.status != PlanStatus.DRAFT else None
+
+
+def plan_summaries_json(
+    rows: Sequence[Mapping[Any, Any]], page: PageParams, total: int, base: str
+) -> str:
+    """A page of plans as JSON, straight from their rows: the database's own values need no
+    validating, so each row becomes a model unchecked, and pydantic's serializer writes them."""
+    items = [_summary_of_row(row, base) for row in rows]
+    return PlanPage.model_construct(
+        items=items,
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=next_offset(page, total),
+    ).model_dump_json()
+
+
+def _summary_of_row(row: Mapping[Any, Any], base: str) -> PlanSummary:
+    status = PlanStatus(row["status"])
+    public_url = plan_url(base, row["id"]) if status != PlanStatus.DRAFT else None
+    fields = {name: row[name] for name in SUMMARY_FIELDS}
+    return PlanSummary.model_construct(**fields, status=status, public_url=public_url)
 
 
 def plan_read(plan: ActionPlan, measures: list[Measure], base: str) -> PlanRead:
