@@ -16,7 +16,7 @@ from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 from walks.domain import LOCAL_TIME, PlanStatus
 from walks.plans.models import ActionPlan
-from walks.plans.schemas import PlanSummary
+from walks.plans.schemas import SUMMARY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,7 @@ async def list_plans(
 
 
 # What a list shows of each plan: never the area, which is the bulk of a row.
-SUMMARY_COLUMNS = [
-    column
-    for column in ActionPlan.__table__.columns  # type: ignore[attr-defined]
-    if column.name in PlanSummary.model_fields
-]
+SUMMARY = [ActionPlan.__table__.columns[name] for name in SUMMARY_COLUMNS]  # type: ignore[attr-defined]
 
 
 async def plan_summaries(
@@ -80,7 +76,7 @@ async def plan_summaries(
 ) -> tuple[Sequence[RowMapping], int]:
     """One page of plans and how many match, in one query: each row carries the count."""
     statement = _plans(
-        select_columns(*SUMMARY_COLUMNS, func.count().over().label("matching")), principal, where
+        select_columns(*SUMMARY, func.count().over().label("matching")), principal, where
     )
     conn = await session.connection()
     result = await conn.execute(statement.limit(page.limit).offset(page.offset))
