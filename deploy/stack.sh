@@ -163,7 +163,9 @@ stop_process() {  # name marker [signal]
   pid=$(cat "$PIDS/$name.pid")
   kill "-$signal" "$pid"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  # Started with setsid, it leads its own process group: what it started itself (an API's
+  # processes) goes with it, even when it did not stop them.
+  kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
   rm -f "$PIDS/$name.pid"
 }
 
@@ -492,7 +494,9 @@ services_migrate() {
 
 api_start() {  # service i
   local svc=$1 i=$2
-  # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers.
+  # shared.serve: uvicorn with JSON logs, one access line per request, no proxy headers; one
+  # process per core on the port (<SERVICE>_API__PROCESSES=n for another number), all stopped
+  # through the supervisor's PID saved here.
   start_process "$svc-api-$i" shared.serve env $(service_env "$svc") "$PY" -m shared.serve "$svc" \
     --host 127.0.0.1 --port "$(nth_port "${API_PORT[$svc]}" "$i")"
 }

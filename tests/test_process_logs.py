@@ -23,6 +23,8 @@ UNREACHABLE = {
     "WALKS_WORKER__METRICS_PORT": "0",  # any free port: never one a running stack holds
     "TRYGG_ENVIRONMENT": "development",
     "PYTHONUNBUFFERED": "1",
+    # One process is the case here; shared/tests/test_serve.py starts several.
+    "WALKS_API__PROCESSES": "1",
 }
 START_S = 120.0  # importing a service takes a while on a busy machine
 

@@ -21,6 +21,9 @@ from walks_testkit import (
 
 pytestmark = pytest.mark.service
 
+# What a plan's own page shows and a list leaves out.
+DETAIL_ONLY = {"affected_area", "revision_note", "measures", "progress"}
+
 
 class TestDraftPlan:
     async def test_drafts_a_standalone_plan_with_measures(self, api: Api) -> None:
@@ -106,6 +109,30 @@ class TestDraftPlan:
             headers=token(),
         )
         assert pointers(response) == ["/measures/0/observation_ids/1"]
+
+    async def test_the_answer_is_the_plan_as_stored(self, api: Api) -> None:
+        walk = await api.walk()
+        observation = await api.post(f"/walks/{walk['id']}/observations", observation_body(), 201)
+        plan = await api.plan(
+            measures=[
+                measure_body(observation_ids=[observation["id"], observation["id"]]),
+                measure_body(title="Röj buskarna", category=None, due_date=None),
+            ]
+        )
+        stored = await api.client.get(f"/action-plans/{plan['id']}", headers=token())
+        assert stored.json() == plan
+        assert [m["observation_ids"] for m in plan["measures"]] == [[observation["id"]], []]
+
+    async def test_the_first_wrong_reference_in_the_measures_order_is_named(self, api: Api) -> None:
+        measures = [
+            measure_body(),
+            measure_body(observation_ids=[str(uuid.uuid4())]),
+            measure_body(category="no_such_category"),
+        ]
+        response = await api.client.post(
+            "/action-plans", json=plan_body(measures=measures), headers=token()
+        )
+        assert pointers(response) == ["/measures/1/observation_ids/0"]
 
 
 class TestPlanFromWalk:
@@ -314,6 +341,53 @@ class TestPlanLists:
         ).json()
         assert areas["type"] == "FeatureCollection"
         assert areas["features"][0]["geometry"]["type"] == "MultiPolygon"
+
+    async def test_an_item_is_the_plan_without_its_area_and_measures(self, api: Api) -> None:
+        here = unique_locality()
+        draft = await api.plan(locality=here)
+        published = await api.published_plan(locality=here)
+        response = await api.client.get(
+            "/action-plans", params={"locality": here, "limit": 1}, headers=token()
+        )
+        assert response.headers["content-type"] == "application/json"
+        page = response.json()
+        assert (page["total"], page["limit"], page["offset"], page["next_offset"]) == (2, 1, 0, 1)
+        [item] = page["items"]
+        detail = {k: v for k, v in published.items() if k not in DETAIL_ONLY}
+        assert item == detail
+        assert published["id"] in item["public_url"]
+        second = await api.client.get(
+            "/action-plans", params={"locality": here, "offset": 1}, headers=token()
+        )
+        assert second.json()["items"] == [{k: v for k, v in draft.items() if k not in DETAIL_ONLY}]
+
+    async def test_a_page_past_the_end_still_counts_the_plans(self, api: Api) -> None:
+        here = unique_locality()
+        await api.plan(locality=here)
+        response = await api.client.get(
+            "/action-plans", params={"locality": here, "offset": 5}, headers=token()
+        )
+        assert response.json() == {
+            "items": [],
+            "total": 1,
+            "limit": 50,
+            "offset": 5,
+            "next_offset": None,
+        }
+
+    async def test_another_municipalitys_plans_are_not_listed(self, api: Api) -> None:
+        here = unique_locality()
+        await api.plan(locality=here)
+        response = await api.client.get(
+            "/action-plans", params={"locality": here}, headers=token(municipalities=[OTHER])
+        )
+        assert response.json()["total"] == 0
+        response = await api.client.get(
+            "/action-plans",
+            params={"municipality": HOME},
+            headers=token(municipalities=[OTHER]),
+        )
+        assert response.status_code == 403
 
 
 class TestPublicPlan:

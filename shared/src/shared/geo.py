@@ -292,7 +292,8 @@ class BBox:
         return func.ST_MakeEnvelope(self.west, self.south, self.east, self.north, SRID)
 
 
-def bbox_param(
+# async: FastAPI runs a plain function dependency in its threadpool, a thread hop per request.
+async def bbox_param(
     bbox: Annotated[
         str | None,
         Query(

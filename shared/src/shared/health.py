@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from shared.kafka import broker_answers
+from shared.metrics import exposition
 
 OLDEST_UNPUBLISHED = text(
     "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) "
@@ -64,7 +65,7 @@ async def readyz(request: Request) -> Any:
 )
 async def metrics() -> Response:
     """Metrics in the Prometheus text format."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _database(request: Request) -> str:

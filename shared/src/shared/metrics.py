@@ -1,7 +1,20 @@
 """Prometheus metrics shared by the APIs and the workers. The APIs serve them at /metrics, each
 worker on a port of its own (`<SERVICE>_WORKER__METRICS_PORT`, see shared.worker_metrics)."""
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+# Set (by shared.serve) when several processes serve one API: each then writes its samples into
+# this directory, which prometheus_client reads at import, and /metrics adds them up.
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 HTTP_REQUESTS = Counter(
     "trygg_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -42,3 +55,13 @@ OUTBOX_OLDEST_SECONDS = Gauge(
     "Age of the oldest outbox event not yet published (0 when none waits)",
     ["service"],
 )
+
+
+def exposition() -> bytes:
+    """The metrics in the Prometheus text format: this process's, or those of every process
+    serving the API alike."""
+    if MULTIPROCESS_DIRECTORY not in os.environ:
+        return generate_latest()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)

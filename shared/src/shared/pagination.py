@@ -25,7 +25,9 @@ class PageParams:
     offset: int = 0
 
 
-def page_params(
+# async, as every dependency of the request path: FastAPI runs a plain function in its
+# threadpool, a thread hop for each request.
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,

@@ -29,6 +29,9 @@ class DatabaseSettings(BaseModel):
     url: str
     pool_size: int = 10
     max_overflow: int = 10
+    # Connections older than this are replaced at their next checkout, so none outlives an idle
+    # timeout of whatever stands between the service and the database.
+    pool_recycle_s: int = 1800
 
 
 class KafkaSettings(BaseModel):

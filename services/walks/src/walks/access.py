@@ -28,7 +28,7 @@ Publisher = Annotated[Principal, Security(authenticate, scopes=[PUBLISH])]
 Admin = Annotated[Principal, Security(authenticate, scopes=[ADMIN])]
 
 
-def public_base_url(settings: SettingsDep) -> str:
+async def public_base_url(settings: SettingsDep) -> str:
     return settings.public_base_url.rstrip("/")
 
 

@@ -65,4 +65,9 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-SettingsDep = Annotated[Settings, Depends(app_settings)]
+async def _app_settings(request: Request) -> Settings:
+    # The same, as a dependency: FastAPI runs a plain function in its threadpool.
+    return app_settings(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_app_settings)]

@@ -84,7 +84,14 @@ async def require_categories(
     session: AsyncSession, municipality: str, wanted: Sequence[tuple[str, str]]
 ) -> None:
     """Each (pointer, code) must name an active category of the municipality."""
-    active = {c.code for c in await taxonomy(session, municipality) if c.active}
+    require_active(await active_categories(session, municipality), municipality, wanted)
+
+
+async def active_categories(session: AsyncSession, municipality: str) -> set[str]:
+    return {c.code for c in await taxonomy(session, municipality) if c.active}
+
+
+def require_active(active: set[str], municipality: str, wanted: Sequence[tuple[str, str]]) -> None:
     for pointer, code in wanted:
         if code not in active:
             raise InvalidField(pointer, f"{code!r} is not an active category in {municipality}.")

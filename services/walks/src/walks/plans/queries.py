@@ -1,19 +1,22 @@
 """Lists of action plans and their areas, bounded by the caller's municipalities."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import RowMapping
+from sqlalchemy import select as select_columns
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from shared import geo
 from shared.auth import Principal
 from shared.pagination import PageParams, fetch
 from walks.domain import LOCAL_TIME, PlanStatus
 from walks.plans.models import ActionPlan
+from walks.plans.schemas import SUMMARY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ def municipalities(principal: Principal, wanted: str | None) -> list[str]:
     return sorted(principal.municipalities)
 
 
-def _plans(statement: SelectOfScalar[Any], principal: Principal, where: PlanFilter) -> Any:
+def _plans(statement: Any, principal: Principal, where: PlanFilter) -> Any:
+    # A select of plans, of whole rows (SQLModel's) or of some columns (SQLAlchemy's).
     statement = statement.where(
         col(ActionPlan.municipality_code).in_(municipalities(principal, where.municipality))
     )
@@ -61,3 +65,26 @@ async def list_plans(
 ) -> tuple[list[ActionPlan], int]:
     rows, total = await fetch(session, _plans(select(ActionPlan), principal, where), page)
     return list(rows), total
+
+
+# What a list shows of each plan: never the area, which is the bulk of a row.
+SUMMARY = [ActionPlan.__table__.columns[name] for name in SUMMARY_COLUMNS]  # type: ignore[attr-defined]
+
+
+async def plan_summaries(
+    session: AsyncSession, principal: Principal, where: PlanFilter, page: PageParams
+) -> tuple[Sequence[RowMapping], int]:
+    """One page of plans and how many match, in one query: each row carries the count."""
+    statement = _plans(
+        select_columns(*SUMMARY, func.count().over().label("matching")), principal, where
+    )
+    conn = await session.connection()
+    result = await conn.execute(statement.limit(page.limit).offset(page.offset))
+    rows = result.mappings().all()
+    if rows:
+        return rows, int(rows[0]["matching"])
+    if page.offset == 0:
+        return rows, 0
+    # A page past the end has no row to carry the count.
+    _, total = await fetch(session, _plans(select(ActionPlan.id), principal, where), page)
+    return rows, total

@@ -11,7 +11,7 @@ from shared import idempotency, location
 from shared.db import SessionDep
 from shared.idempotency import IdempotencyKey
 from shared.location import Locator
-from shared.pagination import PageDep, next_offset, page_of
+from shared.pagination import PageDep, next_offset
 from shared.problems import problem_responses
 from walks.access import (
     BODY_PROBLEMS,
@@ -45,7 +45,7 @@ from walks.plans.schemas import (
     PlanRevise,
     PlanWithdraw,
     plan_read,
-    plan_summary,
+    plan_summaries_json,
 )
 
 router = APIRouter(tags=["action plans"])
@@ -55,7 +55,7 @@ ON_PLAN = {**LISTED, **problem_responses(PlanNotFound, PlanStatusConflict)}
 CHANGE = {**ON_PLAN, **BODY_PROBLEMS}
 
 
-def plan_filter(
+async def plan_filter(
     municipality: Municipality = None,
     locality: Locality = None,
     status: PlanStatus | None = None,
@@ -74,10 +74,10 @@ async def _read(session: AsyncSession, plan: ActionPlan, base: str) -> PlanRead:
     return plan_read(plan, await plans.measures_of(session, plan.id), base)
 
 
-async def _created(session: AsyncSession, plan: ActionPlan, base: str) -> idempotency.Created:
-    read = await _read(session, plan, base)
-    held = [plan.id, *(m.id for m in read.measures)]
-    return idempotency.Created(read, plan.municipality_code, held)
+def _created(drafted: plans.Drafted, base: str) -> idempotency.Created:
+    plan, measures = drafted
+    held = [plan.id, *(m.id for m in measures)]
+    return idempotency.Created(plan_read(plan, measures, base), plan.municipality_code, held)
 
 
 @router.post(
@@ -98,7 +98,7 @@ async def create_plan(
     """Draft a plan from the situational picture rather than a walk."""
 
     async def create() -> idempotency.Created:
-        return await _created(session, await plans.create_plan(session, principal, body), base)
+        return _created(await plans.create_plan(session, principal, body), base)
 
     return await idempotency.respond(
         session,
@@ -134,8 +134,8 @@ async def create_plan_from_walk(
     """Draft a plan answering a conducted walk; its area defaults to the walk's."""
 
     async def create() -> idempotency.Created:
-        plan = await plans.create_plan_from_walk(session, principal, walk_id, body)
-        return await _created(session, plan, base)
+        drafted = await plans.create_plan_from_walk(session, principal, walk_id, body)
+        return _created(drafted, base)
 
     return await idempotency.respond(
         session,
@@ -151,10 +151,11 @@ async def create_plan_from_walk(
 @router.get("/action-plans", response_model=PlanPage, summary="List action plans", responses=LISTED)
 async def list_plans(
     session: SessionDep, principal: Reader, base: BaseUrl, page: PageDep, where: PlanWhere
-) -> PlanPage:
+) -> Response:
     """Plans in the token's municipalities, newest first, filtered and paginated."""
-    rows, total = await queries.list_plans(session, principal, where, page)
-    return page_of([plan_summary(p, base) for p in rows], page, total)
+    rows, total = await queries.plan_summaries(session, principal, where, page)
+    # Written as PlanPage, which documents it; FastAPI would validate every row again.
+    return Response(plan_summaries_json(rows, page, total, base), media_type="application/json")
 
 
 @router.get(

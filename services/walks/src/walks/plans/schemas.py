@@ -1,8 +1,9 @@
 """Request and response models of action plans, and a plan read from its rows."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -11,9 +12,10 @@ from pydantic import (
     Strict,
     field_validator,
 )
+from pydantic_core import to_json
 
 from shared import geo
-from shared.pagination import Page
+from shared.pagination import Page, PageParams, next_offset
 from walks import examples
 from walks.domain import (
     MeasureStatus,
@@ -158,6 +160,8 @@ class PlanAreaCollection(geo.FeatureCollection[PlanAreaFeature]):
 
 
 PlanPage = Page[PlanSummary]
+# The summary's fields that are a plan's columns as they are, in the model's order.
+SUMMARY_COLUMNS = [name for name in PlanSummary.model_fields if name != "public_url"]
 
 
 def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
@@ -168,6 +172,29 @@ def plan_summary(plan: ActionPlan, base: str) -> PlanSummary:
 
 def _public_plan_url(plan: ActionPlan, base: str) -> str | None:
     return plan_url(base, plan.id) if plan.status != PlanStatus.DRAFT else None
+
+
+def plan_summaries_json(
+    rows: Sequence[Mapping[Any, Any]], page: PageParams, total: int, base: str
+) -> bytes:
+    """A page of plans as PlanPage writes it, straight from their rows: the database's own
+    values need no validating, and pydantic's serializer writes them as the model would."""
+    return to_json(
+        {
+            "items": [_summary_of_row(row, base) for row in rows],
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "next_offset": next_offset(page, total),
+        }
+    )
+
+
+def _summary_of_row(row: Mapping[Any, Any], base: str) -> dict[str, Any]:
+    public = row["status"] != PlanStatus.DRAFT
+    summary = {name: row[name] for name in SUMMARY_COLUMNS}
+    summary["public_url"] = plan_url(base, row["id"]) if public else None
+    return summary
 
 
 def plan_read(plan: ActionPlan, measures: list[Measure], base: str) -> PlanRead:

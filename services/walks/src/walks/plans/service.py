@@ -3,8 +3,10 @@
 import hashlib
 import json
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +44,13 @@ from walks.walks.models import Walk
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.PUBLISHED)
 
 
+class Drafted(NamedTuple):
+    """A new plan and its measures, as written."""
+
+    plan: ActionPlan
+    measures: list[Measure]
+
+
 async def get_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID, *, lock: bool = False
 ) -> ActionPlan:
@@ -71,6 +80,11 @@ def responsible_columns(org: Organisation, municipality: str) -> dict[str, Any]:
     return {"responsible_key": key, "responsible_name": org.name}
 
 
+# One measure's references as the reference check takes them: where its fields are in the
+# request (a JSON pointer), its category, and its observations without repeats.
+References = tuple[str, str | None, list[uuid.UUID]]
+
+
 async def check_references(
     session: AsyncSession,
     municipality: str,
@@ -79,24 +93,49 @@ async def check_references(
     observation_ids: list[uuid.UUID],
 ) -> None:
     """A measure's category and observations must be the municipality's own."""
-    if category is not None:
-        await observations.require_categories(
-            session, municipality, [(f"{pointer}/category", category)]
-        )
-    found = set(
-        (
-            await session.exec(
-                select(Observation.id)
-                .join(Walk, col(Walk.id) == Observation.walk_id)
-                .where(col(Observation.id).in_(observation_ids))
-                .where(Walk.municipality_code == municipality)
-            )
-        ).all()
+    await check_all_references(session, municipality, [(pointer, category, observation_ids)])
+
+
+async def check_all_references(
+    session: AsyncSession, municipality: str, measures: Sequence[References]
+) -> None:
+    """Every measure's category and observations must be the municipality's own. One query
+    reads the categories and one the observations, each only if some measure names any; the
+    first wrong reference, in the order of the measures, is the one reported."""
+    active: set[str] = set()
+    if any(category is not None for _, category, _ in measures):
+        active = await observations.active_categories(session, municipality)
+    found = await _own_observations(session, municipality, {i for *_, ids in measures for i in ids})
+    for pointer, category, ids in measures:
+        if category is not None:
+            observations.require_active(active, municipality, [(f"{pointer}/category", category)])
+        for i, observation_id in enumerate(ids):
+            if observation_id not in found:
+                detail = f"There is no observation {observation_id} in {municipality}."
+                raise InvalidField(f"{pointer}/observation_ids/{i}", detail)
+
+
+async def _own_observations(
+    session: AsyncSession, municipality: str, wanted: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    if not wanted:
+        return set()
+    rows = await session.exec(
+        select(Observation.id)
+        .join(Walk, col(Walk.id) == Observation.walk_id)
+        .where(col(Observation.id).in_(wanted))
+        .where(Walk.municipality_code == municipality)
     )
-    for i, observation_id in enumerate(observation_ids):
-        if observation_id not in found:
-            detail = f"There is no observation {observation_id} in {municipality}."
-            raise InvalidField(f"{pointer}/observation_ids/{i}", detail)
+    return set(rows.all())
+
+
+def _measure(plan: ActionPlan, body: MeasureCreate, observation_ids: list[uuid.UUID]) -> Measure:
+    return Measure(
+        **body.model_dump(exclude={"responsible", "observation_ids"}),
+        **responsible_columns(body.responsible, plan.municipality_code),
+        plan_id=plan.id,
+        observation_ids=[str(i) for i in observation_ids],
+    )
 
 
 async def new_measure(
@@ -104,28 +143,31 @@ async def new_measure(
 ) -> Measure:
     ids = list(dict.fromkeys(body.observation_ids))
     await check_references(session, plan.municipality_code, pointer, body.category, ids)
-    measure = Measure(
-        **body.model_dump(exclude={"responsible", "observation_ids"}),
-        **responsible_columns(body.responsible, plan.municipality_code),
-        plan_id=plan.id,
-        observation_ids=[str(i) for i in ids],
-    )
+    measure = _measure(plan, body, ids)
     session.add(measure)
     return measure
 
 
-async def _created(
-    session: AsyncSession, plan: ActionPlan, measures: list[MeasureCreate]
-) -> ActionPlan:
-    session.add(plan)
-    await session.flush()
-    for i, body in enumerate(measures):
-        await new_measure(session, plan, body, f"/measures/{i}")
-    await session.flush()
-    return plan
+async def _created(session: AsyncSession, plan: ActionPlan, bodies: list[MeasureCreate]) -> Drafted:
+    """Writes the plan and all its measures with one statement each, past the ORM's unit of
+    work: nothing else in the request touches them, and the answer is built from these very
+    rows, which the database stores as given (every default is set here, none by the server)."""
+    references = [
+        (f"/measures/{i}", body.category, list(dict.fromkeys(body.observation_ids)))
+        for i, body in enumerate(bodies)
+    ]
+    await check_all_references(session, plan.municipality_code, references)
+    pairs = zip(bodies, references, strict=True)
+    measures = [_measure(plan, body, ids) for body, (*_, ids) in pairs]
+    conn = await session.connection()
+    await conn.execute(insert(ActionPlan.__table__), [plan.model_dump()])  # type: ignore[attr-defined]
+    if measures:
+        rows = [measure.model_dump() for measure in measures]
+        await conn.execute(insert(Measure.__table__), rows)  # type: ignore[attr-defined]
+    return Drafted(plan, measures)
 
 
-async def create_plan(session: AsyncSession, principal: Principal, body: PlanCreate) -> ActionPlan:
+async def create_plan(session: AsyncSession, principal: Principal, body: PlanCreate) -> Drafted:
     """A standalone plan, drawn from the situational picture."""
     principal.require_municipality(body.municipality_code)
     plan = ActionPlan(
@@ -138,7 +180,7 @@ async def create_plan(session: AsyncSession, principal: Principal, body: PlanCre
 
 async def create_plan_from_walk(
     session: AsyncSession, principal: Principal, walk_id: uuid.UUID, body: PlanFromWalkCreate
-) -> ActionPlan:
+) -> Drafted:
     walk = await walk_service.get_walk(session, principal, walk_id)
     if walk.status == WalkStatus.PLANNED:
         raise WalkStatusConflict("A plan is drawn from a walk once it is conducted.")
