@@ -1,4 +1,5 @@
-"""Benchmark: Gi* with 999 permutations over a municipality grid of 20,000 cells.
+"""The patrols hot-spot scenario: Gi* with 999 permutations over a municipality grid of 20,000
+cells. `make bench` runs it beside the numpy baseline below; on its own it also compares esda.
 
 Pure computation: it needs no stack (no PostgreSQL, no Kafka).
 
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from benchkit import Row, Sizes
 
 from patrols.hotspots import gistar
 
@@ -38,17 +40,19 @@ CLUSTERS = [(20, 40, 2.0, 0.10), (70, 150, 4.0, 0.12), (50, 100, 1.0, 0.05), (85
 CLUSTERS.append((10, 180, 3.0, 0.05))
 
 
-def counts(seed: int) -> gistar.Floats:
+def counts(
+    seed: int, height: int = ROWS, width: int = COLS, incidents: int = INCIDENTS
+) -> gistar.Floats:
     """100,000 incidents, 60 % spread evenly, the rest in the clusters, counted per cell."""
     rng = np.random.default_rng(seed)
-    background = INCIDENTS - sum(int(INCIDENTS * share) for *_, share in CLUSTERS)
-    rows = [rng.integers(0, ROWS, background)]
-    cols = [rng.integers(0, COLS, background)]
+    background = incidents - sum(int(incidents * share) for *_, share in CLUSTERS)
+    rows = [rng.integers(0, height, background)]
+    cols = [rng.integers(0, width, background)]
     for row, col, spread, share in CLUSTERS:
-        n = int(INCIDENTS * share)
-        rows.append(np.clip(np.rint(rng.normal(row, spread, n)), 0, ROWS - 1).astype(np.int64))
-        cols.append(np.clip(np.rint(rng.normal(col, spread, n)), 0, COLS - 1).astype(np.int64))
-    grid = np.zeros((ROWS, COLS))
+        n = int(incidents * share)
+        rows.append(np.clip(np.rint(rng.normal(row, spread, n)), 0, height - 1).astype(np.int64))
+        cols.append(np.clip(np.rint(rng.normal(col, spread, n)), 0, width - 1).astype(np.int64))
+    grid = np.zeros((height, width))
     np.add.at(grid, (np.concatenate(rows), np.concatenate(cols)), 1)
     return grid
 
@@ -106,6 +110,29 @@ def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = run()
         best = min(best, time.perf_counter() - started)
     return best, result
+
+
+def scenario(sizes: Sizes, seed: int = 2026) -> list[Row]:
+    """Ours and the numpy baseline on the same counts, alternating, `runs` times each."""
+    height, width, incidents, permutations = sizes.gistar_grid
+    grid = counts(seed, height, width, incidents)
+    ours, base = [], []
+    for run in range(sizes.runs):
+        ours.append(
+            timed(lambda: gistar.gi_star_grid(grid, permutations=permutations, seed=seed), 1)[0]
+        )
+        base.append(timed(lambda r=run: baseline(grid, permutations, seed + r), 1)[0])
+    return [
+        Row(
+            "hotspots",
+            f"patrols Gi*, {height * width:,} cells, {permutations} permutations",
+            "s",
+            ours,
+            base,
+            "numpy, one table of draws",
+            higher_is_better=False,
+        )
+    ]
 
 
 def main(args: argparse.Namespace) -> None:
