@@ -33,7 +33,7 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py deploy/demo_promise.py \
-		deploy/soak/*.py
+		deploy/soak/*.py benchmarks/*.py
 	.venv/bin/lint-imports
 
 fmt:

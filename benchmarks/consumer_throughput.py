@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from benchkit import Goal, Row, Sizes
 from benchstack import BenchStack, migrated
 
-from shared.consumer import ConsumerRunner
+from shared.consumer import ConsumerRunner, Handler
 from shared.db import create_engine, create_sessionmaker
 from shared.events import CloudEvent
 from shared.kafka import create_topics
@@ -64,7 +64,7 @@ async def runner(stack: BenchStack, url: str, topic: str, events: int) -> float:
     kafka = KafkaSettings(bootstrap_servers=stack.bootstrap)
     await create_topics(stack.bootstrap, [dead_letter_topic(service)], 1)
     engine = create_engine(DatabaseSettings(url=url, pool_size=2))
-    routes = {ProbeHappened.wire_type: record_probe}
+    routes: dict[str, Handler] = {ProbeHappened.wire_type: record_probe}
     consumer = ConsumerRunner(
         service, [topic], routes, create_sessionmaker(engine), kafka, ConsumerSettings()
     )

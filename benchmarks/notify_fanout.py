@@ -25,10 +25,10 @@ from notify import worker
 from notify.config import DispatcherSettings, Settings, SmtpSettings
 from shared.consumer import ConsumerRunner
 from shared.contracts.walks import ActionPlanPublished
-from shared.db import DatabaseSettings, asyncpg_dsn, create_engine, create_sessionmaker
+from shared.db import asyncpg_dsn, create_engine, create_sessionmaker
 from shared.events import envelope
 from shared.kafka import create_topics
-from shared.settings import ConsumerSettings, KafkaSettings
+from shared.settings import ConsumerSettings, DatabaseSettings, KafkaSettings
 from shared.testing import migrate, running
 
 AREA = (13.80, 57.15, 13.85, 57.18)  # west, south, east, north: Forsheda and around

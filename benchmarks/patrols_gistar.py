@@ -25,6 +25,7 @@ import argparse
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -79,13 +80,13 @@ def baseline(grid: gistar.Floats, permutations: int, seed: int) -> gistar.GiStar
         sums = np.where(used, values[drawn], 0.0).sum(axis=2)
         at_or_above = (sums >= observed[cells][:, None]).sum(axis=1)
         extreme[cells] = np.minimum(at_or_above, permutations - at_or_above)
-    p = (extreme + 1.0) / (permutations + 1.0)
+    p = ((extreme + 1.0) / (permutations + 1.0)).astype(np.float64)
     return gistar.GiStar(z, p, extreme, np.zeros(n, dtype=np.bool_))
 
 
 def esda_gi_star(grid: gistar.Floats, permutations: int, seed: int) -> Any:
-    import esda
-    import libpysal
+    import esda  # type: ignore[import-untyped]
+    import libpysal  # type: ignore[import-untyped]
 
     w = libpysal.weights.lat2W(*grid.shape, rook=False)
     with warnings.catch_warnings():
@@ -121,7 +122,7 @@ def scenario(sizes: Sizes, seed: int = 2026) -> list[Row]:
         ours.append(
             timed(lambda: gistar.gi_star_grid(grid, permutations=permutations, seed=seed), 1)[0]
         )
-        base.append(timed(lambda r=run: baseline(grid, permutations, seed + r), 1)[0])
+        base.append(timed(partial(baseline, grid, permutations, seed + run), 1)[0])
     return [
         Row(
             "hotspots",
