@@ -113,10 +113,21 @@ class BenchStack:
             shutil.rmtree(self.state)
         await self._start_smtp()
         if self.infra is None:
-            await self.stack("up")
+            await self._patiently("up")
             return
         await asyncio.gather(*(self._fresh_database(s) for s in SERVICES))
-        await self.stack("services-up")
+        await self._patiently("services-up")
+
+    async def _patiently(self, command: str, attempts: int = 3) -> None:
+        """stack.sh waits a minute for each API; on a loaded machine one may need longer. The
+        command starts only what is not running, so asking again waits for the slow ones."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.stack(command)
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
 
     async def down(self) -> None:
         try:
