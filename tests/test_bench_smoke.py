@@ -18,8 +18,9 @@ from shared.testing import TestStack
 pytestmark = pytest.mark.kafka
 
 ROOT = Path(__file__).resolve().parents[1]
-# Ports of its own, clear of `make bench` (27400) and the soak's.
-PORT_BASE = os.environ.get("TRYGG_TEST_BENCH_PORT_BASE", "27600")
+# Ports of its own (a stack spans 303 from its base), clear of `make bench` (27400) and the
+# soaks (26400, 27400).
+PORT_BASE = os.environ.get("TRYGG_TEST_BENCH_PORT_BASE", "28000")
 TIMEOUT_S = 900
 SCENARIOS = {"B1", "B1r", "B2", "B3", "B4", "B5", "tips", "hotspots"}
 
