@@ -27,7 +27,7 @@ CREATE TABLE probe_effect (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   event_id text NOT NULL, aggregate text NOT NULL, n integer NOT NULL,
   at timestamptz NOT NULL DEFAULT clock_timestamp())
 """
-RATE = "SELECT count(*) / extract(epoch FROM max(at) - min(at)) FROM probe_effect"
+RATE = "SELECT (count(*) / extract(epoch FROM max(at) - min(at)))::float8 FROM probe_effect"
 INBOX = """
 INSERT INTO inbox (source, id, type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
 ON CONFLICT DO NOTHING RETURNING id
