@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help up down install lint fmt test test-unit soak schemas token backup restore
+.PHONY: help up down install lint fmt test test-unit soak bench schemas token backup restore
 
 help:
 	@echo "make up      start PostgreSQL, Kafka and the four services (prints the /docs URLs)"
@@ -12,6 +12,8 @@ help:
 	@echo "make test-unit  run the unit tier only: no PostgreSQL, no Kafka, nothing brought up"
 	@echo "make soak    the whole system under load and faults; counts lost and duplicate messages"
 	@echo "             (RUNS=30 DURATION=30 BROKERS=1 PORT_BASE=26400)"
+	@echo "make bench   every performance scenario beside its baseline, three runs each; one table"
+	@echo "             (a stack of its own from BENCH_PORT_BASE=27400; ARGS=\"--only B2 B3\")"
 	@echo "make lint    ruff, mypy --strict and import-linter"
 	@echo "make token   mint a development token (SCOPES=..., MUNICIPALITIES=...)"
 	@echo "make backup  a base backup of the stack's databases under .state/dev/backups"
@@ -31,7 +33,7 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy shared/src services/*/src deploy/demo.py deploy/demo_tips.py deploy/demo_patrols.py deploy/demo_promise.py \
-		deploy/soak/*.py
+		deploy/soak/*.py benchmarks/*.py
 	.venv/bin/lint-imports
 
 fmt:
@@ -59,6 +61,14 @@ soak:
 	@deploy/stack.sh install
 	.venv/bin/python deploy/soak/soak.py --runs $(RUNS) --duration $(DURATION) \
 		--brokers $(BROKERS) --port-base $(PORT_BASE) $(ARGS)
+
+# Not part of `make test` (its smoke version is): a stack of its own in .state/bench, on ports
+# from BENCH_PORT_BASE on; the table is printed and written to benchmarks/results/.
+BENCH_PORT_BASE ?= 27400
+bench:
+	@deploy/stack.sh install
+	TRYGG_ENVIRONMENT=development .venv/bin/python benchmarks/bench.py \
+		--port-base $(BENCH_PORT_BASE) $(ARGS)
 
 schemas:
 	.venv/bin/python -m shared.schemas write

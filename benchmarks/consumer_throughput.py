@@ -1,40 +1,40 @@
-"""Benchmark: the consumer runner (inbox + handler + offset commit) against a raw aiokafka read.
+"""B3: the consumer runner (inbox, a handler doing one INSERT, offsets committed after the
+database) beside the same work done by hand in the same run: a getmany loop that, per partition
+batch, inserts the batch's inbox rows and its handler rows in one INSERT each, commits the
+transaction and then the offsets.
 
-Run it against a running stack (`make up`, or the test stack):
-
-    .venv/bin/python benchmarks/consumer_throughput.py --events 50000
-
-It puts the same probe events on a fresh topic, then times a bare AIOKafkaConsumer reading
-them (the baseline: no database at all) and the consumer runner handling them (one inbox row and
-one handler insert per event, committed per partition batch before the offsets).
+Both write the handler's rows with the database's clock; the rate is the rows over the time
+from the first row to the last, so joining the group and the polling are left out of both.
 """
 
-import argparse
 import asyncio
-import time
 import uuid
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy.ext.asyncio import create_async_engine
+from benchkit import Goal, Row, Sizes
+from benchstack import BenchStack, migrated
 
-from shared.consumer import ConsumerRunner
-from shared.db import asyncpg_dsn, create_sessionmaker
+from shared.consumer import ConsumerRunner, Handler
+from shared.db import create_engine, create_sessionmaker
+from shared.events import CloudEvent
 from shared.kafka import create_topics
-from shared.settings import (
-    DEV_DATABASE_PASSWORD,
-    ConsumerSettings,
-    KafkaSettings,
-    dead_letter_topic,
-)
-from shared.testing import ProbeHappened, probe_record, record_probe
+from shared.settings import ConsumerSettings, DatabaseSettings, KafkaSettings, dead_letter_topic
+from shared.testing import ProbeHappened, probe_record, record_probe, running
 
-TABLES = """
-DROP TABLE IF EXISTS inbox, probe_effect;
-CREATE TABLE inbox (source varchar NOT NULL, id varchar NOT NULL, type varchar NOT NULL,
-  received_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, id));
+EFFECT = """
 CREATE TABLE probe_effect (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  event_id text NOT NULL, aggregate text NOT NULL, n integer NOT NULL);
+  event_id text NOT NULL, aggregate text NOT NULL, n integer NOT NULL,
+  at timestamptz NOT NULL DEFAULT clock_timestamp())
+"""
+RATE = "SELECT (count(*) / extract(epoch FROM max(at) - min(at)))::float8 FROM probe_effect"
+INBOX = """
+INSERT INTO inbox (source, id, type) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+ON CONFLICT DO NOTHING RETURNING id
+"""
+EFFECTS = """
+INSERT INTO probe_effect (event_id, aggregate, n)
+SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
 """
 
 
@@ -51,83 +51,91 @@ async def produce(bootstrap: str, topic: str, events: int) -> None:
         await producer.stop()
 
 
-async def baseline(bootstrap: str, topic: str, events: int) -> float:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=uuid.uuid4().hex,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        seen, started = 0, time.perf_counter()
-        while seen < events:
-            batches = await consumer.getmany(timeout_ms=500, max_records=500)
-            seen += sum(len(b) for b in batches.values())
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
-
-
-async def runner(dsn: str, url: str, kafka: KafkaSettings, topic: str, events: int) -> float:
-    service = f"bench{uuid.uuid4().hex[:6]}"
-    await create_topics(kafka.bootstrap_servers, [dead_letter_topic(service)], 1)
-    engine = create_async_engine(url, pool_size=2)
-    runner = ConsumerRunner(
-        service,
-        [topic],
-        {ProbeHappened.wire_type: record_probe},
-        create_sessionmaker(engine),
-        kafka,
-        ConsumerSettings(),
-    )
-    conn = await asyncpg.connect(dsn)
-    stop = asyncio.Event()
-    started = time.perf_counter()
-    task = asyncio.create_task(runner.run(stop))
-    # The handled count lives in the database; polling it is the measurement.
+async def _until_rows(conn: asyncpg.Connection, events: int) -> float:
     while await conn.fetchval("SELECT count(*) FROM probe_effect") < events:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    stop.set()
-    await task
-    await conn.close()
-    await engine.dispose()
-    return elapsed
+    rate: float = await conn.fetchval(RATE)
+    await conn.execute("TRUNCATE probe_effect, inbox")
+    return rate
 
 
-async def main(args: argparse.Namespace) -> None:
-    server = args.database_url.rsplit("/", 1)[0]
-    admin = await asyncpg.connect(asyncpg_dsn(server + "/postgres"))
-    await admin.execute("DROP DATABASE IF EXISTS bench_consumer WITH (FORCE)")
-    await admin.execute("CREATE DATABASE bench_consumer")
-    await admin.close()
-    url = server + "/bench_consumer"
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    await conn.execute(TABLES)
-    await conn.close()
-    kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
-    topic = f"bench.consume.{uuid.uuid4().hex[:8]}"
-    await create_topics(args.bootstrap, [topic], 3)
-    await produce(args.bootstrap, topic, args.events)
-    raw = await baseline(args.bootstrap, topic, args.events)
-    handled = await runner(asyncpg_dsn(url), url, kafka, topic, args.events)
-    print(f"events: {args.events} on 3 partitions")
-    print(f"baseline raw aiokafka consumer: {args.events / raw:10,.0f} events/s ({raw:.2f} s)")
-    print(
-        f"consumer runner (inbox+handler): {args.events / handled:9,.0f} events/s "
-        f"({handled:.2f} s, includes joining the group)"
+async def runner(stack: BenchStack, url: str, topic: str, events: int) -> float:
+    service = f"bench{uuid.uuid4().hex[:6]}"
+    kafka = KafkaSettings(bootstrap_servers=stack.bootstrap)
+    await create_topics(stack.bootstrap, [dead_letter_topic(service)], 1)
+    engine = create_engine(DatabaseSettings(url=url, pool_size=2))
+    routes: dict[str, Handler] = {ProbeHappened.wire_type: record_probe}
+    consumer = ConsumerRunner(
+        service, [topic], routes, create_sessionmaker(engine), kafka, ConsumerSettings()
     )
-    print(f"runner / baseline:              {raw / handled:10.2f}")
+    conn = await asyncpg.connect(stack.dsn("bench_events"))
+    try:
+        async with running(consumer.run):
+            return await _until_rows(conn, events)
+    finally:
+        await conn.close()
+        await engine.dispose()
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--database-url",
-        default=f"postgresql+asyncpg://trygg:{DEV_DATABASE_PASSWORD}@127.0.0.1:55432/postgres",
+async def getmany_loop(stack: BenchStack, topic: str, events: int) -> float:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.bootstrap,
+        group_id=f"bench.{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
     )
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
-    parser.add_argument("--events", type=int, default=50_000)
-    asyncio.run(main(parser.parse_args()))
+    conn = await asyncpg.connect(stack.dsn("bench_events"))
+    await consumer.start()
+    try:
+        seen = 0
+        while seen < events:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                await _apply(conn, [CloudEvent.model_validate_json(r.value) for r in records])
+                await consumer.commit({tp: records[-1].offset + 1})
+                seen += len(records)
+        return await _until_rows(conn, events)
+    finally:
+        await consumer.stop()
+        await conn.close()
+
+
+async def _apply(conn: asyncpg.Connection, events: list[CloudEvent]) -> None:
+    async with conn.transaction():
+        new = {
+            r["id"]
+            for r in await conn.fetch(
+                INBOX, [e.source for e in events], [e.id for e in events], [e.type for e in events]
+            )
+        }
+        fresh = [(e.id, ProbeHappened.model_validate(e.data)) for e in events if e.id in new]
+        await conn.execute(
+            EFFECTS, [i for i, _ in fresh], [p.aggregate for _, p in fresh], [p.n for _, p in fresh]
+        )
+
+
+async def scenario(stack: BenchStack, sizes: Sizes) -> list[Row]:
+    url = await migrated(stack, "bench_events", "walks")
+    conn = await asyncpg.connect(stack.dsn("bench_events"))
+    await conn.execute("DROP TABLE IF EXISTS probe_effect")
+    await conn.execute(EFFECT)
+    await conn.close()
+    ours, base = [], []
+    for _ in range(sizes.runs):
+        topic = f"bench.consume.{uuid.uuid4().hex[:8]}"
+        await create_topics(stack.bootstrap, [topic], 3)
+        await produce(stack.bootstrap, topic, sizes.consumer_events)
+        base.append(await getmany_loop(stack, topic, sizes.consumer_events))
+        ours.append(await runner(stack, url, topic, sizes.consumer_events))
+    return [
+        Row(
+            "B3",
+            f"consumer runner, one INSERT per event, {sizes.consumer_events:,} events",
+            "ev/s",
+            ours,
+            base,
+            "getmany loop, batched INSERTs",
+            goal=Goal("ratio ≥ 0.5", lambda r: (r.ratio or 0) >= 0.5),
+        )
+    ]

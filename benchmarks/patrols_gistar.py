@@ -1,4 +1,5 @@
-"""Benchmark: Gi* with 999 permutations over a municipality grid of 20,000 cells.
+"""The patrols hot-spot scenario: Gi* with 999 permutations over a municipality grid of 20,000
+cells. `make bench` runs it beside the numpy baseline below; on its own it also compares esda.
 
 Pure computation: it needs no stack (no PostgreSQL, no Kafka).
 
@@ -24,9 +25,11 @@ import argparse
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
+from benchkit import Row, Sizes
 
 from patrols.hotspots import gistar
 
@@ -38,17 +41,19 @@ CLUSTERS = [(20, 40, 2.0, 0.10), (70, 150, 4.0, 0.12), (50, 100, 1.0, 0.05), (85
 CLUSTERS.append((10, 180, 3.0, 0.05))
 
 
-def counts(seed: int) -> gistar.Floats:
+def counts(
+    seed: int, height: int = ROWS, width: int = COLS, incidents: int = INCIDENTS
+) -> gistar.Floats:
     """100,000 incidents, 60 % spread evenly, the rest in the clusters, counted per cell."""
     rng = np.random.default_rng(seed)
-    background = INCIDENTS - sum(int(INCIDENTS * share) for *_, share in CLUSTERS)
-    rows = [rng.integers(0, ROWS, background)]
-    cols = [rng.integers(0, COLS, background)]
+    background = incidents - sum(int(incidents * share) for *_, share in CLUSTERS)
+    rows = [rng.integers(0, height, background)]
+    cols = [rng.integers(0, width, background)]
     for row, col, spread, share in CLUSTERS:
-        n = int(INCIDENTS * share)
-        rows.append(np.clip(np.rint(rng.normal(row, spread, n)), 0, ROWS - 1).astype(np.int64))
-        cols.append(np.clip(np.rint(rng.normal(col, spread, n)), 0, COLS - 1).astype(np.int64))
-    grid = np.zeros((ROWS, COLS))
+        n = int(incidents * share)
+        rows.append(np.clip(np.rint(rng.normal(row, spread, n)), 0, height - 1).astype(np.int64))
+        cols.append(np.clip(np.rint(rng.normal(col, spread, n)), 0, width - 1).astype(np.int64))
+    grid = np.zeros((height, width))
     np.add.at(grid, (np.concatenate(rows), np.concatenate(cols)), 1)
     return grid
 
@@ -75,13 +80,13 @@ def baseline(grid: gistar.Floats, permutations: int, seed: int) -> gistar.GiStar
         sums = np.where(used, values[drawn], 0.0).sum(axis=2)
         at_or_above = (sums >= observed[cells][:, None]).sum(axis=1)
         extreme[cells] = np.minimum(at_or_above, permutations - at_or_above)
-    p = (extreme + 1.0) / (permutations + 1.0)
+    p = ((extreme + 1.0) / (permutations + 1.0)).astype(np.float64)
     return gistar.GiStar(z, p, extreme, np.zeros(n, dtype=np.bool_))
 
 
 def esda_gi_star(grid: gistar.Floats, permutations: int, seed: int) -> Any:
-    import esda
-    import libpysal
+    import esda  # type: ignore[import-untyped]
+    import libpysal  # type: ignore[import-untyped]
 
     w = libpysal.weights.lat2W(*grid.shape, rook=False)
     with warnings.catch_warnings():
@@ -106,6 +111,29 @@ def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = run()
         best = min(best, time.perf_counter() - started)
     return best, result
+
+
+def scenario(sizes: Sizes, seed: int = 2026) -> list[Row]:
+    """Ours and the numpy baseline on the same counts, alternating, `runs` times each."""
+    height, width, incidents, permutations = sizes.gistar_grid
+    grid = counts(seed, height, width, incidents)
+    ours, base = [], []
+    for run in range(sizes.runs):
+        ours.append(
+            timed(lambda: gistar.gi_star_grid(grid, permutations=permutations, seed=seed), 1)[0]
+        )
+        base.append(timed(partial(baseline, grid, permutations, seed + run), 1)[0])
+    return [
+        Row(
+            "hotspots",
+            f"patrols Gi*, {height * width:,} cells, {permutations} permutations",
+            "s",
+            ours,
+            base,
+            "numpy, one table of draws",
+            higher_is_better=False,
+        )
+    ]
 
 
 def main(args: argparse.Namespace) -> None:

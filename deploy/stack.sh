@@ -133,8 +133,17 @@ install_node() {
   echo "$lock" >"$stamp"
 }
 
+# wrk, the HTTP load generator of `make bench` (C, so it leaves the cores to what it measures).
+install_wrk() {
+  command -v wrk >/dev/null && return
+  log "installing wrk from Debian packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+}
+
 install() {
   install_packages; install_browser; install_prometheus; install_python; install_kafka; install_node
+  install_wrk
 }
 
 # --- process bookkeeping ----------------------------------------------------------------------
