@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # soaks (26400, 27400).
 PORT_BASE = os.environ.get("TRYGG_TEST_BENCH_PORT_BASE", "28000")
 TIMEOUT_S = 900
-SCENARIOS = {"B1", "B1r", "B2", "B3", "B4", "B5", "tips", "hotspots"}
+SCENARIOS = {"B1", "B1r", "B2", "B3", "B3b", "B4", "B5", "tips", "hotspots"}
 
 
 def test_every_scenario_gives_a_row_of_positive_figures(stack: TestStack, tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_every_scenario_gives_a_row_of_positive_figures(stack: TestStack, tmp_pa
         assert figures, row
         assert all(x > 0 for x in figures), row
     beside = {r["id"] for r in rows if r["baseline"]}
-    assert beside == {"B1", "B2", "B3", "B5", "hotspots"}, output
+    assert beside == {"B1", "B2", "B3", "B3b", "B5", "hotspots"}, output
 
 
 def run_driver(command: list[str]) -> str:
