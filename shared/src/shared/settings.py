@@ -40,7 +40,10 @@ class KafkaSettings(BaseModel):
     # aiokafka can hang on a send or a stop while the broker is gone; nothing waits longer.
     send_timeout_s: float = 30.0
     stop_timeout_s: float = 10.0
-    linger_ms: int = 5
+    # No linger: the relay hands the producer a whole batch before its sender runs, so records
+    # batch without waiting, and a lone event (a plan just published) goes at once rather than
+    # 5 ms later on its way to the residents.
+    linger_ms: int = 0
     max_batch_bytes: int = 512 * 1024
 
 
