@@ -1,6 +1,7 @@
 """The consumer's batch routes against the real broker: a poison record among good ones, the
 database lost in the middle of a batch, a batch delivered twice."""
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -91,6 +92,9 @@ async def test_the_database_lost_in_the_middle_of_a_batch_retries_the_same_recor
         stack, topic, [(k.encode(), probe_record(k, n)) for n in range(20) for k in keys]
     )
     stopped: list[int] = []
+    # The stop runs on its own: partitions are handled side by side, and one partition's batch
+    # losing the database may cancel this one's while `pg_ctl stop` is still under way.
+    stopping: list[asyncio.Future[None]] = []
 
     async def record_then_lose_the_database(
         batch: Sequence[Received], session: AsyncSession
@@ -99,7 +103,8 @@ async def test_the_database_lost_in_the_middle_of_a_batch_retries_the_same_recor
         if not stopped:
             # The batch's inbox rows and effects are written, not committed: now PostgreSQL goes.
             stopped.append(len(batch))
-            await stack.control("pg-stop")
+            stopping.append(asyncio.ensure_future(stack.control("pg-stop")))
+            await asyncio.shield(stopping[0])
         conn = await session.connection()
         await conn.execute(text("SELECT 1"))
 
@@ -111,9 +116,12 @@ async def test_the_database_lost_in_the_middle_of_a_batch_retries_the_same_recor
                 return _metric("trygg_consumer_outage_retries_total", consumer.service) > 0
 
             await wait_until(retrying, 60, "the consumer to retry through the outage")
+            await stopping[0]
             await stack.control("pg-start")
             await wait_drained(stack, consumer.group_id, topic)
     finally:
+        if stopping:
+            await stopping[0]
         await stack.control("pg-start")
     assert stopped[0] > 1  # the database went in the middle of a batch, not of one record
     for key in keys:
