@@ -6,13 +6,12 @@ is held to its goal here: on a busy machine the figures mean nothing, only that 
 
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from drivers import run_driver
 from shared.testing import TestStack
 
 pytestmark = pytest.mark.kafka
@@ -31,7 +30,7 @@ def test_every_scenario_gives_a_row_of_positive_figures(stack: TestStack, tmp_pa
     command += ["--pg-port", str(stack.pg_port), "--kafka-port", str(stack.kafka_port)]
     command += ["--port-base", PORT_BASE, "--state", str(ROOT / ".state" / "bench-smoke")]
     command += ["--report", str(report)]
-    output = run_driver(command)
+    output = run_driver(command, TIMEOUT_S, "the benchmark's smoke run")
     found = json.loads(report.read_text(encoding="utf-8"))
     assert found["smoke"] is True
     rows = found["rows"]
@@ -43,17 +42,3 @@ def test_every_scenario_gives_a_row_of_positive_figures(stack: TestStack, tmp_pa
         assert all(x > 0 for x in figures), row
     beside = {r["id"] for r in rows if r["baseline"]}
     assert beside == {"B1", "B2", "B3", "B3b", "B5", "hotspots"}, output
-
-
-def run_driver(command: list[str]) -> str:
-    """The driver's output; one that overruns is sent SIGTERM, on which it stops its services
-    before it ends, and fails the test."""
-    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output, _ = driver.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        driver.send_signal(signal.SIGTERM)
-        output, _ = driver.communicate(timeout=120)
-        pytest.fail(f"the benchmark's smoke run overran {TIMEOUT_S} s:\n{output}")
-    assert driver.returncode == 0, output
-    return output

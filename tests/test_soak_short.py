@@ -6,12 +6,12 @@ receiver was told each thing once, none twice, nothing stray. `make soak` runs t
 
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from drivers import run_driver
 
 pytestmark = pytest.mark.kafka
 
@@ -26,7 +26,7 @@ def test_nothing_is_lost_or_sent_twice_through_a_handful_of_faults(tmp_path: Pat
     command = [sys.executable, str(ROOT / "deploy" / "soak" / "soak.py"), "--short"]
     command += ["--port-base", PORT_BASE, "--state", str(ROOT / ".state" / "soak-test")]
     command += ["--report", str(report)]
-    output = run_driver(command)
+    output = run_driver(command, TIMEOUT_S, "the soak")
     assert report.exists(), output
     runs = json.loads(report.read_text())
     faults = [f for r in runs for f in r["faults"]]
@@ -35,17 +35,3 @@ def test_nothing_is_lost_or_sent_twice_through_a_handful_of_faults(tmp_path: Pat
         tally = run["tally"]
         assert tally["expected"] > 0, output
         assert (tally["lost"], tally["duplicated"], tally["unexpected"]) == (0, 0, 0), output
-
-
-def run_driver(command: list[str]) -> str:
-    """The driver's output; a driver that overruns is sent SIGTERM, on which it takes its
-    stack down before it ends, and fails the test."""
-    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output, _ = driver.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        driver.send_signal(signal.SIGTERM)
-        output, _ = driver.communicate(timeout=120)
-        pytest.fail(f"the soak overran {TIMEOUT_S} s:\n{output}")
-    assert driver.returncode == 0, output
-    return output

@@ -131,6 +131,11 @@ async def lost_after_claim(rig: Rig, *, claimed: bool = False) -> None:
     )
 
 
+async def unreadable(job: SmsJob, since: datetime) -> None:
+    """The gateway's history, while the gateway answers 503."""
+    raise GatewayUnavailable("503 Service unavailable")
+
+
 async def test_an_sms_the_gateway_never_took_is_sent_once(rig: Rig) -> None:
     await an_sms_due(rig)
     await lost_after_claim(rig)
@@ -196,10 +201,6 @@ async def test_an_unsure_sms_waits_while_the_history_cannot_be_read(
 ) -> None:
     await an_sms_due(rig)
     await lost_after_claim(rig)
-
-    async def unreadable(job: SmsJob, since: datetime) -> None:
-        raise GatewayUnavailable("503 Service unavailable")
-
     monkeypatch.setattr(rig.gateway, "sent_since", unreadable)
     assert await rig.dispatcher().dispatch_batch() == 1
     assert rig.sms.messages == []
@@ -215,10 +216,6 @@ async def test_an_sms_still_unsure_with_its_attempts_spent_is_given_up(
     await an_sms_due(rig)
     await lost_after_claim(rig)
     await rig.sql("UPDATE notification SET attempts = attempt_budget - 1")
-
-    async def unreadable(job: SmsJob, since: datetime) -> None:
-        raise GatewayUnavailable("503 Service unavailable")
-
     monkeypatch.setattr(rig.gateway, "sent_since", unreadable)
     assert await rig.dispatcher().dispatch_batch() == 1
     assert rig.sms.messages == []
