@@ -93,7 +93,11 @@ async def one_run(
 ) -> list[float]:
     answered: dict[str, float] = {}
     watcher = asyncio.create_task(watch(conn, plans, timeout_s=120 + len(plans) / rate))
-    await publish_at(client, plans, rate, answered)
+    try:
+        await publish_at(client, plans, rate, answered)
+    except BaseException:
+        watcher.cancel()  # its connection is not to be left mid-query
+        raise
     seen = await watcher
     return [(seen[p] - answered[p]) * 1000 for p in plans]
 
@@ -102,7 +106,9 @@ async def scenario(stack: BenchStack, sizes: Sizes) -> list[Row]:
     conn = await asyncpg.connect(stack.dsn("notify"))
     await conn.execute(SUBSCRIBE, RESIDENTS, MUNICIPALITY)
     headers = {"Authorization": f"Bearer {token(WALKS)}"}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) could close one
+    # just as a publish is sent on it: a lost answer would end the run, not measure it.
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=2)
     rows = []
     async with httpx.AsyncClient(
         base_url=stack.url("walks"), headers=headers, limits=limits, timeout=60
