@@ -108,8 +108,8 @@ OPEN_MEASURE_STATUSES = (
     MeasureStatus.IN_PROGRESS,
 )
 
-# DESIGN §1, aligned with Boverket's guide and BoTryggt2030; a municipality may relabel, retire
-# or add categories.
+# The observation categories of safety walks, aligned with Boverket's guide and BoTryggt2030;
+# a municipality may relabel, retire or add categories.
 DEFAULT_CATEGORIES: dict[str, str] = {
     "lighting": "Belysning",
     "vegetation_sight_lines": "Grönska och siktlinjer",
