@@ -82,14 +82,14 @@ class FaultyProxy:
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while data := await reader.read(CHUNK):
-                await self._flowing.wait()
-                if self.latency_s:
-                    await asyncio.sleep(self.latency_s)
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
+            # A connection cut, by a fault or by either end, just ends the pipe.
+            with contextlib.suppress(OSError):
+                while data := await reader.read(CHUNK):
+                    await self._flowing.wait()
+                    if self.latency_s:
+                        await asyncio.sleep(self.latency_s)
+                    writer.write(data)
+                    await writer.drain()
         finally:
             # One side finished: end the other too, as a plain TCP hop would.
             writer.close()
