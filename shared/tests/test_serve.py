@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.serve import available_cores, serve_settings, server_config
+from shared.serve import available_cores, listening_socket, serve_settings, server_config
 from shared.testing import wait_until
 
 pytestmark = pytest.mark.unit
@@ -39,6 +39,18 @@ class TestHowMany:
         assert serve_settings("walks").processes == 3
         assert serve_settings("tips").processes == available_cores()
         assert server_config("walks", "127.0.0.1", 8001, 3).workers == 3
+
+
+def test_connections_accepted_on_the_port_send_without_delay() -> None:
+    """Nagle's algorithm off on every accepted connection, or the body of a response written
+    after its headers waits for the client's delayed acknowledgement on a kept-alive
+    connection."""
+    listener = listening_socket(server_config("walks", "127.0.0.1", _free_port(), 2))
+    listener.listen()  # which each process's server does
+    with listener, socket.create_connection(listener.getsockname()):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
 def _free_port() -> int:
