@@ -73,6 +73,8 @@ def server_config(service: str, host: str, port: int, processes: int = 1) -> Ser
         host=host,
         port=port,
         workers=processes,
+        loop="uvloop",
+        http="httptools",
         # A process answers the supervisor's health checks from a thread it starts first thing;
         # on a busy machine that can take a while (every process imports the whole service),
         # and one that stays silent this long is killed and replaced.

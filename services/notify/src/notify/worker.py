@@ -34,7 +34,7 @@ from shared.events import Contract
 from shared.logs import configure_logging
 from shared.settings import events_topic
 from shared.tracing import configure_tracing
-from shared.worker import Job, Jobs, every, run_worker
+from shared.worker import Job, Jobs, every, run_worker, start
 from shared.worker_metrics import sampling
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(run(Settings()))
+    start(run(Settings()))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 the situational picture, and the purge of expired idempotency keys and yesterday's rate-limit
 counts."""
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from shared.worker import (
     every,
     purge_expired,
     run_worker,
+    start,
 )
 
 SERVICE = "patrols"
@@ -86,7 +86,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(run(Settings()))
+    start(run(Settings()))
 
 
 if __name__ == "__main__":

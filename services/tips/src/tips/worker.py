@@ -9,7 +9,15 @@ from datetime import timedelta
 import httpx
 
 from shared.db import Sessionmaker
-from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, Jobs, every, purge_expired, run_worker
+from shared.worker import (
+    HOUSEKEEPING_INTERVAL_S,
+    Job,
+    Jobs,
+    every,
+    purge_expired,
+    run_worker,
+    start,
+)
 from tips.config import Settings
 from tips.domain import utcnow
 from tips.feedback import client as notify
@@ -74,7 +82,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(run(Settings()))
+    start(run(Settings()))
 
 
 if __name__ == "__main__":

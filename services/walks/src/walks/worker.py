@@ -1,11 +1,10 @@
 """The walks worker: its outbox relay, and the purge of expired idempotency keys and
 rate-limit counts."""
 
-import asyncio
 from collections.abc import Sequence
 
 from shared.db import Sessionmaker
-from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, every, purge_expired, run_worker
+from shared.worker import HOUSEKEEPING_INTERVAL_S, Job, every, purge_expired, run_worker, start
 from walks.config import Settings
 
 
@@ -18,7 +17,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(run(Settings()))
+    start(run(Settings()))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 
 from notify.config import Settings
 from notify.messaging.metrics import Tally, count_tally
-from shared.worker import Job
+from shared.worker import Job, start
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ async def _stop_child(process: Any, ours: Connection) -> None:
 def _child_main(settings: Settings, child: Child, theirs: Connection) -> None:
     # Ctrl-C at a terminal reaches the whole process group: the worker stops the child in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_child_run(settings, child, theirs))
+    start(_child_run(settings, child, theirs))
 
 
 async def _child_run(settings: Settings, child: Child, theirs: Connection) -> None:
