@@ -7,7 +7,9 @@ the mail sink's parsing is not what is measured, and everything is stopped by it
 
 import asyncio
 import os
+import select
 import shutil
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from shared.testing import migrate
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ROOT / "deploy" / "stack.sh"
 SERVICES = ("walks", "tips", "patrols", "notify")
+SMTP_PID = "null-smtp.pid"
 MUNICIPALITY = "0683"
 
 
@@ -110,6 +113,7 @@ class BenchStack:
         """A fresh stack: what an earlier run left is stopped and wiped first."""
         if self.state.exists():
             await self.stack("down")
+            _stop_kept_smtp(self.state / SMTP_PID)
             shutil.rmtree(self.state)
         await self._start_smtp()
         if self.infra is None:
@@ -148,6 +152,26 @@ class BenchStack:
 
     async def _start_smtp(self) -> None:
         self._smtp = await start_null_smtp(self.smtp_port)
+        # Saved, so that the next run stops the one a --keep run left behind.
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / SMTP_PID).write_text(str(self._smtp.pid))
+
+
+def _stop_kept_smtp(pid_file: Path) -> None:
+    """The null SMTP server of an earlier run that was kept up, by the PID it saved, if that
+    process is still the server (a PID may since belong to another); waits until it is gone."""
+    try:
+        pid = int(pid_file.read_text())
+        if b"null_smtp.py" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
+        gone = os.pidfd_open(pid)  # readable once the process has ended
+    except (OSError, ValueError):
+        return  # no file, or the process is gone
+    try:
+        os.kill(pid, signal.SIGTERM)
+        select.select([gone], [], [], 10)
+    finally:
+        os.close(gone)
 
 
 async def start_null_smtp(port: int) -> asyncio.subprocess.Process:
