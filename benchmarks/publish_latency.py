@@ -15,6 +15,7 @@ earlier version did, loaded the two cores it measured enough to double the laten
 import asyncio
 import random
 import time
+from dataclasses import dataclass
 from functools import partial
 
 import asyncpg
@@ -22,6 +23,8 @@ import httpx
 from benchkit import Goal, Row, Sizes, percentile
 from benchstack import MUNICIPALITY, BenchStack, token
 from plans_write import PLAN, WALKS
+
+from shared.contracts.walks import ActionPlanPublished
 
 RATES = ((20, "p50 ≤ 10 ms, p99 ≤ 50 ms", 10, 50), (200, "p50 ≤ 25 ms, p99 ≤ 100 ms", 25, 100))
 RESIDENTS = 5
@@ -45,6 +48,18 @@ END $$;
 CREATE OR REPLACE TRIGGER bench_plan_told AFTER INSERT ON notification
   REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION bench_plan_told();
 """
+# Where the time goes, per plan, from the clocks of one machine: the relay's mark that Kafka has
+# the event (walks' outbox), the start of notify's transaction that took it (its inbox row).
+RELAYED = """
+SELECT aggregateid AS plan_id, id::text AS event_id, published_at FROM outbox
+WHERE aggregateid = ANY($1::text[]) AND type = $2
+"""
+TAKEN = "SELECT id AS event_id, received_at FROM inbox WHERE id = ANY($1::text[])"
+STAGES = (
+    "answer → relay marks it sent",
+    "relay's mark → notify's transaction begins",
+    "notify's transaction begins → rows committed",
+)
 UNTELL = "DROP TRIGGER IF EXISTS bench_plan_told ON notification; DROP FUNCTION bench_plan_told()"
 
 
@@ -107,32 +122,61 @@ class Told:
         return self.seen
 
 
-async def one_run(
-    client: httpx.AsyncClient, conn: asyncpg.Connection, plans: list[str], rate: float
-) -> list[float]:
+@dataclass
+class Run:
+    latencies_ms: list[float]
+    stages_ms: list[list[float]]  # one list per stage, as STAGES names them
+
+
+async def one_run(client: httpx.AsyncClient, conns: "Conns", plans: list[str], rate: float) -> Run:
     answered: dict[str, float] = {}
     told = Told(plans)
-    await conn.add_listener(CHANNEL, told)  # listening before the first publish
+    await conns.notify.add_listener(CHANNEL, told)  # listening before the first publish
     try:
         await publish_at(client, plans, rate, answered)
         seen = await told.all_of_them(timeout_s=120 + len(plans) / rate)
     finally:
-        await conn.remove_listener(CHANNEL, told)
-    return [(seen[p] - answered[p]) * 1000 for p in plans]
+        await conns.notify.remove_listener(CHANNEL, told)
+    stages = await conns.stages(plans, answered, seen)
+    return Run([(seen[p] - answered[p]) * 1000 for p in plans], stages)
+
+
+@dataclass
+class Conns:
+    walks: asyncpg.Connection
+    notify: asyncpg.Connection
+
+    async def stages(
+        self, plans: list[str], answered: dict[str, float], seen: dict[str, float]
+    ) -> list[list[float]]:
+        """Each plan's time in each of STAGES, in ms; perf_counter turned into wall time."""
+        wall = time.time() - time.perf_counter()
+        relayed = await self.walks.fetch(RELAYED, plans, ActionPlanPublished.wire_type)
+        taken = await self.notify.fetch(TAKEN, [r["event_id"] for r in relayed])
+        began = {r["event_id"]: r["received_at"].timestamp() for r in taken}
+        found = []
+        for r in relayed:
+            plan, sent = r["plan_id"], r["published_at"].timestamp()
+            start = began[r["event_id"]]
+            found.append((sent - (answered[plan] + wall), start - sent, seen[plan] + wall - start))
+        return [[ms * 1000 for ms in stage] for stage in zip(*found, strict=True)]
 
 
 async def scenario(stack: BenchStack, sizes: Sizes) -> list[Row]:
-    conn = await asyncpg.connect(stack.dsn("notify"))
-    await conn.execute(SUBSCRIBE, RESIDENTS, MUNICIPALITY)
-    await conn.execute(TELL)
+    conns = Conns(
+        await asyncpg.connect(stack.dsn("walks")), await asyncpg.connect(stack.dsn("notify"))
+    )
+    await conns.notify.execute(SUBSCRIBE, RESIDENTS, MUNICIPALITY)
+    await conns.notify.execute(TELL)
     try:
-        return await _rates(stack, conn, sizes)
+        return await _rates(stack, conns, sizes)
     finally:
-        await conn.execute(UNTELL)
-        await conn.close()
+        await conns.notify.execute(UNTELL)
+        await conns.notify.close()
+        await conns.walks.close()
 
 
-async def _rates(stack: BenchStack, conn: asyncpg.Connection, sizes: Sizes) -> list[Row]:
+async def _rates(stack: BenchStack, conns: Conns, sizes: Sizes) -> list[Row]:
     headers = {"Authorization": f"Bearer {token(WALKS)}"}
     # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) could close one
     # just as a publish is sent on it: a lost answer would end the run, not measure it.
@@ -145,22 +189,34 @@ async def _rates(stack: BenchStack, conn: asyncpg.Connection, sizes: Sizes) -> l
             per_run = max(5, round(rate * sizes.latency_s))
             plans = await drafts(client, per_run * sizes.runs)
             runs = [
-                await one_run(client, conn, plans[i * per_run : (i + 1) * per_run], rate)
+                await one_run(client, conns, plans[i * per_run : (i + 1) * per_run], rate)
                 for i in range(sizes.runs)
             ]
-            pooled = [ms for run in runs for ms in run]
+            pooled = [ms for run in runs for ms in run.latencies_ms]
+            stages = {
+                name: [ms for run in runs for ms in run.stages_ms[i]]
+                for i, name in enumerate(STAGES)
+            }
+            for name, values in stages.items():
+                print(
+                    f"  B4 {rate}/s {name}: p50 {percentile(values, 50):.1f} ms, "
+                    f"p99 {percentile(values, 99):.1f} ms",
+                    flush=True,
+                )
             rows.append(
                 Row(
                     "B4",
                     f"publish → notification rows, {rate} plans/s, open-loop",
                     "ms p50 per run",
-                    [percentile(r, 50) for r in runs],
+                    [percentile(r.latencies_ms, 50) for r in runs],
                     p50_ms=percentile(pooled, 50),
                     p99_ms=percentile(pooled, 99),
                     higher_is_better=False,
                     goal=Goal(goal, partial(within, p50_goal, p99_goal)),
                     extra={
-                        "p99_ms_runs": [percentile(r, 99) for r in runs],
+                        "p99_ms_runs": [percentile(r.latencies_ms, 99) for r in runs],
+                        "stages_p50_ms": {n: percentile(v, 50) for n, v in stages.items()},
+                        "stages_p99_ms": {n: percentile(v, 99) for n, v in stages.items()},
                         "plans_per_run": per_run,
                         "residents": RESIDENTS,
                     },
