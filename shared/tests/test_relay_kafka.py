@@ -74,6 +74,26 @@ async def test_thousand_events_over_ten_aggregates_arrive_in_per_aggregate_order
     assert await scalar(engine, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 
 
+async def test_each_aggregate_lands_on_the_partition_a_plain_send_picks(
+    stack: TestStack, db_url: str, engine: AsyncEngine
+) -> None:
+    """The relay hands the producer whole record batches per partition: an aggregate's events
+    must still land where the producer's own `send` (and the Java client) puts its key, so its
+    events stay on one partition whichever way they were sent."""
+    relayed, sent = await new_topic(stack, "test.keys."), await new_topic(stack, "test.keys.")
+    relay = relay_for(stack, db_url, relayed)
+    async with running(relay.run):
+        await write_probes(engine, _probes(30, 2))
+        records = await read_topic(stack.bootstrap, relayed, 60)
+    keys = sorted({r.key for r in records if r.key is not None})
+    await produce_raw(stack, sent, [(key, b"{}") for key in keys])
+    plain = await read_topic(stack.bootstrap, sent, len(keys))
+    where = {r.key: r.partition for r in plain}
+    assert len(keys) == 30
+    assert len({r.partition for r in records}) == 3, "thirty keys spread over three partitions"
+    assert all(r.partition == where[r.key] for r in records)
+
+
 async def test_broker_killed_mid_stream_loses_nothing_and_relay_recovers(
     stack: TestStack, db_url: str, engine: AsyncEngine
 ) -> None:
