@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -172,38 +173,42 @@ def document(
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
+# Built once, as the consumer writes one alert per plan event.
+EARLIER_ALERTS = (
+    select(col(CapAlert.identifier), col(CapAlert.sent))
+    .where(col(CapAlert.plan_id) == bindparam("plan_id"))
+    .order_by(col(CapAlert.sent))
+)
+ADD_ALERT = insert(CapAlert)
+
+
 async def record_alert(
     session: AsyncSession,
     plan: PlanEvent,
     msg_type: str,
     sent: datetime,
     settings: CapSettings,
-) -> CapAlert:
+) -> None:
     """Store the plan's next alert, referring to all its earlier ones."""
-    plan_id = plan.plan_id
-    earlier = (
-        await session.exec(
-            select(CapAlert).where(CapAlert.plan_id == plan_id).order_by(col(CapAlert.sent))
-        )
-    ).all()
-    references = " ".join(f"{settings.sender},{a.identifier},{cap_time(a.sent)}" for a in earlier)
+    conn = await session.connection()
+    earlier = (await conn.execute(EARLIER_ALERTS, {"plan_id": plan.plan_id})).all()
+    references = " ".join(f"{settings.sender},{ident},{cap_time(at)}" for ident, at in earlier)
     id_ = uuid.uuid4()
     identifier = f"urn:uuid:{id_}"
     texts = plan_texts(plan, msg_type)
-    alert = CapAlert(
-        id=id_,
-        identifier=identifier,
-        municipality_code=plan.municipality_code,
-        plan_id=plan_id,
-        revision=plan.revision,
-        msg_type=msg_type,
-        headline=texts["sv-SE"].headline,
-        sent=sent,
-        references=references or None,
-        document=document(identifier, sent, msg_type, references or None, plan, settings, texts),
-    )
-    session.add(alert)
-    return alert
+    alert = {
+        "id": id_,
+        "identifier": identifier,
+        "municipality_code": plan.municipality_code,
+        "plan_id": plan.plan_id,
+        "revision": plan.revision,
+        "msg_type": msg_type,
+        "headline": texts["sv-SE"].headline,
+        "sent": sent,
+        "references": references or None,
+        "document": document(identifier, sent, msg_type, references or None, plan, settings, texts),
+    }
+    await conn.execute(ADD_ALERT, alert)
 
 
 async def latest(session: AsyncSession, municipality: str, limit: int = 50) -> list[CapAlert]:

@@ -55,29 +55,31 @@ class NewMessage:
     told_data: dict[str, Any] | None = None
 
 
+# Built once: the values come as parameters, so SQLAlchemy neither builds nor keys the statement
+# again for every event.
+ADD_MESSAGE = (
+    insert(Message).on_conflict_do_nothing(index_elements=["event_id"]).returning(col(Message.id))
+)
+
+
 async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | None:
     """The new message's id; None when a message for this event exists already (a
     redelivered event, or one another worker handles at the same moment)."""
-    statement = (
-        insert(Message)
-        .values(
-            id=uuid.uuid4(),
-            event_id=new.event_id,
-            event_type=new.event_type,
-            kind=new.kind.value,
-            topic=new.topic.value if new.topic else None,
-            municipality_code=new.municipality_code,
-            subject=new.subject,
-            plan_id=new.plan_id,
-            payload=new.payload,
-            told_data=new.told_data,
-            created_by=new.created_by,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(col(Message.id))
-    )
-    row = (await (await session.connection()).execute(statement)).first()
+    values = {
+        "id": uuid.uuid4(),
+        "event_id": new.event_id,
+        "event_type": new.event_type,
+        "kind": new.kind.value,
+        "topic": new.topic.value if new.topic else None,
+        "municipality_code": new.municipality_code,
+        "subject": new.subject,
+        "plan_id": new.plan_id,
+        "payload": new.payload,
+        "told_data": new.told_data,
+        "created_by": new.created_by,
+        "created_at": utcnow(),
+    }
+    row = (await (await session.connection()).execute(ADD_MESSAGE, values)).first()
     return row[0] if row else None
 
 
