@@ -19,7 +19,7 @@ from notify.messaging.ledger import Result
 from notify.messaging.metrics import Tally, sample_queue, tally
 from notify.messaging.outgoing import Composer
 from notify.messaging.render import Renderer
-from shared.consumer import ConsumerRunner, Handler
+from shared.consumer import Batch, ConsumerRunner, Route
 from shared.contracts.patrols import PromiseFollowedUp, PromiseSigned, RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
@@ -43,18 +43,22 @@ SERVICE = "notify"
 TOPICS = [events_topic("walks"), events_topic("patrols")]
 
 
-def routes(settings: Settings) -> dict[str, Handler]:
-    """Which handler takes which event; the handlers' settings are bound in here."""
+def routes(settings: Settings) -> dict[str, Route]:
+    """Which handler takes which event; the handlers' settings are bound in here. Plan events
+    go to their handlers in runs: under load, a partition's batch of them takes a few
+    statements for all their messages and CAP alerts."""
     config = HandlerConfig(
         attempt_budget=settings.dispatcher.max_attempts,
         walk_invitation_buffer_m=settings.walk_invitation_buffer_m,
         cap=settings.cap,
     )
+    runs: dict[type[Contract], Callable[..., Awaitable[None]]] = {
+        ActionPlanPublished: handlers.on_action_plans_published,
+        ActionPlanRevised: handlers.on_action_plans_revised,
+        ActionPlanWithdrawn: handlers.on_action_plans_withdrawn,
+    }
     # The handlers before their settings are bound in; bound, each is a consumer `Handler`.
-    table: dict[type[Contract], Callable[..., Awaitable[None]]] = {
-        ActionPlanPublished: handlers.on_action_plan_published,
-        ActionPlanRevised: handlers.on_action_plan_revised,
-        ActionPlanWithdrawn: handlers.on_action_plan_withdrawn,
+    single: dict[type[Contract], Callable[..., Awaitable[None]]] = {
         MeasureStatusChanged: handlers.on_measure_status_changed,
         WalkScheduled: handlers.on_walk_scheduled,
         WalkRescheduled: handlers.on_walk_rescheduled,
@@ -62,7 +66,9 @@ def routes(settings: Settings) -> dict[str, Handler]:
         PromiseSigned: handlers.on_promise_signed,
         PromiseFollowedUp: handlers.on_promise_followed_up,
     }
-    return {contract.wire_type: partial(h, config=config) for contract, h in table.items()}
+    table: dict[str, Route] = {c.wire_type: partial(h, config=config) for c, h in single.items()}
+    table.update({c.wire_type: Batch(partial(h, config=config)) for c, h in runs.items()})
+    return table
 
 
 def channels(settings: Settings) -> Channels:

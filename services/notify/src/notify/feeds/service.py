@@ -10,11 +10,13 @@ geocode. An Update's description begins with the revision's note.
 
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import insert, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -173,30 +175,58 @@ def document(
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
-# Built once, as the consumer writes one alert per plan event.
-EARLIER_ALERTS = (
-    select(col(CapAlert.identifier), col(CapAlert.sent))
-    .where(col(CapAlert.plan_id) == bindparam("plan_id"))
-    .order_by(col(CapAlert.sent))
+@dataclass(frozen=True)
+class AlertOf:
+    """A plan event to be stored as a CAP alert of this type, sent at this moment."""
+
+    plan: PlanEvent
+    msg_type: str
+    sent: datetime
+
+
+# Built once, as the consumer writes alerts for every plan event it takes.
+EARLIER_ALERTS = text(
+    "SELECT plan_id, identifier, sent FROM cap_alert "
+    "WHERE plan_id = ANY(CAST(:plan_ids AS uuid[])) ORDER BY sent"
 )
 ADD_ALERT = insert(CapAlert)
 
 
 async def record_alert(
-    session: AsyncSession,
-    plan: PlanEvent,
-    msg_type: str,
-    sent: datetime,
-    settings: CapSettings,
+    session: AsyncSession, plan: PlanEvent, msg_type: str, sent: datetime, settings: CapSettings
 ) -> None:
     """Store the plan's next alert, referring to all its earlier ones."""
+    await record_alerts(session, [AlertOf(plan, msg_type, sent)], settings)
+
+
+async def record_alerts(
+    session: AsyncSession, alerts: Sequence[AlertOf], settings: CapSettings
+) -> None:
+    """Store each plan's next alert, in order, each referring to all the plan's earlier ones
+    (an earlier one of the same batch too): one statement reads them, one writes the new."""
+    if not alerts:
+        return
     conn = await session.connection()
-    earlier = (await conn.execute(EARLIER_ALERTS, {"plan_id": plan.plan_id})).all()
-    references = " ".join(f"{settings.sender},{ident},{cap_time(at)}" for ident, at in earlier)
+    plan_ids = list({a.plan.plan_id for a in alerts})
+    earlier: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for plan_id, identifier, at in await conn.execute(EARLIER_ALERTS, {"plan_ids": plan_ids}):
+        earlier[plan_id].append(f"{settings.sender},{identifier},{cap_time(at)}")
+    rows = []
+    for alert in alerts:
+        row = _alert_row(alert, " ".join(earlier[alert.plan.plan_id]) or None, settings)
+        earlier[alert.plan.plan_id].append(
+            f"{settings.sender},{row['identifier']},{cap_time(alert.sent)}"
+        )
+        rows.append(row)
+    await conn.execute(ADD_ALERT, rows)
+
+
+def _alert_row(alert: AlertOf, references: str | None, settings: CapSettings) -> dict[str, Any]:
     id_ = uuid.uuid4()
     identifier = f"urn:uuid:{id_}"
+    plan, msg_type, sent = alert.plan, alert.msg_type, alert.sent
     texts = plan_texts(plan, msg_type)
-    alert = {
+    return {
         "id": id_,
         "identifier": identifier,
         "municipality_code": plan.municipality_code,
@@ -205,10 +235,9 @@ async def record_alert(
         "msg_type": msg_type,
         "headline": texts["sv-SE"].headline,
         "sent": sent,
-        "references": references or None,
-        "document": document(identifier, sent, msg_type, references or None, plan, settings, texts),
+        "references": references,
+        "document": document(identifier, sent, msg_type, references, plan, settings, texts),
     }
-    await conn.execute(ADD_ALERT, alert)
 
 
 async def latest(session: AsyncSession, municipality: str, limit: int = 50) -> list[CapAlert]:

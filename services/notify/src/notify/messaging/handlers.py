@@ -5,17 +5,23 @@ redelivered event does nothing. Events about places where no one subscribed (oth
 other tests) find an empty audience and create no notification.
 """
 
+import contextlib
 import uuid
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.config import CapSettings
 from notify.domain import MessageKind, Topic
 from notify.feeds import service as cap
+from notify.feeds.service import PlanEvent
 from notify.messaging import audience, queue, rounds
 from notify.messaging.audience import Reach
-from shared.consumer import EventMeta
+from shared.consumer import EventMeta, Received
 from shared.contracts.patrols import PromiseFollowedUp, PromiseSigned, RoundCompleted
 from shared.contracts.walks import (
     ActionPlanPublished,
@@ -45,17 +51,7 @@ async def _tell(
     plan_id: uuid.UUID | None = None,
 ) -> None:
     """Write the event's message and create its notifications."""
-    new = queue.NewMessage(
-        event_id=meta.id,
-        event_type=meta.type,
-        kind=kind,
-        subject=meta.subject or meta.id,
-        # The event as it came, nulls included: templates and webhooks see every field.
-        payload=meta.envelope.model_dump(mode="json"),
-        topic=reach.topic,
-        municipality_code=reach.municipality_code,
-        plan_id=plan_id,
-    )
+    new = _message(meta, kind, reach.topic, reach.municipality_code, plan_id)
     message_id = await queue.add_message(session, new)
     if message_id is not None:
         await audience.fan_out(
@@ -78,6 +74,115 @@ def _plan_reach(
     )
 
 
+@dataclass(frozen=True)
+class PlanNews:
+    """What a kind of plan event tells: its message, its CAP alert, whom besides the area."""
+
+    kind: MessageKind
+    cap_msg_type: str
+    # Whoever heard of the plan before hears again (a revision, a withdrawal).
+    told_before: bool
+
+
+PUBLISHED = PlanNews(MessageKind.PLAN_PUBLISHED, "Alert", told_before=False)
+REVISED = PlanNews(MessageKind.PLAN_REVISED, "Update", told_before=True)
+WITHDRAWN = PlanNews(MessageKind.PLAN_WITHDRAWN, "Cancel", told_before=True)
+
+
+class Consumed(Protocol):
+    """A plan event and where it came from (a consumer's `Received`), with its trace."""
+
+    @property
+    def event(self) -> PlanEvent: ...
+    @property
+    def meta(self) -> EventMeta: ...
+    def context(self) -> AbstractContextManager[None]: ...
+
+
+@dataclass(frozen=True)
+class _Alone:
+    """One event handled on its own: the consumer has set its trace already."""
+
+    event: PlanEvent
+    meta: EventMeta
+
+    def context(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+def _sent(event: PlanEvent) -> datetime:
+    if isinstance(event, ActionPlanPublished):
+        return event.published_at
+    if isinstance(event, ActionPlanRevised):
+        return event.revised_at
+    return event.withdrawn_at
+
+
+async def tell_plans(
+    session: AsyncSession, plans: Sequence[Consumed], news: PlanNews, config: HandlerConfig
+) -> None:
+    """Tell those each plan affects, and store each as a CAP alert. A run of plan events takes
+    one statement for the messages and two for the alerts, whatever its length; each plan's
+    audience is resolved on its own (three statements), within its event's trace."""
+    messages = [
+        _message(p.meta, news.kind, Topic.ACTION_PLANS, p.event.municipality_code, p.event.plan_id)
+        for p in plans
+    ]
+    created = await queue.add_messages(session, messages)
+    for plan, message in zip(plans, messages, strict=True):
+        message_id = created.get(message.event_id)
+        if message_id is None:
+            continue  # told already: a message for this event exists
+        with plan.context():
+            reach = _plan_reach(plan.event, news.told_before)
+            await audience.fan_out(
+                session, message_id, message.event_id, message.subject, reach, config.attempt_budget
+            )
+    alerts = [cap.AlertOf(p.event, news.cap_msg_type, _sent(p.event)) for p in plans]
+    await cap.record_alerts(session, alerts, config.cap)
+
+
+def _message(
+    meta: EventMeta,
+    kind: MessageKind,
+    topic: Topic,
+    municipality_code: str,
+    plan_id: uuid.UUID | None = None,
+) -> queue.NewMessage:
+    return queue.NewMessage(
+        event_id=meta.id,
+        event_type=meta.type,
+        kind=kind,
+        subject=meta.subject or meta.id,
+        # The event as it came, nulls included: templates and webhooks see every field.
+        payload=meta.envelope.model_dump(mode="json"),
+        topic=topic,
+        municipality_code=municipality_code,
+        plan_id=plan_id,
+    )
+
+
+async def on_action_plans_published(
+    batch: Sequence[Received], session: AsyncSession, /, *, config: HandlerConfig
+) -> None:
+    """Tell those the plans affect, and publish each as a CAP alert."""
+    await tell_plans(session, batch, PUBLISHED, config)
+
+
+async def on_action_plans_revised(
+    batch: Sequence[Received], session: AsyncSession, /, *, config: HandlerConfig
+) -> None:
+    """Tell those the revised plans affect, and whoever heard of them before; CAP Updates."""
+    await tell_plans(session, batch, REVISED, config)
+
+
+async def on_action_plans_withdrawn(
+    batch: Sequence[Received], session: AsyncSession, /, *, config: HandlerConfig
+) -> None:
+    """Tell whoever heard of the plans that they no longer hold; CAP Cancels."""
+    await tell_plans(session, batch, WITHDRAWN, config)
+
+
 async def on_action_plan_published(
     event: ActionPlanPublished,
     session: AsyncSession,
@@ -85,10 +190,8 @@ async def on_action_plan_published(
     meta: EventMeta,
     config: HandlerConfig,
 ) -> None:
-    """Tell those the plan affects, and publish it as a CAP alert."""
-    reach = _plan_reach(event, told_before=False)
-    await _tell(session, meta, config, MessageKind.PLAN_PUBLISHED, reach, event.plan_id)
-    await cap.record_alert(session, event, "Alert", event.published_at, config.cap)
+    """One published plan (the consumer hands runs of them to `on_action_plans_published`)."""
+    await tell_plans(session, [_Alone(event, meta)], PUBLISHED, config)
 
 
 async def on_action_plan_revised(
@@ -98,10 +201,8 @@ async def on_action_plan_revised(
     meta: EventMeta,
     config: HandlerConfig,
 ) -> None:
-    """Tell those the revised plan affects, and whoever heard of it before; a CAP Update."""
-    reach = _plan_reach(event, told_before=True)
-    await _tell(session, meta, config, MessageKind.PLAN_REVISED, reach, event.plan_id)
-    await cap.record_alert(session, event, "Update", event.revised_at, config.cap)
+    """One revised plan (the consumer hands runs of them to `on_action_plans_revised`)."""
+    await tell_plans(session, [_Alone(event, meta)], REVISED, config)
 
 
 async def on_action_plan_withdrawn(
@@ -111,10 +212,8 @@ async def on_action_plan_withdrawn(
     meta: EventMeta,
     config: HandlerConfig,
 ) -> None:
-    """Tell whoever heard of the plan that it no longer holds; a CAP Cancel."""
-    reach = _plan_reach(event, told_before=True)
-    await _tell(session, meta, config, MessageKind.PLAN_WITHDRAWN, reach, event.plan_id)
-    await cap.record_alert(session, event, "Cancel", event.withdrawn_at, config.cap)
+    """One withdrawn plan (the consumer hands runs of them to `on_action_plans_withdrawn`)."""
+    await tell_plans(session, [_Alone(event, meta)], WITHDRAWN, config)
 
 
 def _walk_reach(event: WalkScheduled | WalkRescheduled, buffer_m: int, told_before: bool) -> Reach:

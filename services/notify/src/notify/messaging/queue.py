@@ -1,6 +1,7 @@
 """Writing messages and notifications: what the handlers, the API and the fan-out share."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,30 +58,44 @@ class NewMessage:
 
 # Built once: the values come as parameters, so SQLAlchemy neither builds nor keys the statement
 # again for every event.
-ADD_MESSAGE = (
-    insert(Message).on_conflict_do_nothing(index_elements=["event_id"]).returning(col(Message.id))
+ADD_MESSAGES = (
+    insert(Message)
+    .on_conflict_do_nothing(index_elements=["event_id"])
+    .returning(col(Message.event_id), col(Message.id))
 )
 
 
 async def add_message(session: AsyncSession, new: NewMessage) -> uuid.UUID | None:
     """The new message's id; None when a message for this event exists already (a
     redelivered event, or one another worker handles at the same moment)."""
-    values = {
-        "id": uuid.uuid4(),
-        "event_id": new.event_id,
-        "event_type": new.event_type,
-        "kind": new.kind.value,
-        "topic": new.topic.value if new.topic else None,
-        "municipality_code": new.municipality_code,
-        "subject": new.subject,
-        "plan_id": new.plan_id,
-        "payload": new.payload,
-        "told_data": new.told_data,
-        "created_by": new.created_by,
-        "created_at": utcnow(),
-    }
-    row = (await (await session.connection()).execute(ADD_MESSAGE, values)).first()
-    return row[0] if row else None
+    return (await add_messages(session, [new])).get(new.event_id)
+
+
+async def add_messages(session: AsyncSession, news: Sequence[NewMessage]) -> dict[str, uuid.UUID]:
+    """Write the messages in one statement; returns the new ones' ids by event id (an event
+    that has a message already is left out)."""
+    if not news:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "event_id": new.event_id,
+            "event_type": new.event_type,
+            "kind": new.kind.value,
+            "topic": new.topic.value if new.topic else None,
+            "municipality_code": new.municipality_code,
+            "subject": new.subject,
+            "plan_id": new.plan_id,
+            "payload": new.payload,
+            "told_data": new.told_data,
+            "created_by": new.created_by,
+            "created_at": now,
+        }
+        for new in news
+    ]
+    result = await (await session.connection()).execute(ADD_MESSAGES, rows)
+    return {row.event_id: row.id for row in result}
 
 
 async def add_notification(
