@@ -80,6 +80,12 @@ class ConsumerSettings(BaseModel):
     # A consumer that has not asked for records this long (an outage keeps retrying one batch)
     # leaves the group, and its partitions go to a worker that can make progress.
     max_poll_interval_ms: int = 300_000
+    # The longest the broker holds a fetch open while nothing new arrives. aiokafka sends one
+    # fetch per broker at a time, leaving out a partition whose records are still in hand; an
+    # event arriving on that partition once they are handled waits for the open fetch to end.
+    # At Kafka's default (500 ms) that was the tail of publish → notification; a shorter wait
+    # costs an empty fetch now and then.
+    fetch_max_wait_ms: int = 50
 
     @property
     def finish_batch_s(self) -> float:

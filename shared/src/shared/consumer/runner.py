@@ -80,6 +80,7 @@ class ConsumerRunner:
                 heartbeat_interval_ms=self.settings.heartbeat_interval_ms,
                 rebalance_timeout_ms=self.settings.rebalance_timeout_ms,
                 max_poll_interval_ms=self.settings.max_poll_interval_ms,
+                fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             )
             sender = DeadLetterSender(self.service, self.kafka)
             try:
