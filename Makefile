@@ -46,7 +46,7 @@ test:
 # Every test not marked as needing PostgreSQL (`service`) or Kafka (`kafka`). TRYGG_TEST_STACK is
 # emptied so that a test reaching for the stack fails at once rather than finding one left up.
 test-unit:
-	@test -x .venv/bin/python || uv sync --frozen --quiet
+	@test -x .venv/bin/python || uv sync --frozen --quiet --compile-bytecode
 	@deploy/stack.sh install-node
 	TRYGG_ENVIRONMENT=development TRYGG_TEST_STACK= \
 		.venv/bin/python -m pytest -m "not service and not kafka" $(ARGS)

@@ -100,7 +100,10 @@ install_uv() {
 
 install_python() {
   install_uv
-  (cd "$ROOT" && uv sync --frozen --quiet)
+  # Compiled once here: the environment may forbid writing bytecode at import
+  # (PYTHONDONTWRITEBYTECODE), and every process would compile every module again; a dozen
+  # starting together on two cores took over half a minute.
+  (cd "$ROOT" && uv sync --frozen --quiet --compile-bytecode)
 }
 
 install_kafka() {
