@@ -192,13 +192,6 @@ EARLIER_ALERTS = text(
 ADD_ALERT = insert(CapAlert)
 
 
-async def record_alert(
-    session: AsyncSession, plan: PlanEvent, msg_type: str, sent: datetime, settings: CapSettings
-) -> None:
-    """Store the plan's next alert, referring to all its earlier ones."""
-    await record_alerts(session, [AlertOf(plan, msg_type, sent)], settings)
-
-
 async def record_alerts(
     session: AsyncSession, alerts: Sequence[AlertOf], settings: CapSettings
 ) -> None:
