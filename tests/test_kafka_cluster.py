@@ -51,15 +51,19 @@ async def _partitions(admin: AIOKafkaAdminClient, topic: str) -> list[dict[str, 
     return partitions
 
 
-async def _known(admin: AIOKafkaAdminClient, topic: str) -> None:
-    """Until the broker the admin asks knows the topic: one created a moment ago (the offsets
-    topic, by the first coordinator lookup) reaches each broker's metadata in its own time."""
+async def _known(admin: AIOKafkaAdminClient, topic: str) -> list[dict[str, Any]]:
+    """The topic's partitions, once the broker the admin asks knows it: one created a moment ago
+    (the offsets topic, by the first coordinator lookup) reaches each broker's metadata in its
+    own time, and each request may go to another broker."""
+    found: list[dict[str, Any]] = []
 
     async def described() -> bool:
-        (found,) = await admin.describe_topics([topic])
-        return bool(found["error_code"] == 0 and found["partitions"])
+        (answer,) = await admin.describe_topics([topic])
+        found[:] = answer["partitions"] if answer["error_code"] == 0 else []
+        return bool(found)
 
-    await wait_until(described, 60, f"every broker to know {topic}")
+    await wait_until(described, 60, f"a broker to know {topic}")
+    return found
 
 
 async def _topic_setting(admin: AIOKafkaAdminClient, topic: str, name: str) -> str:
@@ -97,9 +101,8 @@ async def test_topics_and_internal_topics_keep_three_copies_and_need_two_for_a_w
 ) -> None:
     async with admin_for(cluster.bootstrap) as admin:
         await _coordinator(admin, unique_name("cluster-probe-"))  # creates the offsets topic
-        await _known(admin, "__consumer_offsets")
         for topic in [*all_topics(), "__consumer_offsets"]:
-            partitions = await _partitions(admin, topic)
+            partitions = await _known(admin, topic)
             assert partitions, topic
             assert all(len(p["replicas"]) == 3 for p in partitions), (topic, partitions)
         for topic in all_topics():
